@@ -1,0 +1,47 @@
+# `make demo` and `make test` do all the set-up on a fresh Debian machine (as root):
+# Debian packages for the real servers the tests drive, a venv with the project and its test extras.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates
+PYTEST_ARGS ?=
+
+.PHONY: all setup deps venv test demo bench lint clean
+
+all: test
+
+setup: deps venv
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "apt-get install:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(PY) -m pip install -q -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+	$(PY) -c 'import failover, pytest, paramiko, dns, pydantic'
+	touch $@
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: setup
+	$(PY) -m tests.demo
+
+bench: setup
+	$(PY) bench/startup.py
+
+lint: setup
+	$(PY) -m pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
+	$(VENV)/bin/ruff check failover tests bench
+	$(VENV)/bin/mypy failover
+
+clean:
+	rm -rf $(VENV) .pytest_cache

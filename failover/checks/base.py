@@ -1,0 +1,167 @@
+"""The Check contract: one probe of one host, always answered with a CheckResult.
+
+A check type is a subclass of `Check` in the module `failover.checks.<type>`, where `<type>` is the
+inventory's `type:` value (`http` -> `failover.checks.http`). `check_for(model)` imports that module
+on first use, so `failover check` only pays for the types the inventory names.
+
+Template method: the base class owns the timeout, the latency measurement and the translation of
+every probe failure into `CheckResult(ok=False, detail=...)`. A subclass writes only `_probe()`,
+which returns a short summary when the host passes and raises `ProbeFailed` (or lets an `OSError`
+or `TimeoutError` through) when it does not. Anything else escaping `_probe()` is a bug in the
+check and is raised, not hidden in a result.
+
+Probes are coroutines on one event loop: a round of 1,000 checks is 1,000 tasks, not 1,000 threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import importlib
+import logging
+import pkgutil
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Generic, TypeVar
+
+from failover.model.inventory import Check as CheckModel
+from failover.model.inventory import CheckBase, Host
+from failover.model.results import CheckResult
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=CheckBase)
+
+_REGISTRY: dict[str, type[Check[Any]]] = {}
+
+# The few errno values an operator meets in practice, in the words they would use themselves.
+_ERRNO_WORDS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "connection reset by peer",
+    errno.EHOSTUNREACH: "no route to host",
+    errno.ENETUNREACH: "network is unreachable",
+    errno.ECONNABORTED: "connection aborted",
+    errno.EPIPE: "connection closed by peer",
+    errno.EMFILE: "too many open files on the checker",
+}
+
+
+class ProbeFailed(Exception):
+    """Raised inside `_probe()` when the host answered, but wrongly. The message is the detail."""
+
+
+class Check(ABC, Generic[M]):
+    """One configured check (an inventory `checks:` entry), runnable against any host.
+
+    Contract of `run()`: never raises for a failing host (refused, timeout, wrong status, bad TLS);
+    it returns `CheckResult(ok=False, detail=<short reason>)`. It finishes within `timeout` seconds
+    (plus the time to close the socket). Instances hold no per-host state and may run concurrently
+    against many hosts on one event loop.
+    """
+
+    type: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "type" in cls.__dict__:
+            _REGISTRY[cls.type] = cls
+
+    def __init__(self, model: M) -> None:
+        self.model = model
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def timeout(self) -> float:
+        return self.model.timeout
+
+    async def run(self, host_name: str, host: Host) -> CheckResult:
+        """Probe `host` once, bounded by the check's timeout; the outcome is always a result."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        ok = False
+        try:
+            detail = await asyncio.wait_for(self._probe(host), self.timeout)
+            ok = True
+        except TimeoutError:
+            detail = f"timeout after {seconds(self.timeout)}"
+        except ProbeFailed as exc:
+            detail = str(exc)
+        except EOFError:
+            detail = "connection closed by peer"
+        except OSError as exc:
+            detail = describe_os_error(exc)
+        latency = loop.time() - started
+        log.debug(
+            "probed: host=%s check=%s ok=%s latency=%.3fs detail=%r",
+            host_name,
+            self.name,
+            ok,
+            latency,
+            detail,
+        )
+        return CheckResult(host=host_name, check=self.name, ok=ok, latency=latency, detail=detail)
+
+    @abstractmethod
+    async def _probe(self, host: Host) -> str:
+        """Probe `host.address`; return a short summary on success, raise ProbeFailed otherwise.
+
+        Must release every socket it opened, also when cancelled by the timeout.
+        """
+
+
+def seconds(value: float) -> str:
+    """`5.0` -> `5s`, `0.5` -> `0.5s`: durations as an operator writes them."""
+    return f"{value:g}s"
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A short, lower-case reason for a socket error ("connection refused")."""
+    if exc.errno in _ERRNO_WORDS:
+        return _ERRNO_WORDS[exc.errno]
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return text[:1].lower() + text[1:]
+
+
+async def close_stream(writer: asyncio.StreamWriter) -> None:
+    """Drop the connection now and wait until the socket is closed.
+
+    `abort()`, not `close()`: a probe has sent everything it needs and read what it wants, and a
+    TLS `close()` would wait for the peer's close_notify (up to 30 s) on a server that misbehaves.
+    """
+    writer.transport.abort()
+    try:
+        await writer.wait_closed()
+    except OSError as exc:  # the peer's reset, reported again on the way out
+        log.debug("closed: error=%s", describe_os_error(exc))
+
+
+def check_for(model: CheckModel) -> Check[Any]:
+    """The runnable check for an inventory check entry; imports `failover.checks.<type>` lazily.
+
+    Raises ValueError when the type has no module, or when the entry cannot be probed as written
+    (an unusable URL, an unreadable `ca_file`): bad configuration, never a failed host.
+    """
+    if model.type not in _REGISTRY:
+        try:
+            importlib.import_module(f"{__package__}.{model.type}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{model.type}":
+                raise
+        if model.type not in _REGISTRY:
+            raise ValueError(
+                f"no check type {model.type!r} (available: {', '.join(available_types())})"
+            )
+    return _REGISTRY[model.type](model)
+
+
+def available_types() -> list[str]:
+    """Check types that have a module in this package (names only; nothing is imported)."""
+    import failover.checks as package
+
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules(package.__path__)
+        if not m.name.startswith("_") and m.name != "base"
+    )

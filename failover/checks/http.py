@@ -1,0 +1,148 @@
+"""`type: http`: GET the check's URL from one host, by the host's address, as a browser would.
+
+Implementation notes:
+- The connection goes to `host.address` and the URL's port (default 80/443). The URL's name is
+  never resolved: it is sent as the `Host` header and, for https, as TLS SNI and the name the
+  certificate must match. That is how one URL checks every host, before and after a DNS flip.
+- https uses `ssl.create_default_context()`: certificate chain and host name are verified. With
+  `ca_file`, that file is the only trust anchor (a private CA); otherwise the system store.
+- One `GET` with `Connection: close` and `Accept-Encoding: identity`; the response is read by the
+  small reader in `_http11.py` (status line, headers, up to 64 KiB of body). Redirects are not
+  followed: a 301 is the answer, and fails unless `expect_status` lists it.
+- Pass = status in `expect_status` and, if `expect_body` is set, that text in the (decoded) body.
+- URL problems (no host name, a bad port, credentials) and an unreadable `ca_file` are
+  configuration errors, raised as ValueError when the check is built, never a failed host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from failover.checks._http11 import BODY_LIMIT, Response, build_request, read_response
+from failover.checks.base import Check, ProbeFailed, close_stream
+from failover.model.inventory import Host, HttpCheck
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "failover-check"
+_TARGET_SAFE = "!#$%&'()*+,/:;=?@[]~"  # RFC 3986 reserved characters and '%': kept as written
+
+
+@dataclass(frozen=True)
+class Url:
+    """The parts of a check URL that a probe needs."""
+
+    tls: bool
+    name: str  # ASCII (IDNA) host name or IP literal: SNI and certificate name
+    port: int
+    host_header: str  # name[:port], as the Host header carries it
+    target: str  # path and query, percent-encoded
+
+    @classmethod
+    def parse(cls, url: str) -> Url:
+        """Split `url`; raise ValueError naming what is wrong with it."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise ValueError(f"{url!r} is not an http:// or https:// URL")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(f"{parts.scheme}:// URL with user:password is not supported")
+        if not parts.hostname:
+            raise ValueError(f"{url!r} has no host name")
+        try:
+            name = parts.hostname.encode("idna").decode("ascii")
+            explicit_port = parts.port
+        except (UnicodeError, ValueError) as exc:
+            raise ValueError(f"{url!r}: {exc}") from None
+        tls = parts.scheme == "https"
+        default_port = 443 if tls else 80
+        port = default_port if explicit_port is None else explicit_port
+        if not 1 <= port <= 65535:
+            raise ValueError(f"{url!r}: port {port} is not a port (1-65535)")
+        shown = f"[{name}]" if ":" in name else name
+        host_header = shown if port == default_port else f"{shown}:{port}"
+        target = quote(parts.path or "/", safe=_TARGET_SAFE)
+        if parts.query:
+            target += "?" + quote(parts.query, safe=_TARGET_SAFE)
+        return cls(tls=tls, name=name, port=port, host_header=host_header, target=target)
+
+
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """A verifying client context; trusts only `ca_file` when given. Raises ValueError."""
+    try:
+        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"ca_file {ca_file}: {exc.strerror or exc}") from None
+
+
+def describe_tls_error(exc: ssl.SSLError) -> str:
+    """ "TLS: certificate verify failed: <why>" or "TLS: <reason>", short and lower-case."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS: certificate verify failed: {exc.verify_message or exc.reason}"
+    reason = (exc.reason or exc.strerror or str(exc)).replace("_", " ").lower()
+    return f"TLS: {reason}"
+
+
+class HttpProbe(Check[HttpCheck]):
+    """GET the URL from the host's address; pass on an expected status (and body text)."""
+
+    type = "http"
+
+    def __init__(self, model: HttpCheck) -> None:
+        super().__init__(model)
+        self.url = Url.parse(model.url)
+        # Built once per check, shared by every host: loading a trust store costs milliseconds.
+        self.tls = tls_context(model.ca_file) if self.url.tls else None
+        self.request = build_request(
+            self.url.target,
+            self.url.host_header,
+            [
+                ("User-Agent", USER_AGENT),
+                ("Accept", "*/*"),
+                ("Accept-Encoding", "identity"),
+                ("Connection", "close"),
+            ],
+        )
+
+    async def _probe(self, host: Host) -> str:
+        try:
+            reader, writer = await asyncio.open_connection(
+                host.address,
+                self.url.port,
+                ssl=self.tls,
+                server_hostname=self.url.name if self.tls else None,
+            )
+            try:
+                writer.write(self.request)
+                await writer.drain()
+                response = await read_response(reader)
+            finally:
+                await close_stream(writer)
+        except ssl.SSLError as exc:
+            raise ProbeFailed(describe_tls_error(exc)) from None
+        return self._judge(response)
+
+    def _judge(self, response: Response) -> str:
+        want = self.model.expect_status
+        if response.status not in want:
+            moved = ""
+            if 300 <= response.status < 400 and "location" in response.headers:
+                moved = f" to {response.headers['location'][:80]}"
+            wanted = " or ".join(str(s) for s in want)
+            raise ProbeFailed(f"status {response.status}{moved}, want {wanted}")
+        expect = self.model.expect_body
+        if expect is not None and expect not in response.text():
+            note = f" (first {BODY_LIMIT // 1024} KiB read)" if response.truncated else ""
+            encoding = response.headers.get("content-encoding", "identity").lower()
+            if encoding != "identity":
+                note += f" (body is {encoding}-encoded)"
+            raise ProbeFailed(f"body does not contain {_short(expect)!r}{note}")
+        return f"status {response.status}"
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."

@@ -1,0 +1,85 @@
+"""App: what every command shares (inventory, state, audit, output), living on click's ctx.obj."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from failover.errors import UsageError
+from failover.model.inventory import Inventory
+from failover.model.state import State
+from failover.state.audit import AuditLog
+from failover.state.files import dumps
+from failover.state.store import StateStore
+
+
+@dataclass
+class App:
+    inventory_path: Path
+    json: bool = False
+    verbosity: int = 0
+    command: str = ""
+    clock: Any = time.time
+    _inventory: Inventory | None = field(default=None, repr=False)
+
+    @property
+    def inventory(self) -> Inventory:
+        if self._inventory is None:
+            from failover.config import load_inventory
+
+            self._inventory = load_inventory(self.inventory_path)
+        return self._inventory
+
+    @property
+    def store(self) -> StateStore:
+        return StateStore(self.inventory.state_dir)
+
+    @property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.inventory.state_dir, clock=self.clock)
+
+    def out(self, text: str = "") -> None:
+        """A line of the human result on stdout (nothing in --json mode)."""
+        if not self.json:
+            click.echo(text)
+
+    def progress(self, text: str) -> None:
+        """A progress line: stdout for humans, stderr in --json mode (stdout holds one document)."""
+        click.echo(text, err=self.json)
+
+    def print_json(self, doc: Any) -> None:
+        click.echo(dumps(doc, indent=2))
+
+    def confirm(self, question: str, yes: bool) -> None:
+        """Ask on a terminal; without one, --yes is required."""
+        if yes:
+            return
+        if not sys.stdin.isatty():
+            raise UsageError(f"{question} needs confirmation and there is no terminal; add --yes")
+        if not click.confirm(question, default=False, err=True):
+            raise UsageError("not confirmed; nothing changed")
+
+    def resolve_active(self, state: State) -> State:
+        """On a first run, the active host is the one DNS points at (the first host otherwise)."""
+        if state.active is not None:
+            if state.active not in self.inventory.hosts:
+                raise UsageError(f"state.json says the active host is {state.active!r}, which the "
+                                 f"inventory no longer has; hosts: {', '.join(self.inventory.hosts)}")
+            return state
+        from failover.dns.base import provider_for
+        from failover.dns.plan import active_host
+
+        currents = [provider_for(z).read() for z in self.inventory.dns]
+        active = active_host(self.inventory, currents) or next(iter(self.inventory.hosts))
+        self.audit.write("active_resolved", active=active, source="dns")
+        return state.model_copy(update={"active": active})
+
+
+def default_inventory() -> str:
+    return os.environ.get("FAILOVER_INVENTORY", "inventory.yaml")

@@ -1,0 +1,57 @@
+"""`failover check`: one round, as cron runs it; exit status 0-3 for monitoring systems."""
+
+from __future__ import annotations
+
+import click
+
+from failover.cli.app import App
+from failover.cli.render import round_json, round_table
+from failover.policy import Status
+from failover.state.lock import RunLock
+
+
+@click.command()
+@click.option("--no-act", is_flag=True, help="Probe and decide, but change nothing.")
+@click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
+              help="How long to wait for another run's lock before giving up (exit 3).")
+@click.pass_obj
+def check(app: App, no_act: bool, wait: float) -> int:
+    """One round of every check on every host; act on the policy unless --no-act.
+
+    Exit: 0 OK, 1 WARNING, 2 CRITICAL (active host down), 3 UNKNOWN.
+    """
+    from failover.engine.monitor import monitor_round
+
+    inv = app.inventory
+    if no_act:
+        state = app.resolve_active(app.store.load())
+        outcome = monitor_round(inv, app.store, app.audit, state, act=False, emit=app.progress,
+                                clock=app.clock)
+    else:
+        with RunLock(inv.state_dir / "lock", wait):
+            state = app.resolve_active(app.store.load())
+            outcome = monitor_round(inv, app.store, app.audit, state, act=True,
+                                    emit=app.progress, clock=app.clock)
+    d = outcome.decision
+    if app.json:
+        app.print_json({
+            "status": d.status.name, "exit_code": int(d.status), "active": outcome.state.active,
+            "round": round_json(outcome.report), "decision": d.to_json(),
+            "run": outcome.run.to_json() if outcome.run else None, "run_error": outcome.run_error,
+        })
+    else:
+        for line in round_table(outcome.report, outcome.state):
+            app.out(line)
+        for reason in d.reasons:
+            app.out(f"{d.status.name}: {reason}")
+        if outcome.run is not None:
+            app.out(f"{d.action} done: run {outcome.run.id}; active host is now "
+                    f"{outcome.state.active}")
+        if outcome.run_error:
+            app.out(f"{d.action} FAILED: {outcome.run_error}")
+        if no_act and d.action != "none":
+            app.out(f"--no-act: would run the {d.action} playbook ({d.from_} -> {d.to})")
+    return int(d.status if d.status is not Status.OK else 0)
+
+
+COMMANDS = [check]

@@ -1,0 +1,92 @@
+"""`failover run PLAYBOOK`, and its shorthands `failover failover` / `failover failback`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from failover.cli.app import App
+from failover.errors import UsageError
+from failover.state.lock import RunLock
+
+
+def _options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed([
+        click.option("--to", "to", metavar="HOST", help="The host to move the site to."),
+        click.option("--dry-run", is_flag=True, help="Change nothing; print what would change."),
+        click.option("--yes", "-y", is_flag=True, help="Do not ask (required without a terminal)."),
+        click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
+                     help="How long to wait for another run's lock."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
+             wait: float) -> int:
+    from failover.engine.context import RunContext
+    from failover.engine.monitor import run_playbook
+
+    inv = app.inventory
+    hosts = list(inv.hosts)
+    if to is not None and to not in inv.hosts:
+        raise UsageError(f"--to: unknown host {to!r}; hosts: {', '.join(hosts)}")
+
+    def go() -> int:
+        state = app.resolve_active(app.store.load())
+        active = state.active
+        assert active is not None
+        target = to or (hosts[0] if playbook == "failback" else
+                        next(h for h in hosts if h != active))
+        if target == active and playbook in ("failover", "failback"):
+            raise UsageError(f"{target} is already the active host; nothing to do")
+        if not dry_run:
+            app.confirm(f"Run playbook {playbook!r} for {inv.site}: {active} -> {target}? "
+                        "This changes DNS and hosts.", yes)
+        ctx = RunContext(inventory=inv, store=app.store, audit=app.audit, state=state,
+                         dry_run=dry_run, emit=app.progress, clock=app.clock)
+        journal = run_playbook(ctx, playbook, {"from": active, "to": target})
+        if app.json:
+            app.print_json({"run": journal.to_json(), "active": ctx.state.active})
+        elif journal.failed:
+            app.out(f"FAILED: run {journal.id} {journal.status}: {journal.error}; "
+                    f"active host: {ctx.state.active}")
+        else:
+            verdict = "dry run done: nothing changed" if dry_run else "done"
+            app.out(f"{verdict}: run {journal.id}; active host: {ctx.state.active}")
+        return 1 if journal.failed else 0
+
+    if dry_run:
+        return go()
+    with RunLock(inv.state_dir / "lock", wait):
+        return go()
+
+
+@click.command("run")
+@click.argument("playbook")
+@_options
+@click.pass_obj
+def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float) -> int:
+    """Run PLAYBOOK (a name from the inventory's playbooks, or a file)."""
+    return _execute(app, playbook, to, dry_run, yes, wait)
+
+
+@click.command("failover")
+@_options
+@click.pass_obj
+def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float) -> int:
+    """Run the failover playbook: move the site to a standby (default: the first one)."""
+    return _execute(app, "failover", to, dry_run, yes, wait)
+
+
+@click.command("failback")
+@_options
+@click.pass_obj
+def failback_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float) -> int:
+    """Run the failback playbook: move the site back (default: to the first host)."""
+    return _execute(app, "failback", to, dry_run, yes, wait)
+
+
+COMMANDS = [run_cmd, failover_cmd, failback_cmd]

@@ -1,0 +1,57 @@
+"""`failover status`: active host, health streaks, cooldown, mirror ages, last run. Read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from failover.cli.app import App
+from failover.cli.render import ago, stamp, table
+
+
+@click.command()
+@click.pass_obj
+def status(app: App) -> int:
+    """Show what the state file knows; contacts nothing."""
+    inv = app.inventory
+    state = app.store.load()
+    now = app.clock()
+    cooldown_left = 0.0
+    if state.last_flip is not None:
+        cooldown_left = max(0.0, state.last_flip.at + inv.policy.cooldown - now)
+    if app.json:
+        doc: dict[str, Any] = state.model_dump(mode="json", by_alias=True)
+        doc["cooldown_left"] = round(cooldown_left, 1)
+        doc["site"] = inv.site
+        app.print_json(doc)
+        return 0
+    app.out(f"site {inv.site}: active host {state.active or 'unknown (no round yet)'}")
+    app.out(f"last round: {ago(state.last_round_at, now)}")
+    rows = [["HOST", "STATE", "FAILED ROUNDS", "OK ROUNDS", "SINCE"]]
+    for name in inv.hosts:
+        h = state.hosts.get(name)
+        role = "active" if name == state.active else "standby"
+        if h is None:
+            rows.append([name, f"{role}, unchecked", "-", "-", "-"])
+        else:
+            health = "DOWN" if h.down else ("failing" if h.fail else "up")
+            rows.append([name, f"{role}, {health}", str(h.fail), str(h.ok), stamp(h.changed_at)])
+    for line in table(rows):
+        app.out(line)
+    if state.last_flip is not None:
+        f = state.last_flip
+        app.out(f"last flip: {f.from_} -> {f.to} at {stamp(f.at)} (run {f.run_id})"
+                + (f"; cooldown {cooldown_left / 60:.0f} min left" if cooldown_left else ""))
+    for name, m in state.mirrors.items():
+        pushes = ", ".join(f"{h} {ago(t, now)}" for h, t in m.pushed.items()) or "none"
+        app.out(f"mirror {name}: pulled from {m.pulled_from or '-'} {ago(m.pulled_at, now)}; "
+                f"pushed: {pushes}")
+    if state.last_run is not None:
+        r = state.last_run
+        app.out(f"last run: {r.id} {r.playbook} {r.status} ({r.from_} -> {r.to}) at "
+                f"{stamp(r.started_at)}")
+    return 0
+
+
+COMMANDS = [status]

@@ -1,0 +1,54 @@
+"""Single-point-of-failure lint: warnings about a valid inventory, never errors.
+
+Contract: `lint(inventory)` is pure (no DNS lookups, no network, no files) and returns one plain
+sentence per warning, in a stable order. `failover validate` prints them; nothing else acts on
+them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from failover.model.inventory import Inventory
+
+log = logging.getLogger(__name__)
+
+MAX_TTL = 300  # seconds; above this, resolvers keep the old address too long after a flip
+
+
+def lint(inventory: Inventory) -> list[str]:
+    """Warnings about the inventory's resilience; empty when nothing stands out."""
+    warnings: list[str] = []
+    by_provider: dict[str, list[str]] = {}
+    for name, host in inventory.hosts.items():
+        if host.provider:
+            by_provider.setdefault(host.provider.strip().lower(), []).append(name)
+        else:
+            warnings.append(f"host {name} has no provider label: lint cannot tell whether it "
+                            "shares a hoster with the others")
+    for names in by_provider.values():
+        if len(names) > 1:
+            label = inventory.hosts[names[0]].provider
+            both = "both" if len(names) == 2 else "all of them"
+            warnings.append(f"hosts {_and(names)} share provider '{label}': one outage can take "
+                            f"{both}")
+    for z, zone in enumerate(inventory.dns):
+        for r, record in enumerate(zone.records):
+            if record.ttl > MAX_TTL:
+                warnings.append(f"dns[{z}].records[{r}] ({record.name} {record.type} in "
+                                f"{zone.zone}): TTL {record.ttl}s is above {MAX_TTL}s; resolvers "
+                                "may keep sending clients to the old host that long after a flip")
+    if not inventory.control_targets:
+        warnings.append("no control_targets configured: the checker cannot tell its own outage "
+                        "from the hosts'")
+    if not inventory.sync:
+        warnings.append("no sync sets: a standby serves whatever content it already has")
+    if inventory.policy.auto_failover and "failover" not in inventory.playbooks:
+        warnings.append("policy.auto_failover is true but playbooks has no 'failover' entry: an "
+                        "automatic failover would have nothing to run")
+    log.debug("linted: inventory=%s warnings=%d", inventory.path, len(warnings))
+    return warnings
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

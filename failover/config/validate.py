@@ -1,0 +1,168 @@
+"""Cross-references the models cannot see on their own; every problem found, reported together.
+
+Contract: each function takes a validated model and the Document it came from (for marks) and
+returns a list of Reasons, empty when all is well. Nothing here raises or touches the network;
+the file checks only ask the filesystem whether a file exists and can be read.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from failover.config.explain import one_of, suggest
+from failover.config.yamlmarks import Document, KeyPath
+from failover.errors import Reason
+from failover.model.inventory import HttpCheck, Inventory, Record
+from failover.model.playbook import Playbook, Step
+
+log = logging.getLogger(__name__)
+
+RESERVED_VARS = ("from", "to", "site", "run_id")  # set by every run; `vars:` may not shadow them
+
+
+def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
+    """Hosts named by records and sync sets exist, records can be built for every host, files
+    exist, names are unique."""
+    reasons: list[Reason] = []
+    hosts = list(inv.hosts)
+    seen_zones: dict[str, KeyPath] = {}
+    for z, zone in enumerate(inv.dns):
+        reasons += _unique(doc, seen_zones, zone.zone, ("dns", z, "zone"), "zone")
+        seen_records: dict[str, KeyPath] = {}
+        for r, record in enumerate(zone.records):
+            at: KeyPath = ("dns", z, "records", r)
+            reasons += _unique(doc, seen_records, f"{record.name} {record.type}", at, "record")
+            reasons += _record(inv, record, at, doc)
+    seen_sets: dict[str, KeyPath] = {}
+    for s, sync_set in enumerate(inv.sync):
+        reasons += _unique(doc, seen_sets, sync_set.name, ("sync", s, "name"), "sync set name")
+        if isinstance(sync_set.path, dict):
+            reasons += _host_keys(doc, ("sync", s, "path"), sync_set.path, hosts)
+            missing = [h for h in hosts if h not in sync_set.path]
+            if missing:
+                reasons.append(doc.reason(("sync", s, "path"), f"no path for host "
+                                          f"{one_of(missing)} (give a path for every host, or "
+                                          "one path for all)"))
+    seen_checks: dict[str, KeyPath] = {}
+    for c, check in enumerate(inv.checks):
+        reasons += _unique(doc, seen_checks, check.name, ("checks", c, "name"), "check name")
+        if isinstance(check, HttpCheck):
+            reasons += _file(doc, ("checks", c, "ca_file"), check.ca_file)
+    reasons += _file(doc, ("ssh", "known_hosts"), inv.ssh.known_hosts)
+    for name, host in inv.hosts.items():
+        if host.ssh is not None and host.ssh.identity is not None:
+            reasons += _file(doc, ("hosts", name, "ssh", "identity"), host.ssh.identity)
+    for name, playbook in inv.playbooks.items():
+        reasons += _file(doc, ("playbooks", name), playbook)
+    reasons += [
+        doc.reason(("vars", v), f"reserved variable name ({', '.join(RESERVED_VARS)} are set by "
+                                "every run)", key=True)
+        for v in inv.vars if v in RESERVED_VARS
+    ]
+    log.debug("cross-checked: file=%s problems=%d", doc.file, len(reasons))
+    return reasons
+
+
+def check_playbook(playbook: Playbook, inv: Inventory, doc: Document) -> list[Reason]:
+    """Literal (untemplated) check names, sync sets and host names exist in the inventory.
+    Values holding `{{` are rendered at run time; the engine checks them then."""
+    reasons: list[Reason] = []
+    checks = [c.name for c in inv.checks]
+    sets = [s.name for s in inv.sync]
+    for section in ("steps", "rescue"):
+        for i, step in enumerate(getattr(playbook, section)):
+            at: KeyPath = (section, i, step.action)
+            for key, value in _host_params(step):
+                reasons += _known(doc, (*at, key), value, list(inv.hosts), "host", "hosts")
+            if step.check is not None:
+                for n, name in enumerate(step.check.checks or []):
+                    reasons += _known(doc, (*at, "checks", n), name, checks, "check", "checks")
+            if step.sync is not None:
+                reasons += _known(doc, (*at, "set"), step.sync.set, sets, "sync set", "sync sets")
+    return reasons
+
+
+def _host_params(step: Step) -> Iterable[tuple[str, str]]:
+    params = step.params
+    for key in ("host", "to", "from"):
+        value = getattr(params, key if key != "from" else "from_", None)
+        if isinstance(value, str):
+            yield key, value
+
+
+def _known(doc: Document, at: KeyPath, value: str, valid: list[str], kind: str,
+           plural: str) -> list[Reason]:
+    if "{{" in value or value in valid:
+        return []
+    return [doc.reason(at, f"unknown {kind} '{value}'{suggest(value, valid)}; "
+                           f"{plural} in the inventory: {one_of(valid)}")]
+
+
+def _record(inv: Inventory, record: Record, at: KeyPath, doc: Document) -> list[Reason]:
+    hosts = list(inv.hosts)
+    if record.values is None:
+        if record.type == "AAAA":
+            missing = [h for h, host in inv.hosts.items() if host.address6 is None]
+            if missing:
+                return [doc.reason(at, "an AAAA record without `values` follows each host's "
+                                       f"address6; missing on: {one_of(missing)} (add address6 "
+                                       "there, or give `values`)")]
+        elif record.type != "A":
+            return [doc.reason((*at, "values"),
+                               f"required for {record.type} records (one value per host)")]
+        return []
+    reasons = _host_keys(doc, (*at, "values"), record.values, hosts)
+    missing = [h for h in hosts if h not in record.values]
+    if missing:
+        reasons.append(doc.reason((*at, "values"), f"no value for host {one_of(missing)} "
+                                                   "(one value per host)"))
+    if record.type in ("A", "AAAA"):
+        version = 4 if record.type == "A" else 6
+        for host, value in record.values.items():
+            for v in [value] if isinstance(value, str) else value:
+                if not _is_ip(v, version):
+                    reasons.append(doc.reason((*at, "values", host), f"{v!r} is not an "
+                                              f"IPv{version} address ({record.type} record)"))
+    return reasons
+
+
+def _is_ip(value: str, version: int) -> bool:
+    try:
+        return ipaddress.ip_address(value).version == version
+    except ValueError:
+        return False
+
+
+def _host_keys(doc: Document, at: KeyPath, mapping: Mapping[str, object],
+               hosts: list[str]) -> list[Reason]:
+    return [
+        doc.reason((*at, h), f"unknown host '{h}'{suggest(h, hosts)}; hosts: {one_of(hosts)}",
+                   key=True)
+        for h in mapping if h not in hosts
+    ]
+
+
+def _unique(doc: Document, seen: dict[str, KeyPath], name: str, at: KeyPath,
+            what: str) -> list[Reason]:
+    if name not in seen:
+        seen[name] = at
+        return []
+    first = doc.mark(seen[name])
+    where = f" (first used at line {first.line})" if first else ""
+    return [doc.reason(at, f"duplicate {what} '{name}'{where}")]
+
+
+def _file(doc: Document, at: KeyPath, path: Path | None) -> list[Reason]:
+    if path is None:
+        return []
+    if not path.exists():
+        return [doc.reason(at, f"file not found: {path}")]
+    if not path.is_file():
+        return [doc.reason(at, f"not a file: {path}")]
+    if not os.access(path, os.R_OK):
+        return [doc.reason(at, f"file not readable: {path}")]
+    return []

@@ -1,0 +1,1 @@
+"""The playbook runner: steps, templating, rescue, journal."""

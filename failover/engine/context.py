@@ -1,0 +1,35 @@
+"""RunContext: everything a run needs, passed explicitly (no global state)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from failover.model.inventory import Inventory
+from failover.model.state import State
+from failover.state.audit import AuditLog
+from failover.state.store import StateStore
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass
+class RunContext:
+    inventory: Inventory
+    store: StateStore
+    audit: AuditLog
+    state: State
+    dry_run: bool = False
+    emit: Callable[[str], None] = _quiet  # human progress lines (cli decides where they go)
+    clock: Callable[[], float] = time.time
+    verified: set[str] = field(default_factory=set)  # hosts that passed their checks in this run
+    run_id: str = ""
+
+    def save_state(self, state: State) -> None:
+        """Keep `state` as the current one; written to disk unless this is a dry run."""
+        self.state = state
+        if not self.dry_run:
+            self.store.save(state)

@@ -1,0 +1,58 @@
+"""runs/<id>.json: the journal of one playbook run, rewritten atomically after every step."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from failover.state.files import dumps, write_atomic
+
+
+def new_run_id(now: float) -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)) + "-" + secrets.token_hex(2)
+
+
+@dataclass
+class StepRecord:
+    index: int
+    phase: str  # steps | rescue
+    name: str
+    action: str
+    status: str = "running"  # running | ok | failed | ignored | warning | dry-run
+    started_at: float = 0.0
+    finished_at: float | None = None
+    detail: str = ""
+    lines: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Journal:
+    id: str
+    playbook: str
+    title: str
+    variables: dict[str, str]
+    dry_run: bool
+    who: str
+    started_at: float
+    status: str = "running"  # running | ok | failed | rescued | interrupted
+    finished_at: float | None = None
+    error: str | None = None
+    steps: list[StepRecord] = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("failed", "rescued")
+
+    def save(self) -> None:
+        if self.path is not None:
+            write_atomic(self.path, dumps(self.to_json(), indent=2) + "\n")
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("path")
+        return data

@@ -1,0 +1,93 @@
+"""One monitoring round, as cron's `failover check` and `watch` run it: probe, count, decide, act.
+
+The round gathers every host's results before anything is decided; the decision is policy.py's;
+acting means running the inventory's failover (or failback) playbook with from/to set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from failover import policy
+from failover.engine.context import RunContext
+from failover.engine.journal import Journal
+from failover.errors import FailoverError, UsageError
+from failover.model.inventory import Inventory
+from failover.model.results import RoundReport
+from failover.model.state import State
+from failover.policy import Decision, Status
+from failover.state.audit import AuditLog
+from failover.state.store import StateStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RoundOutcome:
+    report: RoundReport
+    decision: Decision
+    state: State
+    run: Journal | None = None
+    run_error: str | None = None
+
+    @property
+    def status(self) -> Status:
+        return self.decision.status
+
+
+def run_playbook(ctx: RunContext, name: str, variables: dict[str, str]) -> Journal:
+    """Load the inventory's playbook `name` (or a file path) and run it."""
+    from failover.config import load_playbook
+    from failover.engine.runner import Runner
+
+    inv = ctx.inventory
+    if name in inv.playbooks:
+        path = inv.playbooks[name]
+    else:
+        path = inv.path.parent / name
+        if not path.is_file():
+            raise UsageError(f"no playbook {name!r}: not in the inventory's playbooks "
+                             f"({', '.join(inv.playbooks) or 'none'}) and no file {path}")
+    playbook = load_playbook(path, inv)
+    return Runner(ctx, playbook, path, variables).run()
+
+
+def monitor_round(inventory: Inventory, store: StateStore, audit: AuditLog, state: State, *,
+                  act: bool, emit: Callable[[str], None], clock: Callable[[], float]) -> RoundOutcome:
+    """Probe every host, count the round, decide, and (if `act`) run the playbook it calls for.
+
+    With act=False nothing is written: the streaks shown are what this round would make them.
+    """
+    from failover.checks import run_round
+
+    report = run_round(inventory)
+    now = clock()
+    counted = policy.record_round(inventory, state, report, now)
+    decision = policy.decide(inventory, counted, report, now)
+    if not act:
+        return RoundOutcome(report, decision, counted)
+    audit.write("round", online=report.online, active=counted.active,
+                results=[{"host": r.host, "check": r.check, "ok": r.ok,
+                          "latency": round(r.latency, 4), "detail": r.detail}
+                         for r in report.results],
+                control=[{"target": c.target, "ok": c.ok} for c in report.control])
+    audit.write("decision", **decision.to_json())
+    store.save(counted)
+    outcome = RoundOutcome(report, decision, counted)
+    if decision.action == "none":
+        return outcome
+    assert decision.to is not None
+    ctx = RunContext(inventory=inventory, store=store, audit=audit, state=counted, emit=emit,
+                     clock=clock)
+    try:
+        outcome.run = run_playbook(ctx, decision.action,
+                                   {"from": decision.from_ or "", "to": decision.to})
+        if outcome.run.failed:
+            outcome.run_error = f"run {outcome.run.id} {outcome.run.status}: {outcome.run.error}"
+    except FailoverError as e:
+        outcome.run_error = str(e)
+        log.error("playbook failed: playbook=%s error=%s", decision.action, e)
+    outcome.state = ctx.state
+    return outcome

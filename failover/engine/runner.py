@@ -1,0 +1,143 @@
+"""Run a playbook: render each step, run it, journal it; on failure run `rescue`.
+
+Contract:
+- Every variable a playbook uses is checked before the first step runs (undefined = ConfigError),
+  so a typo never leaves a half-done change.
+- A failing step without `ignore_errors` stops the steps and runs `rescue` (each rescue step is
+  tried even if an earlier one fails); the journal says `failed` or `rescued` (Journal.failed).
+- HostKeyMismatch stops the run whatever `ignore_errors` says; rescue still runs.
+- Ctrl-C marks the journal `interrupted` and raises Interrupted.
+- Dry runs change nothing anywhere: no state, no journal, no audit lines of changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from failover.engine import steps
+from failover.engine.context import RunContext
+from failover.engine.journal import Journal, StepRecord, new_run_id
+from failover.engine.templating import TemplateError, names_in, render
+from failover.errors import (
+    ConfigError,
+    FailoverError,
+    HostKeyMismatch,
+    Interrupted,
+    Reason,
+    StepFailed,
+)
+from failover.model.playbook import Playbook, Step
+from failover.model.state import LastRun
+
+log = logging.getLogger(__name__)
+
+
+def check_variables(playbook: Playbook, path: Path, variables: dict[str, str]) -> None:
+    reasons = []
+    for phase in ("steps", "rescue"):
+        for i, step in enumerate(getattr(playbook, phase)):
+            try:
+                for name, text in names_in(step):
+                    if name not in variables:
+                        reasons.append(Reason(str(path), None, None, f"{phase}[{i}]",
+                                              f"undefined variable {name!r} in {text!r}; "
+                                              f"defined: {', '.join(sorted(variables))}"))
+            except TemplateError as e:
+                reasons.append(Reason(str(path), None, None, f"{phase}[{i}]", str(e)))
+    if reasons:
+        raise ConfigError(reasons)
+
+
+class Runner:
+    def __init__(self, ctx: RunContext, playbook: Playbook, path: Path,
+                 variables: dict[str, str]) -> None:
+        self.ctx = ctx
+        self.playbook = playbook
+        now = ctx.clock()
+        run_id = new_run_id(now)
+        ctx.run_id = run_id
+        self.variables = {**ctx.inventory.vars, **variables, "site": ctx.inventory.site,
+                          "run_id": run_id}
+        check_variables(playbook, path, self.variables)
+        runs = ctx.inventory.state_dir / "runs"
+        self.journal = Journal(id=run_id, playbook=str(path), title=playbook.name,
+                               variables=self.variables, dry_run=ctx.dry_run, who=ctx.audit.who,
+                               started_at=now, path=None if ctx.dry_run else runs / f"{run_id}.json")
+
+    def run(self) -> Journal:
+        ctx, j = self.ctx, self.journal
+        ctx.emit(f"run {j.id}: {j.title}" + (" (dry run: nothing will change)" if ctx.dry_run else ""))
+        self._audit("run_start", playbook=j.playbook, variables=self.variables)
+        j.save()
+        try:
+            failure = self._phase("steps", self.playbook.steps)
+            if failure is not None:
+                j.error = str(failure)
+                if self.playbook.rescue:
+                    ctx.emit(f"step failed: {failure}; running rescue")
+                    self._phase("rescue", self.playbook.rescue)
+                    j.status = "rescued"
+                else:
+                    j.status = "failed"
+            else:
+                j.status = "dry-run" if ctx.dry_run else "ok"
+        except KeyboardInterrupt:
+            j.status = "interrupted"
+            raise Interrupted(f"interrupted; journal {j.path or '(dry run)'}") from None
+        finally:
+            j.finished_at = ctx.clock()
+            j.save()
+            self._audit("run_end", status=j.status, error=j.error)
+            if not ctx.dry_run:
+                last = LastRun.model_validate({
+                    "id": j.id, "playbook": j.title, "status": j.status,
+                    "started_at": j.started_at, "finished_at": j.finished_at,
+                    "from": self.variables.get("from"), "to": self.variables.get("to")})
+                ctx.save_state(ctx.state.model_copy(update={"last_run": last}))
+        return j
+
+    def _audit(self, event: str, **fields: object) -> None:
+        if not self.ctx.dry_run:
+            self.ctx.audit.write(event, run_id=self.journal.id, **fields)
+
+    def _phase(self, phase: str, steps_: list[Step]) -> FailoverError | None:
+        """Run steps in order. Returns the failure that stops the phase (never in rescue)."""
+        ctx = self.ctx
+        for i, step in enumerate(steps_):
+            rec = StepRecord(index=i, phase=phase, name=step.title, action=step.action,
+                             started_at=ctx.clock())
+            self.journal.steps.append(rec)
+            self.journal.save()
+            prefix = f"[{'rescue ' if phase == 'rescue' else ''}{i + 1}/{len(steps_)}]"
+            try:
+                params = render(step.params, self.variables)
+                kwargs = {"restore": True} if phase == "rescue" and step.action == "dns" else {}
+                out = steps.ACTIONS[step.action](ctx, params, **kwargs)
+                rec.status, rec.detail, rec.lines, rec.data = (out.status, out.detail, out.lines,
+                                                               out.data)
+            except TemplateError as e:
+                rec.status, rec.detail = "failed", str(e)
+            except FailoverError as e:
+                rec.status, rec.detail = "failed", str(e)
+                if isinstance(e, HostKeyMismatch) and phase == "steps":
+                    self._finish(rec, prefix, step)
+                    return e
+            rec.finished_at = ctx.clock()
+            if rec.status == "failed" and step.ignore_errors:
+                rec.status = "ignored"
+            self._finish(rec, prefix, step)
+            if rec.status == "failed" and phase == "steps":
+                return StepFailed(f"step {i + 1} ({step.title}): {rec.detail}")
+        return None
+
+    def _finish(self, rec: StepRecord, prefix: str, step: Step) -> None:
+        rec.finished_at = rec.finished_at or self.ctx.clock()
+        took = rec.finished_at - rec.started_at
+        self.ctx.emit(f"{prefix} {step.title}: {rec.status.upper()} ({took:.1f}s)"
+                      + (f" - {rec.detail}" if rec.detail else ""))
+        for line in rec.lines:
+            self.ctx.emit(f"      {line}")
+        self._audit("step", phase=rec.phase, index=rec.index, name=rec.name, action=rec.action,
+                    status=rec.status, detail=rec.detail, data=rec.data)
+        self.journal.save()

@@ -1,0 +1,185 @@
+"""One function per step action. Each returns an Outcome or raises a FailoverError.
+
+Every step is safe to repeat: checks and verification only read, sync converges on the mirror,
+a DNS flip to values already in place is an empty plan, and the user's ssh commands are theirs
+to keep idempotent (`systemctl start` is).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from failover.engine.context import RunContext
+from failover.errors import StepFailed, SyncError, UnsafePlan
+from failover.model import playbook as pb
+from failover.model.state import Flip, MirrorState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    status: str = "ok"  # ok | warning | dry-run
+    detail: str = ""
+    lines: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _host(ctx: RunContext, name: str, key: str) -> str:
+    if name not in ctx.inventory.hosts:
+        raise StepFailed(f"{key}: unknown host {name!r}; hosts: {', '.join(ctx.inventory.hosts)}")
+    return name
+
+
+def check_host(ctx: RunContext, host: str, checks: list[str] | None) -> Outcome:
+    """Run the host's checks now; the host counts as verified for this run only if all pass."""
+    from failover.checks import run_round
+
+    report = run_round(ctx.inventory, hosts=[host], checks=checks, control=False)
+    lines = [f"{r.host}/{r.check}: {'ok' if r.ok else 'FAILED'} {r.detail} "
+             f"({r.latency * 1000:.0f} ms)".replace("  ", " ") for r in report.results]
+    failed = [r for r in report.results if not r.ok]
+    if failed:
+        raise StepFailed(f"{host} failed its checks: "
+                         + "; ".join(f"{r.check}: {r.detail}" for r in failed))
+    ctx.verified.add(host)
+    return Outcome(detail=f"{host} passed {len(report.results)} checks", lines=lines)
+
+
+def do_check(ctx: RunContext, p: pb.CheckAction) -> Outcome:
+    return check_host(ctx, _host(ctx, p.host, "check.host"), p.checks)
+
+
+def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
+    from failover.sync.mirror import Mirror
+
+    inv = ctx.inventory
+    to = _host(ctx, p.to, "sync.to")
+    try:
+        inv.sync_set(p.set)
+    except KeyError:
+        raise StepFailed(f"sync.set: unknown sync set {p.set!r}") from None
+    if to == ctx.state.active:
+        raise UnsafePlan(f"sync would push set {p.set} to {to}, the active host; "
+                         "a sync never writes to the active host (fail over first)")
+    mirror = Mirror(inv)
+    lines: list[str] = []
+    status, detail = "ok", ""
+    now = ctx.clock()
+    ms = ctx.state.mirrors.get(p.set, MirrorState())
+    if p.from_:
+        source = _host(ctx, p.from_, "sync.from")
+        try:
+            pulled = mirror.pull(p.set, source, dry_run=ctx.dry_run)
+            lines += [f"pull {source} -> mirror:"] + ["  " + x for x in pulled.lines()]
+            if not ctx.dry_run:
+                ms = ms.model_copy(update={"pulled_at": now, "pulled_from": source})
+        except SyncError as e:  # the old host may be gone; the mirror keeps the last good copy
+            status = "warning"
+            age = f"{(now - ms.pulled_at) / 60:.0f} min old" if ms.pulled_at else "age unknown"
+            detail = f"pull from {source} failed ({e}); pushing the last good mirror ({age})"
+            lines.append(detail)
+    pushed = mirror.push(p.set, to, dry_run=ctx.dry_run)
+    lines += [f"push mirror -> {to}:"] + ["  " + x for x in pushed.lines()]
+    if not ctx.dry_run:
+        ms = ms.model_copy(update={"pushed": {**ms.pushed, to: now}})
+        ctx.save_state(ctx.state.model_copy(update={"mirrors": {**ctx.state.mirrors, p.set: ms}}))
+    return Outcome(status="dry-run" if ctx.dry_run else status,
+                   detail=detail or f"set {p.set} synced to {to}", lines=lines,
+                   data={"push": pushed.to_json()})
+
+
+def do_ssh(ctx: RunContext, p: pb.SshAction) -> Outcome:
+    from failover.sync.ssh import run_command, ssh_target
+
+    host = _host(ctx, p.host, "ssh.host")
+    shown = p.command if isinstance(p.command, str) else " ".join(p.command)
+    if ctx.dry_run:
+        return Outcome("dry-run", f"would run on {host}: {shown}")
+    result = run_command(ssh_target(ctx.inventory, host), p.command, timeout=p.timeout)
+    tail = (result.stdout + result.stderr).strip().splitlines()[-10:]
+    if result.exit_status != 0:
+        raise StepFailed(f"on {host}: `{shown}` exited {result.exit_status}"
+                         + (f": {tail[-1]}" if tail else ""))
+    return Outcome(detail=f"ran on {host}: {shown}", lines=tail)
+
+
+def flip_dns(ctx: RunContext, to: str, *, restore: bool = False) -> Outcome:
+    """Point every managed record at `to`, one transaction per zone.
+
+    Outside rescue, DNS never moves to a host that has not passed its checks in this run: if no
+    earlier step checked it, its checks run here first. A rescue restore puts back what was there.
+    """
+    from failover.dns.flip import apply_flip, plan_flip
+
+    if not restore and to not in ctx.verified:
+        check_host(ctx, to, None)
+    plans = plan_flip(ctx.inventory, to)
+    lines = [line for _, plan in plans for line in plan.lines()]
+    changes = [plan for _, plan in plans if not plan.empty]
+    if not changes:
+        outcome = Outcome(detail=f"DNS already points at {to}; nothing to change", lines=lines)
+    elif ctx.dry_run:
+        return Outcome("dry-run", f"would point DNS at {to}", lines,
+                       {"zones": [plan.to_json() for _, plan in plans]})
+    else:
+        apply_flip(plans)
+        ctx.audit.write("dns_change", to=to, zones=[plan.to_json() for plan in changes])
+        outcome = Outcome(detail=f"DNS points at {to}", lines=lines,
+                          data={"zones": [plan.to_json() for plan in changes]})
+    if not ctx.dry_run and (changes or ctx.state.active != to):
+        flip = Flip.model_validate({"at": ctx.clock(), "from": ctx.state.active, "to": to,
+                                    "run_id": ctx.run_id})
+        ctx.save_state(ctx.state.model_copy(update={"active": to, "last_flip": flip}))
+    return outcome
+
+
+def do_dns(ctx: RunContext, p: pb.DnsAction, *, restore: bool = False) -> Outcome:
+    return flip_dns(ctx, _host(ctx, p.to, "dns.to"), restore=restore)
+
+
+def do_dns_verify(ctx: RunContext, p: pb.DnsVerifyAction) -> Outcome:
+    from failover.dns.verify import verify
+
+    to = _host(ctx, p.to, "dns_verify.to")
+    if ctx.dry_run:
+        return Outcome("dry-run", f"would wait up to {p.timeout:g}s for every nameserver to answer "
+                                  f"with {to}'s values")
+    report = verify(ctx.inventory, to, timeout=p.timeout, interval=p.interval)
+    if not report.ok:
+        raise StepFailed(f"not every nameserver answers with {to} after {p.timeout:g}s: "
+                         + "; ".join(report.lines()))
+    return Outcome(detail=f"every nameserver answers with {to}", lines=report.lines(),
+                   data=report.to_json())
+
+
+def do_webhook(ctx: RunContext, p: pb.WebhookAction) -> Outcome:
+    from failover.notify.webhook import post_json, redact_url
+
+    where = redact_url(p.url)
+    if ctx.dry_run:
+        return Outcome("dry-run", f"would {p.method} to {where}")
+    status = post_json(p.url, p.body, timeout=p.timeout, method=p.method)
+    return Outcome(detail=f"{p.method} {where}: {status}")
+
+
+def do_notify(ctx: RunContext, p: pb.NotifyAction) -> Outcome:
+    from failover.notify import send_all
+
+    if ctx.dry_run:
+        return Outcome("dry-run", f"would notify {len(ctx.inventory.notify)} channel(s): {p.message}")
+    failures = send_all(ctx.inventory, p.message)
+    if failures:
+        return Outcome("warning", "not delivered: " + "; ".join(failures))
+    return Outcome(detail=f"sent to {len(ctx.inventory.notify)} channel(s): {p.message}")
+
+
+ACTIONS: dict[str, Callable[..., Outcome]] = {
+    "check": do_check, "sync": do_sync, "ssh": do_ssh, "dns": do_dns,
+    "dns_verify": do_dns_verify, "webhook": do_webhook, "notify": do_notify,
+}
+
+

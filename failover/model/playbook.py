@@ -1,0 +1,110 @@
+"""Playbooks: named lists of steps, each step exactly one action, plus rescue steps.
+
+String values may hold `{{ var }}` placeholders; they are rendered by engine/templating.py at run
+time, so the models here keep them as plain strings (host names are checked after rendering).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+
+from failover.model.types import STRICT, Duration
+
+
+class Model(BaseModel):
+    model_config = STRICT
+
+
+class CheckAction(Model):
+    host: str
+    checks: list[str] | None = None  # None = every check of the inventory
+
+
+class SyncAction(Model):
+    set: str
+    from_: str | None = Field(default=None, alias="from")
+    to: str
+
+
+class SshAction(Model):
+    host: str
+    command: str | list[str]
+    timeout: Duration = 300.0
+
+
+class DnsAction(Model):
+    to: str
+
+
+class DnsVerifyAction(Model):
+    to: str
+    timeout: Duration = 120.0
+    interval: Duration = 2.0
+
+
+class WebhookAction(Model):
+    url: str
+    method: str = "POST"
+    body: dict[str, Any] | None = None
+    timeout: Duration = 10.0
+
+
+class NotifyAction(Model):
+    message: str
+
+
+ACTIONS: dict[str, type[Model]] = {
+    "check": CheckAction,
+    "sync": SyncAction,
+    "ssh": SshAction,
+    "dns": DnsAction,
+    "dns_verify": DnsVerifyAction,
+    "webhook": WebhookAction,
+    "notify": NotifyAction,
+}
+
+
+class Step(Model):
+    name: str | None = None
+    ignore_errors: bool = False
+    check: CheckAction | None = None
+    sync: SyncAction | None = None
+    ssh: SshAction | None = None
+    dns: DnsAction | None = None
+    dns_verify: DnsVerifyAction | None = None
+    webhook: WebhookAction | None = None
+    notify: NotifyAction | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_action(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            found = [k for k in ACTIONS if k in data]
+            if len(found) != 1:
+                what = "none" if not found else " and ".join(found)
+                raise ValueError(
+                    f"a step needs exactly one action (one of: {', '.join(ACTIONS)}); found {what}"
+                )
+        return data
+
+    @property
+    def action(self) -> str:
+        return next(k for k in ACTIONS if getattr(self, k) is not None)
+
+    @property
+    def params(self) -> Model:
+        value = getattr(self, self.action)
+        assert isinstance(value, Model)
+        return value
+
+    @property
+    def title(self) -> str:
+        return self.name or self.action
+
+
+class Playbook(Model):
+    name: str
+    steps: list[Step] = Field(min_length=1)
+    rescue: list[Step] = []

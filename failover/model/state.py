@@ -1,0 +1,61 @@
+"""What state.json holds: the active host, streaks, the last flip, mirror ages, the last run.
+
+Frozen models: policy.py takes a State and returns a new one, so every decision is a pure function
+of (inventory, state, round report, now).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Streak(Model):
+    fail: int = Field(default=0, ge=0)  # consecutive failed rounds
+    ok: int = Field(default=0, ge=0)  # consecutive passed rounds
+    detail: str = ""  # the last round's result, for `status`
+
+
+class HostState(Model):
+    fail: int = Field(default=0, ge=0)
+    ok: int = Field(default=0, ge=0)
+    down: bool = False
+    changed_at: float | None = None  # when `down` last changed
+    checks: dict[str, Streak] = {}
+
+
+class MirrorState(Model):
+    pulled_at: float | None = None
+    pulled_from: str | None = None
+    pushed: dict[str, float] = {}  # host -> time of its last good push
+
+
+class Flip(Model):
+    at: float
+    from_: str | None = Field(default=None, alias="from")
+    to: str
+    run_id: str
+    automatic: bool = False
+
+
+class LastRun(Model):
+    id: str
+    playbook: str
+    status: str  # ok | failed | rescued | interrupted | dry-run
+    started_at: float
+    finished_at: float | None = None
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+
+
+class State(Model):
+    version: int = 1
+    active: str | None = None
+    hosts: dict[str, HostState] = {}
+    last_round_at: float | None = None
+    last_flip: Flip | None = None
+    mirrors: dict[str, MirrorState] = {}
+    last_run: LastRun | None = None

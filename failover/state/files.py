@@ -1,0 +1,70 @@
+"""Small file primitives: atomic 0600 writes and a JSON encoder that never prints a secret."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+SECRET_MASK = "***"
+
+
+def _default(value: object) -> object:
+    if isinstance(value, SecretStr):
+        return SECRET_MASK
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    """JSON text; a Secret renders as *** wherever it hides."""
+    return json.dumps(value, default=_default, indent=indent, sort_keys=False)
+
+
+def ensure_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` so a reader sees the old file or the new one, never half of either.
+
+    Temp file in the same folder, 0600, fsync, rename over the target, fsync the folder.
+    """
+    ensure_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line (O_APPEND, 0600); lines of concurrent writers never interleave."""
+    ensure_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, (line.rstrip("\n") + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)

@@ -1,0 +1,1 @@
+"""Content sync: SSH with strict host keys (ssh), rsync argv and output (rsync), the mirror."""

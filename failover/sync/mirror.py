@@ -1,0 +1,213 @@
+"""The orchestrator's mirror of each sync set: pull from a host, push to a host.
+
+Contract (DESIGN.md "Invariants"):
+- Plan, then apply: every sync first runs rsync with `--dry-run` to get the itemized plan. A plan
+  that deletes more than the set's `max_delete` raises UnsafePlan before anything changes, and
+  the real run carries `--max-delete` as a second gate in case the tree moved in between.
+- `dry_run=True` returns that plan and changes nothing anywhere (not even the mirror folder).
+- A real run never leaves a half-updated tree (`--delay-updates`, `--delete-delay`; see rsync.py).
+- Pushing an empty or never-pulled mirror is refused: it would wipe the host.
+- A set with `atomic: true` is pushed as a whole new release behind a symlink (release.py);
+  its plan and max_delete gate compare against the live release.
+- Idempotent: a second sync of an unchanged tree transfers and deletes nothing.
+- Which host may be written to is the caller's decision (the engine never pushes to the active
+  host); this module does what it is asked.
+
+The mirror lives in `<state_dir>/mirror/<set>/`; `state_dir/mirror` is created 0700, so the copy
+is private to the orchestrator's user while the set's own folder keeps the mode of the source
+tree (rsync -a copies it, and a push must give the host the same mode, not 0700).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from failover.errors import SyncError, UnsafePlan, UsageError
+from failover.model.inventory import Inventory, SyncSet
+from failover.sync import release
+from failover.sync.rsync import PARTIAL_DIR, RsyncResult, remote_path, rsync_argv, run_rsync
+from failover.sync.ssh import SshTarget, ssh_target
+
+log = logging.getLogger(__name__)
+
+Direction = Literal["pull", "push"]
+DEFAULT_TIMEOUT = 3600.0
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one pull or push changed (or, with dry_run, would change)."""
+
+    set: str
+    direction: Direction
+    host: str
+    dry_run: bool
+    created: list[str]
+    updated: list[str]
+    deleted: list[str]
+    bytes_sent: int
+    files_transferred: int
+    bytes_received: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deleted)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        verb = "would change" if self.dry_run else "changed"
+        where = f"{self.direction} {self.set} {'from' if self.direction == 'pull' else 'to'} " \
+                f"{self.host}"
+        if not self.changed:
+            return f"{where}: no changes"
+        return (f"{where}: {verb} {len(self.created)} created, {len(self.updated)} updated, "
+                f"{len(self.deleted)} deleted")
+
+    def lines(self) -> list[str]:
+        """For humans: `+ new`, `~ changed`, `- deleted`, `! warning`; `no changes` if none."""
+        out = [f"+ {name}" for name in self.created]
+        out += [f"~ {name}" for name in self.updated]
+        out += [f"- {name}" for name in self.deleted]
+        out += [f"! {w}" for w in self.warnings]
+        return out or ["no changes"]
+
+
+class Mirror:
+    """The orchestrator's copies of the inventory's sync sets."""
+
+    def __init__(self, inventory: Inventory, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.inventory = inventory
+        self.timeout = timeout
+        self.root = inventory.state_dir / "mirror"
+
+    def _set_dir(self, set_name: str) -> Path:
+        self._sync_set(set_name)
+        return self.root / set_name
+
+    def path(self, set_name: str) -> Path:
+        """`<state_dir>/mirror/<set>/`, created (0700) if missing."""
+        path = self._set_dir(set_name)
+        for folder in (self.inventory.state_dir, self.root, path):
+            if not folder.is_dir():
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.root, 0o700)
+        return path
+
+    def is_empty(self, set_name: str) -> bool:
+        path = self._set_dir(set_name)
+        return not path.is_dir() or not any(p.name != PARTIAL_DIR for p in path.iterdir())
+
+    def pull(self, set_name: str, from_host: str, *, dry_run: bool = False) -> SyncReport:
+        """host:path -> mirror. Deletes from the mirror what the host no longer has."""
+        sset = self._sync_set(set_name)
+        target = ssh_target(self.inventory, from_host)
+        local = self._set_dir(set_name) if dry_run else self.path(set_name)
+        src = remote_path(target, _host_path(sset, from_host))
+        return self._sync(sset, "pull", target, src, f"{local}/", dry_run)
+
+    def push(self, set_name: str, to_host: str, *, dry_run: bool = False) -> SyncReport:
+        """mirror -> host:path. Deletes from the host what the mirror does not have."""
+        sset = self._sync_set(set_name)
+        target = ssh_target(self.inventory, to_host)
+        if self.is_empty(set_name):
+            raise SyncError(f"mirror of set {set_name} is empty; run a pull first "
+                            f"(failover sync {set_name})")
+        src = f"{self._set_dir(set_name)}/"
+        if sset.atomic:
+            return self._push_release(sset, target, src, _host_path(sset, to_host), dry_run)
+        dst = remote_path(target, _host_path(sset, to_host))
+        return self._sync(sset, "push", target, src, dst, dry_run)
+
+    def _push_release(self, sset: SyncSet, target: SshTarget, src: str, host_path: str,
+                      dry_run: bool) -> SyncReport:
+        """atomic: plan against the live tree, fill a new release, swap the symlink."""
+        base = release.base_path(host_path)
+        live = release.inspect(target, base)
+        plan_dst = remote_path(target, f"{live.path or base}/")
+        plan = run_rsync(rsync_argv(src, plan_dst, target, delete=True, dry_run=True,
+                                    excludes=sset.exclude), self.timeout, target=target)
+        _check_deletions(sset, "push", target.host, plan)
+        if dry_run or (live.kind == "link" and not _changes(plan)):
+            return _report(sset, "push", target.host, plan, dry_run=dry_run)
+        new_id, old_id = release.release_ids()
+        if not live.has_releases:
+            release.prepare(target, base)
+        dst = remote_path(target, f"{base}.releases/{new_id}/")
+        done = run_rsync(rsync_argv(src, dst, target, delete=False, dry_run=False,
+                                    excludes=sset.exclude, link_dest=live.path),
+                         self.timeout, target=target)
+        release.publish(target, base, new_id, old_id)
+        log.info("synced: set=%s direction=push host=%s release=%s created=%d updated=%d "
+                 "deleted=%d files=%d bytes_sent=%d", sset.name, target.host, new_id,
+                 len(plan.created), len(plan.updated), len(plan.deleted),
+                 done.files_transferred, done.bytes_sent)
+        return _report(sset, "push", target.host, dataclasses.replace(
+            plan, bytes_sent=done.bytes_sent, bytes_received=done.bytes_received,
+            files_transferred=done.files_transferred, warnings=done.warnings), dry_run=False)
+
+    def _sync(self, sset: SyncSet, direction: Direction, target: SshTarget, src: str, dst: str,
+              dry_run: bool) -> SyncReport:
+        plan = run_rsync(rsync_argv(src, dst, target, delete=True, dry_run=True,
+                                    excludes=sset.exclude), self.timeout, target=target)
+        _check_deletions(sset, direction, target.host, plan)
+        if dry_run:
+            log.info("planned: set=%s direction=%s host=%s created=%d updated=%d deleted=%d",
+                     sset.name, direction, target.host, len(plan.created), len(plan.updated),
+                     len(plan.deleted))
+            return _report(sset, direction, target.host, plan, dry_run=True)
+        result = run_rsync(rsync_argv(src, dst, target, delete=True, dry_run=False,
+                                      excludes=sset.exclude, max_delete=sset.max_delete),
+                           self.timeout, target=target)
+        log.info("synced: set=%s direction=%s host=%s created=%d updated=%d deleted=%d "
+                 "files=%d bytes_sent=%d bytes_received=%d", sset.name, direction, target.host,
+                 len(result.created), len(result.updated), len(result.deleted),
+                 result.files_transferred, result.bytes_sent, result.bytes_received)
+        return _report(sset, direction, target.host, result, dry_run=False)
+
+    def _sync_set(self, set_name: str) -> SyncSet:
+        try:
+            return self.inventory.sync_set(set_name)
+        except KeyError:
+            known = ", ".join(s.name for s in self.inventory.sync) or "none"
+            raise UsageError(f"unknown sync set {set_name!r}; sync sets: {known}") from None
+
+
+def _host_path(sset: SyncSet, host: str) -> str:
+    try:
+        return sset.path_on(host)
+    except KeyError:
+        raise UsageError(f"sync set {sset.name} has no path for host {host}; add "
+                         f"sync[{sset.name}].path.{host} to the inventory") from None
+
+
+def _check_deletions(sset: SyncSet, direction: Direction, host: str, plan: RsyncResult) -> None:
+    count = len(plan.deleted)
+    if count <= sset.max_delete:
+        return
+    where = f"to {host}" if direction == "push" else f"from {host}"
+    what = "files" if direction == "push" else "files from the mirror"
+    log.warning("refused: set=%s direction=%s host=%s deletions=%d max_delete=%d", sset.name,
+                direction, host, count, sset.max_delete)
+    raise UnsafePlan(f"sync {sset.name} {where} would delete {count} {what}, more than "
+                     f"max_delete={sset.max_delete}; raise sync[{sset.name}].max_delete in the "
+                     "inventory to allow it")
+
+
+def _changes(result: RsyncResult) -> bool:
+    return bool(result.created or result.updated or result.deleted)
+
+
+def _report(sset: SyncSet, direction: Direction, host: str, result: RsyncResult, *,
+            dry_run: bool) -> SyncReport:
+    return SyncReport(set=sset.name, direction=direction, host=host, dry_run=dry_run,
+                      created=result.created, updated=result.updated, deleted=result.deleted,
+                      bytes_sent=result.bytes_sent, files_transferred=result.files_transferred,
+                      bytes_received=result.bytes_received, warnings=result.warnings)

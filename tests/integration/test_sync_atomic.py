@@ -1,0 +1,164 @@
+"""Sync sets with `atomic: true`: releases behind one symlink, swapped in one rename."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from failover.errors import UnsafePlan
+from failover.model.inventory import Inventory
+from failover.sync.mirror import Mirror
+from failover.sync.release import KEEP_RELEASES
+from tests.rig import Rig
+
+
+# The same helpers as test_sync_mirror.py (test modules cannot import each other cleanly).
+def make_inventory(rig: Rig, tmp_path: Path, **sync: Any) -> Inventory:
+    """Hosts primary/standby of the rig; set `webroot` lives in each host's own data dir."""
+    hosts = {name: {"address": h.address,
+                    "ssh": {"user": "root", "identity": str(rig.client_key)}}
+             for name, h in rig.hosts.items()}
+    paths = {name: str(h.data_dir / tmp_path.name / "www") for name, h in rig.hosts.items()}
+    return Inventory.model_validate({
+        "site": "shop.test", "path": str(tmp_path / "inventory.yaml"),
+        "state_dir": str(tmp_path / ".failover"), "hosts": hosts,
+        "ssh": {"known_hosts": str(rig.known_hosts), "connect_timeout": 2},
+        "dns": [{"provider": "powerdns", "zone": "shop.test.", "api_url": "http://127.0.0.1:1",
+                 "api_key": "x", "records": [{"name": "@", "type": "A"}]}],
+        "checks": [{"name": "ssh", "type": "tcp", "port": 22}],
+        "sync": [{"name": "webroot", "path": paths, "exclude": ["var/cache/", "*.log"],
+                  "max_delete": 10, **sync}],
+    })
+
+
+def www(inv: Inventory, host: str) -> Path:
+    return Path(inv.sync_set("webroot").path_on(host))
+
+
+def fill_shop(root: Path) -> None:
+    (root / "img").mkdir(parents=True)
+    (root / "var" / "cache").mkdir(parents=True)
+    (root / "index.html").write_text("<h1>Add to cart</h1>\n")
+    (root / "style.css").write_text("body{}\n")
+    (root / "img" / "logo.bin").write_bytes(os.urandom(200_000))
+    (root / "img" / "a name with spaces.png").write_bytes(b"\x89PNG")
+    (root / "current").symlink_to("index.html")
+    (root / "var" / "cache" / "page.cache").write_text("cached\n")
+    (root / "error.log").write_text("noise\n")
+
+
+def tree(root: Path) -> dict[str, str]:
+    """relative path -> content digest (or link target) for a whole tree."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if path.is_symlink():
+            out[rel] = "-> " + os.readlink(path)
+        elif path.is_file():
+            out[rel] = path.read_bytes().hex()[:64] + str(path.stat().st_size)
+        else:
+            out[rel] = "dir"
+    return out
+
+
+@pytest.fixture
+def shop(rig: Rig, tmp_path: Path) -> Inventory:
+    inv = make_inventory(rig, tmp_path, atomic=True, max_delete=3)
+    fill_shop(www(inv, "primary"))
+    return inv
+
+
+def live(inv: Inventory, host: str) -> Path:
+    return Path(inv.sync_set("webroot").path_on(host).rstrip("/"))
+
+
+def releases(inv: Inventory, host: str) -> list[str]:
+    return sorted(os.listdir(f"{live(inv, host)}.releases"))
+
+
+def test_first_push_turns_a_plain_directory_into_a_release(shop: Inventory) -> None:
+    standby = live(shop, "standby")
+    standby.mkdir(parents=True)
+    (standby / "old.html").write_text("old\n")
+    mirror = Mirror(shop)
+    mirror.pull("webroot", "primary")
+
+    report = mirror.push("webroot", "standby")
+    assert report.deleted == ["old.html"]
+    assert "index.html" in report.created
+    assert standby.is_symlink()
+    assert not os.readlink(standby).startswith("/")  # relative: survives a chroot
+    assert tree(standby) == tree(mirror.path("webroot"))
+    old, new = releases(shop, "standby")
+    assert os.readlink(standby) == f"www.releases/{new}"
+    assert os.listdir(f"{standby}.releases/{old}") == ["old.html"]  # moved aside, not lost
+
+
+def test_push_swaps_releases_and_links_unchanged_files(shop: Inventory) -> None:
+    mirror = Mirror(shop)
+    mirror.pull("webroot", "primary")
+    mirror.push("webroot", "standby")
+    first = os.readlink(live(shop, "standby"))
+
+    again = mirror.push("webroot", "standby")  # nothing changed: no new release
+    assert again.lines() == ["no changes"]
+    assert os.readlink(live(shop, "standby")) == first
+
+    (www(shop, "primary") / "style.css").write_text("body{color:green}\n")
+    mirror.pull("webroot", "primary")
+    report = mirror.push("webroot", "standby")
+    assert report.updated == ["style.css"]
+    assert report.files_transferred == 1
+    second = os.readlink(live(shop, "standby"))
+    assert second != first
+    standby = live(shop, "standby")
+    assert (standby / "style.css").read_text() == "body{color:green}\n"
+    old_logo = standby.parent / first / "img" / "logo.bin"
+    assert old_logo.stat().st_ino == (standby / "img" / "logo.bin").stat().st_ino  # hard link
+    assert (standby.parent / first / "style.css").read_text() == "body{}\n"  # old one intact
+
+
+def test_old_releases_are_pruned(shop: Inventory) -> None:
+    mirror = Mirror(shop)
+    for i in range(KEEP_RELEASES + 1):
+        (www(shop, "primary") / "version.txt").write_text(f"{i}\n")
+        mirror.pull("webroot", "primary")
+        mirror.push("webroot", "standby")
+    kept = releases(shop, "standby")
+    assert len(kept) == KEEP_RELEASES
+    assert os.readlink(live(shop, "standby")) == f"www.releases/{kept[-1]}"
+    assert (live(shop, "standby") / "version.txt").read_text() == f"{KEEP_RELEASES}\n"
+
+
+def test_atomic_dry_run_and_max_delete(shop: Inventory) -> None:
+    mirror = Mirror(shop)
+    mirror.pull("webroot", "primary")
+    mirror.push("webroot", "standby")
+    before = (releases(shop, "standby"), tree(live(shop, "standby")))
+
+    for name in ("index.html", "style.css"):
+        (www(shop, "primary") / name).unlink()
+    mirror.pull("webroot", "primary")
+    plan = mirror.push("webroot", "standby", dry_run=True)
+    assert sorted(plan.deleted) == ["index.html", "style.css"]
+    assert (releases(shop, "standby"), tree(live(shop, "standby"))) == before
+
+    (www(shop, "primary") / "current").unlink()
+    (www(shop, "primary") / "img" / "logo.bin").unlink()
+    mirror.pull("webroot", "primary")
+    with pytest.raises(UnsafePlan, match=r"would delete 4 files, more than max_delete=3"):
+        mirror.push("webroot", "standby")
+    assert (releases(shop, "standby"), tree(live(shop, "standby"))) == before
+
+
+def test_pull_reads_through_the_symlink(shop: Inventory, tmp_path: Path) -> None:
+    mirror = Mirror(shop)
+    mirror.pull("webroot", "primary")
+    mirror.push("webroot", "standby")
+    other = Mirror(shop.model_copy(update={"state_dir": tmp_path / "other-state"}))
+    report = other.pull("webroot", "standby")
+    assert "index.html" in report.created
+    assert tree(other.path("webroot")) == tree(mirror.path("webroot"))

@@ -1,0 +1,219 @@
+"""Mirror pull/push with rsync over the rig's real sshd: plan, apply, gates, host keys."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from failover.errors import HostKeyMismatch, SyncError, UnsafePlan
+from failover.model.inventory import Inventory
+from failover.sync.mirror import Mirror
+from tests.rig import Rig
+
+
+def make_inventory(rig: Rig, tmp_path: Path, **sync: Any) -> Inventory:
+    """Hosts primary/standby of the rig; set `webroot` lives in each host's own data dir."""
+    hosts = {name: {"address": h.address,
+                    "ssh": {"user": "root", "identity": str(rig.client_key)}}
+             for name, h in rig.hosts.items()}
+    paths = {name: str(h.data_dir / tmp_path.name / "www") for name, h in rig.hosts.items()}
+    return Inventory.model_validate({
+        "site": "shop.test", "path": str(tmp_path / "inventory.yaml"),
+        "state_dir": str(tmp_path / ".failover"), "hosts": hosts,
+        "ssh": {"known_hosts": str(rig.known_hosts), "connect_timeout": 2},
+        "dns": [{"provider": "powerdns", "zone": "shop.test.", "api_url": "http://127.0.0.1:1",
+                 "api_key": "x", "records": [{"name": "@", "type": "A"}]}],
+        "checks": [{"name": "ssh", "type": "tcp", "port": 22}],
+        "sync": [{"name": "webroot", "path": paths, "exclude": ["var/cache/", "*.log"],
+                  "max_delete": 10, **sync}],
+    })
+
+
+def www(inv: Inventory, host: str) -> Path:
+    return Path(inv.sync_set("webroot").path_on(host))
+
+
+def fill_shop(root: Path) -> None:
+    (root / "img").mkdir(parents=True)
+    (root / "var" / "cache").mkdir(parents=True)
+    (root / "index.html").write_text("<h1>Add to cart</h1>\n")
+    (root / "style.css").write_text("body{}\n")
+    (root / "img" / "logo.bin").write_bytes(os.urandom(200_000))
+    (root / "img" / "a name with spaces.png").write_bytes(b"\x89PNG")
+    (root / "current").symlink_to("index.html")
+    (root / "var" / "cache" / "page.cache").write_text("cached\n")
+    (root / "error.log").write_text("noise\n")
+
+
+def tree(root: Path) -> dict[str, str]:
+    """relative path -> content digest (or link target) for a whole tree."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if path.is_symlink():
+            out[rel] = "-> " + os.readlink(path)
+        elif path.is_file():
+            out[rel] = path.read_bytes().hex()[:64] + str(path.stat().st_size)
+        else:
+            out[rel] = "dir"
+    return out
+
+
+@pytest.fixture
+def shop(rig: Rig, tmp_path: Path) -> Inventory:
+    inv = make_inventory(rig, tmp_path)
+    fill_shop(www(inv, "primary"))
+    www(inv, "standby").mkdir(parents=True)
+    return inv
+
+
+def test_pull_then_push_makes_identical_trees(shop: Inventory) -> None:
+    mirror = Mirror(shop)
+    pulled = mirror.pull("webroot", "primary")
+    assert pulled.direction == "pull"
+    assert not pulled.dry_run
+    assert "index.html" in pulled.created
+    assert "img/a name with spaces.png" in pulled.created
+    assert pulled.files_transferred == 4
+    assert pulled.bytes_received > 200_000
+    assert mirror.path("webroot").parent.stat().st_mode & 0o777 == 0o700
+
+    pushed = mirror.push("webroot", "standby")
+    assert pushed.files_transferred == 4
+    assert pushed.bytes_sent > 200_000
+    assert "+ index.html" in pushed.lines()
+
+    expected = {k: v for k, v in tree(www(shop, "primary")).items()
+                if not k.startswith("var/cache") and not k.endswith(".log")}
+    assert tree(mirror.path("webroot")) == expected
+    assert tree(www(shop, "standby")) == expected
+    assert not filecmp.dircmp(mirror.path("webroot"), www(shop, "standby")).diff_files
+    assert not (www(shop, "standby") / ".rsync-partial").exists()
+
+    again = mirror.push("webroot", "standby")  # idempotent: nothing left to do
+    assert again.lines() == ["no changes"]
+    assert again.files_transferred == 0
+
+
+def test_push_updates_and_deletes(shop: Inventory) -> None:
+    mirror = Mirror(shop)
+    mirror.pull("webroot", "primary")
+    mirror.push("webroot", "standby")
+    primary = www(shop, "primary")
+    (primary / "style.css").write_text("body{color:green}\n")
+    (primary / "index.html").unlink()
+    (primary / "new.html").write_text("new\n")
+    (www(shop, "standby") / "stray.html").write_text("only on the standby\n")
+
+    mirror.pull("webroot", "primary")
+    report = mirror.push("webroot", "standby")
+    assert report.created == ["new.html"]
+    assert report.updated == ["style.css"]
+    assert sorted(report.deleted) == ["index.html", "stray.html"]
+    assert report.lines() == ["+ new.html", "~ style.css"] + [
+        f"- {n}" for n in report.deleted]
+    assert (www(shop, "standby") / "style.css").read_text() == "body{color:green}\n"
+    assert not (www(shop, "standby") / "stray.html").exists()
+
+
+def test_dry_run_changes_nothing(shop: Inventory) -> None:
+    mirror = Mirror(shop)
+    plan = mirror.pull("webroot", "primary", dry_run=True)
+    assert plan.dry_run
+    assert "index.html" in plan.created
+    assert not (shop.state_dir / "mirror" / "webroot").exists()
+
+    mirror.pull("webroot", "primary")
+    (www(shop, "standby") / "stray.html").write_text("x\n")
+    before = tree(www(shop, "standby"))
+    plan = mirror.push("webroot", "standby", dry_run=True)
+    assert plan.dry_run
+    assert "+ index.html" in plan.lines()
+    assert "- stray.html" in plan.lines()
+    assert plan.files_transferred == 4  # what it would transfer
+    assert tree(www(shop, "standby")) == before
+
+
+def test_max_delete_stops_the_push_before_any_change(rig: Rig, tmp_path: Path) -> None:
+    inv = make_inventory(rig, tmp_path, max_delete=3)
+    fill_shop(www(inv, "primary"))
+    standby = www(inv, "standby")
+    standby.mkdir(parents=True)
+    for i in range(5):
+        (standby / f"old-{i}.html").write_text("old\n")
+    mirror = Mirror(inv)
+    mirror.pull("webroot", "primary")
+    before = tree(standby)
+    with pytest.raises(UnsafePlan) as err:
+        mirror.push("webroot", "standby")
+    assert str(err.value) == ("sync webroot to standby would delete 5 files, more than "
+                              "max_delete=3; raise sync[webroot].max_delete in the inventory "
+                              "to allow it")
+    assert tree(standby) == before  # nothing deleted, nothing added
+    with pytest.raises(UnsafePlan):  # a dry run shows the same refusal
+        mirror.push("webroot", "standby", dry_run=True)
+
+
+def test_max_delete_guards_the_mirror_on_pull(rig: Rig, tmp_path: Path) -> None:
+    inv = make_inventory(rig, tmp_path, max_delete=2)
+    fill_shop(www(inv, "primary"))
+    mirror = Mirror(inv)
+    mirror.pull("webroot", "primary")
+    for name in ("index.html", "style.css", "current"):
+        (www(inv, "primary") / name).unlink()
+    with pytest.raises(UnsafePlan, match=r"from primary would delete 3 files from the mirror"):
+        mirror.pull("webroot", "primary")
+    assert (mirror.path("webroot") / "index.html").exists()
+
+
+def test_push_refuses_an_empty_mirror(shop: Inventory) -> None:
+    (www(shop, "standby") / "index.html").write_text("keep me\n")
+    with pytest.raises(SyncError, match="mirror of set webroot is empty; run a pull first"):
+        Mirror(shop).push("webroot", "standby")
+    assert (www(shop, "standby") / "index.html").read_text() == "keep me\n"
+
+
+def test_wrong_host_key_stops_rsync(host_reset: Rig, shop: Inventory) -> None:
+    mirror = Mirror(shop)
+    with host_reset.primary.wrong_host_key(), pytest.raises(HostKeyMismatch) as err:
+        mirror.pull("webroot", "primary")
+    text = str(err.value)
+    assert f"primary ({host_reset.primary.address} port 22)" in text
+    assert "CHANGED" in text
+    assert text.count("SHA256:") == 2
+    assert "ssh-keyscan" in text
+    assert not any(mirror.path("webroot").iterdir())
+
+    mirror.pull("webroot", "primary")
+    with host_reset.standby.wrong_host_key(), pytest.raises(HostKeyMismatch, match="standby"):
+        mirror.push("webroot", "standby")
+    assert not any(www(shop, "standby").iterdir())
+
+
+def test_unknown_host_key_stops_rsync(rig: Rig, tmp_path: Path) -> None:
+    inv = make_inventory(rig, tmp_path)
+    fill_shop(www(inv, "primary"))
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    inv = inv.model_copy(update={"ssh": inv.ssh.model_copy(update={"known_hosts": empty})})
+    with pytest.raises(HostKeyMismatch, match=r"primary .* is not in known_hosts"):
+        Mirror(inv).pull("webroot", "primary", dry_run=True)
+    assert empty.read_text() == ""
+
+
+def test_unreachable_host_is_a_sync_error(host_reset: Rig, shop: Inventory) -> None:
+    with host_reset.primary.link_down(), pytest.raises(SyncError) as err:
+        Mirror(shop).pull("webroot", "primary")
+    assert "exit 255" in str(err.value)
+    assert "timed out" in str(err.value)
+
+
+def test_missing_source_path(shop: Inventory) -> None:
+    other = shop.model_copy(update={"sync": [shop.sync[0].model_copy(
+        update={"path": {"primary": "/nonexistent/www", "standby": "/tmp/x"}})]})
+    with pytest.raises(SyncError, match=r"exit 23, partial transfer.*nonexistent"):
+        Mirror(other).pull("webroot", "primary")

@@ -1,0 +1,204 @@
+"""Bridge + one network namespace per host, joined by veth pairs (RECIPE 2.1).
+
+The namespaces get an address on NET.0/24 and no default route, so nothing started in them
+can reach beyond that /24.  The root side of each veth is a bridge port; its neighbour entry is
+pinned so that ``link_down()`` gives a clean connect timeout (RECIPE 2.6, pitfall 4).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from .proc import RigError, run, wait_until
+
+log = logging.getLogger(__name__)
+
+MAX_LINK_NAME = 15
+
+
+def link_exists(name: str) -> bool:
+    return Path("/sys/class/net", name).exists()
+
+
+def netns_exists(name: str) -> bool:
+    return Path("/run/netns", name).exists()
+
+
+def _disable_ipv6_root(link: str) -> None:
+    path = Path("/proc/sys/net/ipv6/conf", link, "disable_ipv6")
+    if path.exists():
+        path.write_text("1\n")
+
+
+def _check_link_name(name: str) -> str:
+    if len(name) > MAX_LINK_NAME:
+        raise RigError(
+            f"link name {name!r} longer than {MAX_LINK_NAME} characters; use a shorter prefix"
+        )
+    return name
+
+
+@dataclass
+class NetHost:
+    """Network side of one host: namespace, root-side veth, address."""
+
+    namespace: str
+    veth: str
+    address: str
+
+    def set_link(self, up: bool, timeout: float = 5.0) -> None:
+        run(["ip", "link", "set", self.veth, "up" if up else "down"])
+        operstate = Path("/sys/class/net", self.veth, "operstate")
+        want = "up" if up else "down"
+        if not wait_until(lambda: operstate.read_text().strip() == want, timeout):
+            raise RigError(f"{self.veth} did not become {want} within {timeout}s")
+
+    def link_is_up(self) -> bool:
+        return Path("/sys/class/net", self.veth, "operstate").read_text().strip() == "up"
+
+    def exec_argv(self, argv: list[str]) -> list[str]:
+        return ["ip", "netns", "exec", self.namespace, *argv]
+
+
+class Network:
+    """Creates/destroys the bridge ``<prefix>-br`` and the hosts' namespaces and veths."""
+
+    def __init__(self, prefix: str, net: str, hosts: dict[str, int]) -> None:
+        self.prefix = prefix
+        self.net = net
+        self.bridge = _check_link_name(f"{prefix}-br")
+        self.hosts: dict[str, NetHost] = {}
+        self.owned = False  # True once create() got past the leftover check
+        for name, octet in hosts.items():
+            veth = _check_link_name(f"{prefix}-v{name[0]}")
+            self.hosts[name] = NetHost(f"{prefix}-{name}", veth, f"{net}.{octet}")
+        if len({h.veth for h in self.hosts.values()}) != len(self.hosts):
+            raise RigError(f"host names must start with different letters: {list(hosts)}")
+
+    @property
+    def bridge_address(self) -> str:
+        """Lives in the root namespace; never a test target (RECIPE 0)."""
+        return f"{self.net}.1"
+
+    def leftovers(self) -> list[str]:
+        found = [f"link {self.bridge}"] if link_exists(self.bridge) else []
+        for h in self.hosts.values():
+            found += [f"link {h.veth}"] if link_exists(h.veth) else []
+            found += [f"netns {h.namespace}"] if netns_exists(h.namespace) else []
+        return found
+
+    def create(self) -> None:
+        left = self.leftovers()
+        if left:
+            raise RigError(
+                f"rig network {self.prefix!r} already (partly) exists: "
+                f"{', '.join(left)}; run `python -m tests.rig clean --prefix "
+                f"{self.prefix}` or tear down the other rig first"
+            )
+        self.owned = True
+        run(["ip", "link", "add", self.bridge, "type", "bridge"])
+        _disable_ipv6_root(self.bridge)
+        run(["ip", "addr", "add", f"{self.bridge_address}/24", "dev", self.bridge])
+        run(["ip", "link", "set", self.bridge, "up"])
+        for h in self.hosts.values():
+            self._create_host(h)
+
+    def _create_host(self, h: NetHost) -> None:
+        ns = h.namespace
+        run(["ip", "netns", "add", ns])
+        run(
+            h.exec_argv(
+                [
+                    "sysctl",
+                    "-qw",
+                    "net.ipv6.conf.all.disable_ipv6=1",
+                    "net.ipv6.conf.default.disable_ipv6=1",
+                ]
+            ),
+            check=False,
+        )
+        run(["ip", "link", "add", h.veth, "type", "veth", "peer", "name", "eth0", "netns", ns])
+        _disable_ipv6_root(h.veth)
+        run(["ip", "link", "set", h.veth, "master", self.bridge, "up"])
+        run(["ip", "-n", ns, "addr", "add", f"{h.address}/24", "dev", "eth0"])
+        run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+        info = json.loads(run(["ip", "-n", ns, "-j", "link", "show", "eth0"]).stdout)
+        mac = info[0]["address"]
+        run(
+            [
+                "ip",
+                "neigh",
+                "replace",
+                h.address,
+                "lladdr",
+                mac,
+                "dev",
+                self.bridge,
+                "nud",
+                "permanent",
+            ]
+        )
+        routes = run(["ip", "-n", ns, "route", "show", "default"]).stdout.strip()
+        if routes:
+            raise RigError(f"namespace {ns} unexpectedly has a default route: {routes}")
+
+    def kill_namespace_pids(self, timeout: float = 5.0) -> None:
+        """Anything still running inside our namespaces is ours (RECIPE 6 step 2)."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            pids = self._namespace_pids()
+            for pid in pids:
+                log.info("killing leftover pid %d in rig namespace (%s)", pid, sig.name)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+            if not pids or wait_until(lambda: not self._namespace_pids(), timeout):
+                return
+
+    def _namespace_pids(self) -> list[int]:
+        pids: list[int] = []
+        for h in self.hosts.values():
+            if netns_exists(h.namespace):
+                out = run(["ip", "netns", "pids", h.namespace], check=False).stdout
+                pids += [
+                    int(p)
+                    for p in out.split()
+                    if Path(f"/proc/{p}/stat").exists() and not _is_zombie(int(p))
+                ]
+        return pids
+
+    def destroy(self, timeout: float = 10.0) -> None:
+        """RECIPE 6 steps 2-3: kill leftovers, del veths (wait), del netns, del bridge."""
+        if not self.owned:
+            return
+        self.kill_namespace_pids()
+        for h in self.hosts.values():
+            if link_exists(h.veth):
+                run(["ip", "link", "del", h.veth], check=False)
+        for h in self.hosts.values():
+            _wait_link_gone(h.veth, timeout)
+        for h in self.hosts.values():
+            if netns_exists(h.namespace):
+                run(["ip", "netns", "del", h.namespace])
+        if link_exists(self.bridge):
+            run(["ip", "link", "del", self.bridge])
+            _wait_link_gone(self.bridge, timeout)
+        self.owned = False
+
+
+def _wait_link_gone(name: str, timeout: float) -> None:
+    if not wait_until(lambda: not link_exists(name), timeout):
+        raise RigError(f"link {name} still present {timeout}s after deletion")
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat[stat.rindex(")") + 2] in "ZX"

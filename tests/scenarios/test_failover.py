@@ -1,0 +1,171 @@
+"""The issue's stories, through the real `failover` executable against the rig."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.site import ZONE, Site
+
+PRIMARY = "10.203.0.11"
+STANDBY = "10.203.0.12"
+AT_PRIMARY = {ZONE: [PRIMARY], "www." + ZONE: [PRIMARY]}
+AT_STANDBY = {ZONE: [STANDBY], "www." + ZONE: [STANDBY]}
+
+
+def events(site: Site, name: str, **match: Any) -> list[dict[str, Any]]:
+    return [e for e in site.audit() if e["event"] == name
+            and all(e.get(k) == v for k, v in match.items())]
+
+
+def test_primary_link_down_fails_over_after_threshold(warm_site: Site) -> None:
+    site = warm_site
+    (site.standby.webroot / "orders.txt").unlink()  # the standby drifted; the mirror has it
+    assert site.run("check").returncode == 0
+    site.primary.link_down()
+
+    first, second = site.run("check"), site.run("check")
+    assert (first.returncode, second.returncode) == (1, 1), first.stdout + second.stdout
+    assert "active host primary failing: 2 of 3 rounds" in second.stdout
+    assert site.dns() == AT_PRIMARY
+
+    third = site.run("check")
+    assert third.returncode == 2, third.stdout + third.stderr
+    assert "CRITICAL: active host primary is down (3 failed rounds in a row)" in third.stdout
+    assert "failover done" in third.stdout
+    assert site.dns() == AT_STANDBY
+    status, body = site.standby.get("/")
+    assert status == 200 and "v2" in body.decode()
+    assert (site.standby.webroot / "orders.txt").read_text() == "order 1001\norder 1002\n"
+    assert site.state()["active"] == "standby"
+
+    assert len(events(site, "round")) == 4
+    assert [e["action"] for e in events(site, "decision")] == ["none", "none", "none", "failover"]
+    steps = [(e["action"], e["status"]) for e in events(site, "step")]
+    assert ("sync", "warning") in steps  # pull from the dead primary failed; mirror pushed
+    assert ("dns", "ok") in steps and ("dns_verify", "ok") in steps
+    assert len(events(site, "dns_change")) == 1
+    assert any("moved from primary to standby" in m for m in site.hook.messages())
+
+    again = site.run("check")
+    assert again.returncode == 1, again.stdout  # WARNING: the old primary, now a standby, is down
+    assert "standby primary unhealthy" in again.stdout
+    assert len(events(site, "dns_change")) == 1
+    assert site.dns() == AT_STANDBY
+
+
+def test_dry_run_changes_nothing_and_prints_the_dns_change(warm_site: Site) -> None:
+    site = warm_site
+    (site.standby.webroot / "new-on-primary.txt").write_text("x")  # so rsync would delete it
+    state_before = (site.state_dir / "state.json").read_bytes()
+    audit_before = (site.state_dir / "audit.jsonl").read_bytes()
+    runs_before = sorted((site.state_dir / "runs").iterdir())
+    mirror_before = site.tree(site.state_dir / "mirror" / "webroot")
+    tree_before = site.tree(site.standby.webroot)
+    p = site.run("failover", "--dry-run")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert f"{ZONE} A 60: {PRIMARY} -> {STANDBY}" in p.stdout
+    assert "new-on-primary.txt" in p.stdout  # the rsync itemized list: a deletion
+    assert "dry run done: nothing changed" in p.stdout
+    assert site.dns() == AT_PRIMARY
+    assert site.tree(site.standby.webroot) == tree_before
+    assert (site.state_dir / "state.json").read_bytes() == state_before
+    assert (site.state_dir / "audit.jsonl").read_bytes() == audit_before
+    assert sorted((site.state_dir / "runs").iterdir()) == runs_before
+    assert site.tree(site.state_dir / "mirror" / "webroot") == mirror_before
+
+
+def test_unhealthy_standby_is_never_made_active_by_check(site: Site) -> None:
+    site.standby.stop_http()
+    site.primary.link_down()
+    codes = [site.run("check").returncode for _ in range(3)]
+    last = site.run("check")
+    assert codes[-1] == 2 and last.returncode == 2
+    assert "failover blocked: no standby passed its checks this round" in last.stdout
+    assert site.dns() == AT_PRIMARY
+    assert site.state()["active"] == "primary"
+
+
+def test_dns_step_refuses_a_target_that_fails_its_checks_in_the_same_run(site: Site) -> None:
+    # a playbook without a check step: the dns step checks the target itself
+    site.edit_playbook("failover", lambda pb: pb["steps"].pop(0))
+    site.standby.stop_http()
+    p = site.run("failover", "--yes")
+    assert p.returncode == 1
+    assert "standby failed its checks: storefront" in p.stdout
+    assert site.dns() == AT_PRIMARY
+    assert site.state()["active"] == "primary"
+
+
+def test_offline_checker_exits_unknown_and_changes_nothing(site: Site) -> None:
+    site.edit(lambda inv: inv.update(control_targets=["tcp://127.0.0.1:1", "tcp://127.0.0.1:2"]))
+    site.primary.link_down()
+    for _ in range(4):
+        p = site.run("check")
+        assert p.returncode == 3, p.stdout + p.stderr
+        assert "UNKNOWN: checker offline" in p.stdout
+    assert site.dns() == AT_PRIMARY
+    assert site.state().get("hosts", {}) == {}
+    assert not events(site, "dns_change")
+
+
+def test_changed_host_key_stops_the_run_and_names_the_host(site: Site) -> None:
+    with site.standby.wrong_host_key():
+        p = site.run("failover", "--yes")
+    assert p.returncode == 1
+    out = p.stdout + p.stderr
+    assert "host key" in out and "standby" in out and STANDBY in out
+    assert site.dns() == AT_PRIMARY
+    assert "v1" in (site.standby.webroot / "index.html").read_text()
+    assert site.state()["active"] == "primary"
+
+
+def test_unknown_host_key_stops_the_run(site: Site) -> None:
+    known = site.dir / "known_hosts"
+    known.write_text("".join(line for line in site.rig.known_hosts.read_text().splitlines(True)
+                             if not line.startswith(STANDBY)))
+    p = site.run("failover", "--yes", FAILOVER_KNOWN_HOSTS=str(known))
+    assert p.returncode == 1
+    assert "standby" in p.stdout + p.stderr and "host key" in p.stdout + p.stderr
+    assert site.dns() == AT_PRIMARY
+
+
+def test_step_failing_after_dns_runs_rescue_and_puts_dns_back(warm_site: Site) -> None:
+    site = warm_site
+
+    def fail_after_dns(pb: dict[str, Any]) -> None:
+        at = next(i for i, s in enumerate(pb["steps"]) if "dns" in s)
+        pb["steps"].insert(at + 1, {"name": "Smoke test", "ssh": {"host": "{{ to }}",
+                                                                  "command": ["false"]}})
+
+    site.edit_playbook("failover", fail_after_dns)
+    p = site.run("failover", "--yes")
+    assert p.returncode == 1
+    assert "Smoke test: FAILED" in p.stdout and "running rescue" in p.stdout
+    assert "rescued" in p.stdout
+    assert site.dns() == AT_PRIMARY
+    assert site.state()["active"] == "primary"
+    changes = events(site, "dns_change")
+    assert [c["to"] for c in changes] == ["standby", "primary"]
+    assert any("FAILED; DNS put back" in m for m in site.hook.messages())
+
+
+def test_two_checks_at_once_change_dns_once(warm_site: Site) -> None:
+    site = warm_site
+    site.primary.link_down()
+    assert [site.run("check").returncode for _ in range(2)] == [1, 1]
+    a, b = site.popen("check"), site.popen("check")
+    outs = [p.communicate(timeout=180) for p in (a, b)]
+    codes = sorted(p.returncode for p in (a, b))
+    assert codes in ([1, 2], [2, 2], [2, 3]), (codes, outs)
+    assert len(events(site, "dns_change")) == 1
+    assert site.dns() == AT_STANDBY
+
+
+def test_status_shows_the_active_host_and_last_run(warm_site: Site) -> None:
+    site = warm_site
+    assert site.run("check").returncode == 0
+    p = site.run("status")
+    assert p.returncode == 0
+    assert "site shop.test: active host primary" in p.stdout
+    assert "mirror webroot: pulled from primary" in p.stdout
+    assert "last run:" in p.stdout and "Warm a standby ok" in p.stdout
