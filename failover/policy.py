@@ -91,7 +91,8 @@ def decide(inventory: Inventory, state: State, report: RoundReport, now: float) 
     policy = inventory.policy
     me = state.hosts.get(active, HostState())
     standbys = [h for h in inventory.hosts if h != active]
-    healthy = [h for h in standbys if report.host_ok(h) and not state.hosts.get(h, HostState()).down]
+    healthy = [h for h in standbys
+               if report.host_ok(h) and not state.hosts.get(h, HostState()).down]
     unhealthy = [h for h in standbys if not report.host_ok(h)]
 
     if me.down:

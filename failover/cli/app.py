@@ -69,8 +69,9 @@ class App:
         """On a first run, the active host is the one DNS points at (the first host otherwise)."""
         if state.active is not None:
             if state.active not in self.inventory.hosts:
+                hosts = ", ".join(self.inventory.hosts)
                 raise UsageError(f"state.json says the active host is {state.active!r}, which the "
-                                 f"inventory no longer has; hosts: {', '.join(self.inventory.hosts)}")
+                                 f"inventory no longer has; hosts: {hosts}")
             return state
         from failover.dns.base import provider_for
         from failover.dns.plan import active_host

@@ -6,7 +6,7 @@ import click
 
 from failover.cli.app import App
 from failover.cli.render import round_json, round_table
-from failover.policy import Status
+from failover.engine.monitor import RoundOutcome
 from failover.state.lock import RunLock
 
 
@@ -20,38 +20,46 @@ def check(app: App, no_act: bool, wait: float) -> int:
 
     Exit: 0 OK, 1 WARNING, 2 CRITICAL (active host down), 3 UNKNOWN.
     """
-    from failover.engine.monitor import monitor_round
+    from failover.engine.monitor import act, assess
 
     inv = app.inventory
     if no_act:
-        state = app.resolve_active(app.store.load())
-        outcome = monitor_round(inv, app.store, app.audit, state, act=False, emit=app.progress,
-                                clock=app.clock)
+        outcome = assess(inv, app.store, app.audit, app.resolve_active(app.store.load()),
+                         record=False, clock=app.clock)
+        _show(app, outcome, no_act=True)
     else:
         with RunLock(inv.state_dir / "lock", wait):
-            state = app.resolve_active(app.store.load())
-            outcome = monitor_round(inv, app.store, app.audit, state, act=True,
-                                    emit=app.progress, clock=app.clock)
-    d = outcome.decision
+            outcome = assess(inv, app.store, app.audit, app.resolve_active(app.store.load()),
+                             record=True, clock=app.clock)
+            _show(app, outcome, no_act=False)
+            act(outcome, inv, app.store, app.audit, emit=app.progress, clock=app.clock)
+        _show_run(app, outcome)
     if app.json:
+        d = outcome.decision
         app.print_json({
             "status": d.status.name, "exit_code": int(d.status), "active": outcome.state.active,
             "round": round_json(outcome.report), "decision": d.to_json(),
             "run": outcome.run.to_json() if outcome.run else None, "run_error": outcome.run_error,
         })
-    else:
-        for line in round_table(outcome.report, outcome.state):
-            app.out(line)
-        for reason in d.reasons:
-            app.out(f"{d.status.name}: {reason}")
-        if outcome.run is not None:
-            app.out(f"{d.action} done: run {outcome.run.id}; active host is now "
-                    f"{outcome.state.active}")
-        if outcome.run_error:
-            app.out(f"{d.action} FAILED: {outcome.run_error}")
-        if no_act and d.action != "none":
-            app.out(f"--no-act: would run the {d.action} playbook ({d.from_} -> {d.to})")
-    return int(d.status if d.status is not Status.OK else 0)
+    return int(outcome.decision.status)
+
+
+def _show(app: App, outcome: RoundOutcome, *, no_act: bool) -> None:
+    d = outcome.decision
+    for line in round_table(outcome.report, outcome.state):
+        app.out(line)
+    for reason in d.reasons:
+        app.out(f"{d.status.name}: {reason}")
+    if no_act and d.action != "none":
+        app.out(f"--no-act: would run the {d.action} playbook ({d.from_} -> {d.to})")
+
+
+def _show_run(app: App, outcome: RoundOutcome) -> None:
+    action = outcome.decision.action
+    if outcome.run_error:
+        app.out(f"{action} FAILED: {outcome.run_error}; active host: {outcome.state.active}")
+    elif outcome.run is not None:
+        app.out(f"{action} done: run {outcome.run.id}; active host is now {outcome.state.active}")
 
 
 COMMANDS = [check]

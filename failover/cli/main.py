@@ -19,16 +19,19 @@ MONITORING = {"check", "watch"}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-i", "--inventory", "inventory", default=default_inventory, show_default="inventory.yaml",
-              type=click.Path(dir_okay=False, path_type=Path), help="The site's inventory file.")
+@click.option("-i", "--inventory", "inventory", default=default_inventory,
+              show_default="inventory.yaml", type=click.Path(dir_okay=False, path_type=Path),
+              help="The site's inventory file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.option("-v", "--verbose", count=True, help="More log lines on stderr (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.pass_context
 def cli(ctx: click.Context, inventory: Path, as_json: bool, verbose: int, quiet: bool) -> None:
     """Keep the shop alive when its hoster fails: checks, warm standby, DNS flip."""
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    levels = [logging.WARNING, logging.INFO, logging.DEBUG]
+    level = logging.ERROR if quiet else levels[min(verbose, 2)]
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = App(inventory_path=inventory, json=as_json, verbosity=verbose,
                   command=ctx.invoked_subcommand or "")
 

@@ -54,11 +54,11 @@ def run_playbook(ctx: RunContext, name: str, variables: dict[str, str]) -> Journ
     return Runner(ctx, playbook, path, variables).run()
 
 
-def monitor_round(inventory: Inventory, store: StateStore, audit: AuditLog, state: State, *,
-                  act: bool, emit: Callable[[str], None], clock: Callable[[], float]) -> RoundOutcome:
-    """Probe every host, count the round, decide, and (if `act`) run the playbook it calls for.
+def assess(inventory: Inventory, store: StateStore, audit: AuditLog, state: State, *,
+           record: bool, clock: Callable[[], float]) -> RoundOutcome:
+    """Probe every host, count the round into the streaks and decide.
 
-    With act=False nothing is written: the streaks shown are what this round would make them.
+    With record=False nothing is written: the streaks shown are what this round would make them.
     """
     from failover.checks import run_round
 
@@ -66,21 +66,26 @@ def monitor_round(inventory: Inventory, store: StateStore, audit: AuditLog, stat
     now = clock()
     counted = policy.record_round(inventory, state, report, now)
     decision = policy.decide(inventory, counted, report, now)
-    if not act:
-        return RoundOutcome(report, decision, counted)
-    audit.write("round", online=report.online, active=counted.active,
-                results=[{"host": r.host, "check": r.check, "ok": r.ok,
-                          "latency": round(r.latency, 4), "detail": r.detail}
-                         for r in report.results],
-                control=[{"target": c.target, "ok": c.ok} for c in report.control])
-    audit.write("decision", **decision.to_json())
-    store.save(counted)
-    outcome = RoundOutcome(report, decision, counted)
+    if record:
+        audit.write("round", online=report.online, active=counted.active,
+                    results=[{"host": r.host, "check": r.check, "ok": r.ok,
+                              "latency": round(r.latency, 4), "detail": r.detail}
+                             for r in report.results],
+                    control=[{"target": c.target, "ok": c.ok} for c in report.control])
+        audit.write("decision", **decision.to_json())
+        store.save(counted)
+    return RoundOutcome(report, decision, counted)
+
+
+def act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: AuditLog, *,
+        emit: Callable[[str], None], clock: Callable[[], float]) -> None:
+    """Run the playbook the decision calls for (if any); the outcome records how it went."""
+    decision = outcome.decision
     if decision.action == "none":
-        return outcome
+        return
     assert decision.to is not None
-    ctx = RunContext(inventory=inventory, store=store, audit=audit, state=counted, emit=emit,
-                     clock=clock)
+    ctx = RunContext(inventory=inventory, store=store, audit=audit, state=outcome.state,
+                     emit=emit, clock=clock)
     try:
         outcome.run = run_playbook(ctx, decision.action,
                                    {"from": decision.from_ or "", "to": decision.to})
@@ -90,4 +95,3 @@ def monitor_round(inventory: Inventory, store: StateStore, audit: AuditLog, stat
         outcome.run_error = str(e)
         log.error("playbook failed: playbook=%s error=%s", decision.action, e)
     outcome.state = ctx.state
-    return outcome

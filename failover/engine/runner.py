@@ -63,11 +63,13 @@ class Runner:
         runs = ctx.inventory.state_dir / "runs"
         self.journal = Journal(id=run_id, playbook=str(path), title=playbook.name,
                                variables=self.variables, dry_run=ctx.dry_run, who=ctx.audit.who,
-                               started_at=now, path=None if ctx.dry_run else runs / f"{run_id}.json")
+                               started_at=now,
+                               path=None if ctx.dry_run else runs / f"{run_id}.json")
 
     def run(self) -> Journal:
         ctx, j = self.ctx, self.journal
-        ctx.emit(f"run {j.id}: {j.title}" + (" (dry run: nothing will change)" if ctx.dry_run else ""))
+        dry = " (dry run: nothing will change)" if ctx.dry_run else ""
+        ctx.emit(f"run {j.id}: {j.title}{dry}")
         self._audit("run_start", playbook=j.playbook, variables=self.variables)
         j.save()
         try:

@@ -81,7 +81,6 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
             status = "warning"
             age = f"{(now - ms.pulled_at) / 60:.0f} min old" if ms.pulled_at else "age unknown"
             detail = f"pull from {source} failed ({e}); pushing the last good mirror ({age})"
-            lines.append(detail)
     pushed = mirror.push(p.set, to, dry_run=ctx.dry_run)
     lines += [f"push mirror -> {to}:"] + ["  " + x for x in pushed.lines()]
     if not ctx.dry_run:
@@ -170,7 +169,8 @@ def do_notify(ctx: RunContext, p: pb.NotifyAction) -> Outcome:
     from failover.notify import send_all
 
     if ctx.dry_run:
-        return Outcome("dry-run", f"would notify {len(ctx.inventory.notify)} channel(s): {p.message}")
+        channels = len(ctx.inventory.notify)
+        return Outcome("dry-run", f"would notify {channels} channel(s): {p.message}")
     failures = send_all(ctx.inventory, p.message)
     if failures:
         return Outcome("warning", "not delivered: " + "; ".join(failures))

@@ -45,9 +45,8 @@ def render(value: Any, variables: Mapping[str, str]) -> Any:
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in variables:
-                raise TemplateError(
-                    f"undefined variable {name!r} in {value!r}; defined: {', '.join(sorted(variables))}"
-                )
+                defined = ", ".join(sorted(variables))
+                raise TemplateError(f"undefined variable {name!r} in {value!r}; defined: {defined}")
             return variables[name]
 
         return _PLACEHOLDER.sub(sub, value)

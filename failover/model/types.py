@@ -11,7 +11,8 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict
 # Every model forbids unknown keys (a typo must never pass silently) and is immutable.
 STRICT = ConfigDict(extra="forbid", frozen=True, strict=False, hide_input_in_errors=True)
 
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
+_NUM = r"(\d+(?:\.\d+)?)"
+_DURATION = re.compile(rf"^\s*(?:{_NUM}h)?\s*(?:{_NUM}m)?\s*(?:{_NUM}s?)?\s*$")
 
 
 def parse_duration(value: object) -> float:

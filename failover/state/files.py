@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-SECRET_MASK = "***"
+SECRET_MASK = "***"  # noqa: S105 (the mask, not a password)
 
 
 def _default(value: object) -> object:

@@ -34,7 +34,8 @@ def test_primary_link_down_fails_over_after_threshold(warm_site: Site) -> None:
     assert "failover done" in third.stdout
     assert site.dns() == AT_STANDBY
     status, body = site.standby.get("/")
-    assert status == 200 and "v2" in body.decode()
+    assert status == 200
+    assert "v2" in body.decode()
     assert (site.standby.webroot / "orders.txt").read_text() == "order 1001\norder 1002\n"
     assert site.state()["active"] == "standby"
 
@@ -42,7 +43,8 @@ def test_primary_link_down_fails_over_after_threshold(warm_site: Site) -> None:
     assert [e["action"] for e in events(site, "decision")] == ["none", "none", "none", "failover"]
     steps = [(e["action"], e["status"]) for e in events(site, "step")]
     assert ("sync", "warning") in steps  # pull from the dead primary failed; mirror pushed
-    assert ("dns", "ok") in steps and ("dns_verify", "ok") in steps
+    assert ("dns", "ok") in steps
+    assert ("dns_verify", "ok") in steps
     assert len(events(site, "dns_change")) == 1
     assert any("moved from primary to standby" in m for m in site.hook.messages())
 
@@ -79,7 +81,8 @@ def test_unhealthy_standby_is_never_made_active_by_check(site: Site) -> None:
     site.primary.link_down()
     codes = [site.run("check").returncode for _ in range(3)]
     last = site.run("check")
-    assert codes[-1] == 2 and last.returncode == 2
+    assert codes[-1] == 2
+    assert last.returncode == 2
     assert "failover blocked: no standby passed its checks this round" in last.stdout
     assert site.dns() == AT_PRIMARY
     assert site.state()["active"] == "primary"
@@ -113,7 +116,9 @@ def test_changed_host_key_stops_the_run_and_names_the_host(site: Site) -> None:
         p = site.run("failover", "--yes")
     assert p.returncode == 1
     out = p.stdout + p.stderr
-    assert "host key" in out and "standby" in out and STANDBY in out
+    assert "host key" in out
+    assert "standby" in out
+    assert STANDBY in out
     assert site.dns() == AT_PRIMARY
     assert "v1" in (site.standby.webroot / "index.html").read_text()
     assert site.state()["active"] == "primary"
@@ -125,7 +130,8 @@ def test_unknown_host_key_stops_the_run(site: Site) -> None:
                              if not line.startswith(STANDBY)))
     p = site.run("failover", "--yes", FAILOVER_KNOWN_HOSTS=str(known))
     assert p.returncode == 1
-    assert "standby" in p.stdout + p.stderr and "host key" in p.stdout + p.stderr
+    assert "standby" in p.stdout + p.stderr
+    assert "host key" in p.stdout + p.stderr
     assert site.dns() == AT_PRIMARY
 
 
@@ -140,7 +146,8 @@ def test_step_failing_after_dns_runs_rescue_and_puts_dns_back(warm_site: Site) -
     site.edit_playbook("failover", fail_after_dns)
     p = site.run("failover", "--yes")
     assert p.returncode == 1
-    assert "Smoke test: FAILED" in p.stdout and "running rescue" in p.stdout
+    assert "Smoke test: FAILED" in p.stdout
+    assert "running rescue" in p.stdout
     assert "rescued" in p.stdout
     assert site.dns() == AT_PRIMARY
     assert site.state()["active"] == "primary"
@@ -168,4 +175,5 @@ def test_status_shows_the_active_host_and_last_run(warm_site: Site) -> None:
     assert p.returncode == 0
     assert "site shop.test: active host primary" in p.stdout
     assert "mirror webroot: pulled from primary" in p.stdout
-    assert "last run:" in p.stdout and "Warm a standby ok" in p.stdout
+    assert "last run:" in p.stdout
+    assert "Warm a standby ok" in p.stdout

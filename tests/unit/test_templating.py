@@ -19,7 +19,7 @@ def test_render_models_keeps_aliases() -> None:
 
 
 def test_undefined_variable_is_an_error_naming_it() -> None:
-    with pytest.raises(TemplateError, match="undefined variable 'target'.*defined: from, to"):
+    with pytest.raises(TemplateError, match=r"undefined variable 'target'.*defined: from, to"):
         render("{{ target }}", {"from": "a", "to": "b"})
 
 

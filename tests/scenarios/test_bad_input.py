@@ -1,0 +1,142 @@
+"""Bad input through the real executable: exit 2 (3 for `check`), one line per reason with
+file:line and key, never a traceback, never a change."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.site import FAILOVER
+
+GOOD = """\
+site: shop.test
+hosts:
+  primary:
+    address: 10.203.0.11
+    ssh: {user: root, port: 22}
+  standby:
+    address: 10.203.0.12
+ssh:
+  known_hosts: ./known_hosts
+dns:
+  - provider: powerdns
+    zone: shop.test.
+    api_url: http://127.0.0.1:1
+    api_key: ${TEST_PDNS_KEY}
+    records:
+      - {name: "@", type: A, ttl: 60}
+checks:
+  - {name: web, type: http, url: "http://shop.test/", timeout: 5s}
+policy:
+  failure_threshold: 3
+playbooks:
+  failover: failover.yaml
+"""
+
+# (what is wrong, text to replace, replacement, expected message)
+CASES = [
+    ("yaml syntax", "  primary:\n", "  primary: [\n",
+     "inventory.yaml:5:8 YAML syntax error: expected ',' or ']', but got ':'"),
+    ("unknown top-level key", "policy:\n", "polcy:\n",
+     "inventory.yaml:19:1 polcy: unknown key; valid keys here:"),
+    ("unknown nested key", "    address: 10.203.0.12\n",
+     "    address: 10.203.0.12\n    adress6: ::1\n",
+     "inventory.yaml:8:5 hosts.standby.adress6: unknown key; valid keys here: address, address6"),
+    ("wrong type", "port: 22}", "port: 22x}",
+     "inventory.yaml:5:29 hosts.primary.ssh.port: '22x' is not a port (1-65535)"),
+    ("bad address", "10.203.0.12\n", "10.203.0.300\n",
+     "inventory.yaml:7:14 hosts.standby.address: '10.203.0.300' is not an IPv4 address"),
+    ("unknown provider", "provider: powerdns", "provider: bind",
+     "inventory.yaml:11:15 dns[0].provider: 'bind' is not one of: powerdns"),
+    ("unknown check type", "type: http", "type: icmp",
+     "inventory.yaml:18:23 checks[0].type: 'icmp' is not one of: http, tcp"),
+    ("bad duration", "timeout: 5s}", "timeout: 5 minutes}",
+     "inventory.yaml:18:64 checks[0].timeout: '5 minutes' is not a duration"),
+    ("undefined env var", "${TEST_PDNS_KEY}", "${TEST_UNSET_VARIABLE}",
+     "inventory.yaml:14:14 dns[0].api_key: environment variable TEST_UNSET_VARIABLE is not set"),
+    ("record names unknown host", '{name: "@", type: A, ttl: 60}',
+     '{name: "@", type: A, ttl: 60, values: {primary: 10.0.0.1, standby: 10.0.0.2, ovh: 10.0.0.3}}',
+     "inventory.yaml:16:86 dns[0].records[0].values.ovh: unknown host 'ovh'; "
+     "hosts: primary, standby"),
+    ("missing known_hosts", "./known_hosts", "./nope_known_hosts",
+     "inventory.yaml:9:16 ssh.known_hosts: file not found:"),
+    ("missing playbook", "failover.yaml\n", "missing.yaml\n",
+     "inventory.yaml:22:13 playbooks.failover: file not found:"),
+    ("threshold zero", "failure_threshold: 3", "failure_threshold: 0",
+     "inventory.yaml:20:22 policy.failure_threshold: must be 1 or more, got 0"),
+    ("one host", "  standby:\n    address: 10.203.0.12\n", "",
+     "inventory.yaml:3:3 hosts: needs at least 2 hosts"),
+]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "known_hosts").write_text("")
+    (tmp_path / "failover.yaml").write_text("name: x\nsteps:\n  - dns: {to: \"{{ to }}\"}\n")
+    path = tmp_path / "inventory.yaml"
+    path.write_text(text)
+    return path
+
+
+def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([FAILOVER, "-i", "inventory.yaml", *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, check=False,
+                          env={"PATH": "/usr/bin:/bin", "TEST_PDNS_KEY": "s3cret-key"})
+
+
+def test_the_good_inventory_is_valid(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD)
+    p = _run(tmp_path, "validate")
+    assert p.returncode == 0, p.stderr
+    assert "valid: site shop.test, 2 hosts" in p.stdout
+    assert "s3cret-key" not in p.stdout + p.stderr
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_bad_inventory_is_one_clear_line(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in GOOD
+    _write(tmp_path, GOOD.replace(old, new, 1))
+    p = _run(tmp_path, "validate")
+    assert p.returncode == 2
+    assert p.stdout == ""
+    assert "Traceback" not in p.stderr
+    lines = p.stderr.splitlines()
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith(message), p.stderr
+    assert "s3cret-key" not in p.stderr
+    assert not (tmp_path / ".failover").exists()  # nothing was created or changed
+
+    check = _run(tmp_path, "check")  # Nagios reads 2 as CRITICAL: bad input is UNKNOWN
+    assert check.returncode == 3
+    assert check.stderr == p.stderr
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD)
+    p = _run(tmp_path, "failover", "--to", "nowhere")
+    assert p.returncode == 2
+    assert p.stderr.strip() == "failover: --to: unknown host 'nowhere'; hosts: primary, standby"
+    p = _run(tmp_path, "check", "--bogus")
+    assert p.returncode == 3
+    assert "No such option '--bogus'" in p.stderr
+
+
+def test_acting_without_a_terminal_needs_yes(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD)
+    (tmp_path / ".failover").mkdir()
+    (tmp_path / ".failover" / "state.json").write_text('{"active": "primary"}')
+    p = _run(tmp_path, "failover")
+    assert p.returncode == 2
+    assert "needs confirmation and there is no terminal; add --yes" in p.stderr
+
+
+def test_corrupt_state_file(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD)
+    (tmp_path / ".failover").mkdir()
+    (tmp_path / ".failover" / "state.json").write_text('{"active": ')
+    p = _run(tmp_path, "status")
+    assert p.returncode == 2
+    assert "state.json:1:12 is not valid JSON" in p.stderr
+    assert "Traceback" not in p.stderr
