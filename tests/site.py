@@ -72,6 +72,10 @@ class Site:
         self.inventory = workdir / "inventory.yaml"
         self.state_dir = workdir / ".failover"
         shutil.copy(REPO / "inventory.yaml", self.inventory)
+        # the rig may run on another /24 (FAILOVER_RIG_NET): the inventory must name the rig's
+        # own addresses, never anything outside the namespaces the tests made
+        self.edit(lambda inv: [inv["hosts"][h].update(address=rig.hosts[h].address)
+                               for h in inv["hosts"]])
         shutil.copytree(REPO / "playbooks", workdir / "playbooks", dirs_exist_ok=True)
         self.env = {
             **os.environ,

@@ -84,3 +84,13 @@ class App:
 
 def default_inventory() -> str:
     return os.environ.get("FAILOVER_INVENTORY", "inventory.yaml")
+
+
+def _set_json(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.find_object(App).json = True  # type: ignore[union-attr]
+
+
+json_option = click.option(
+    "--json", "json_", is_flag=True, expose_value=False, callback=_set_json,
+    help="Print one JSON document on stdout (same as the global --json).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from failover.cli.app import App
+from failover.cli.app import App, json_option
 from failover.cli.render import round_json, round_table
 from failover.engine.monitor import RoundOutcome
 from failover.state.lock import RunLock
@@ -14,6 +14,7 @@ from failover.state.lock import RunLock
 @click.option("--no-act", is_flag=True, help="Probe and decide, but change nothing.")
 @click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another run's lock before giving up (exit 3).")
+@json_option
 @click.pass_obj
 def check(app: App, no_act: bool, wait: float) -> int:
     """One round of every check on every host; act on the policy unless --no-act.

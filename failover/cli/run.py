@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from failover.cli.app import App
+from failover.cli.app import App, json_option
 from failover.errors import UsageError
 from failover.state.lock import RunLock
 
@@ -67,6 +67,7 @@ def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
 @click.command("run")
 @click.argument("playbook")
 @_options
+@json_option
 @click.pass_obj
 def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float) -> int:
     """Run PLAYBOOK (a name from the inventory's playbooks, or a file)."""
@@ -75,6 +76,7 @@ def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, w
 
 @click.command("failover")
 @_options
+@json_option
 @click.pass_obj
 def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float) -> int:
     """Run the failover playbook: move the site to a standby (default: the first one)."""
@@ -83,6 +85,7 @@ def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float
 
 @click.command("failback")
 @_options
+@json_option
 @click.pass_obj
 def failback_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float) -> int:
     """Run the failback playbook: move the site back (default: to the first host)."""

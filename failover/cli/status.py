@@ -6,11 +6,12 @@ from typing import Any
 
 import click
 
-from failover.cli.app import App
+from failover.cli.app import App, json_option
 from failover.cli.render import ago, stamp, table
 
 
 @click.command()
+@json_option
 @click.pass_obj
 def status(app: App) -> int:
     """Show what the state file knows; contacts nothing."""

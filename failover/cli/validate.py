@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from failover.cli.app import App
+from failover.cli.app import App, json_option
 
 
 @click.command()
+@json_option
 @click.pass_obj
 def validate(app: App) -> int:
     """Check the inventory and its playbooks; print warnings. Exit 0 valid, 2 invalid."""

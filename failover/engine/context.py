@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from failover.model.inventory import Inventory
 from failover.model.state import State
@@ -27,6 +28,9 @@ class RunContext:
     clock: Callable[[], float] = time.time
     verified: set[str] = field(default_factory=set)  # hosts that passed their checks in this run
     run_id: str = ""
+    # DNS changes this run applied, with the active host before them: what rescue puts back
+    dns_applied: list[tuple[Any, Any]] = field(default_factory=list)
+    active_before_flip: str | None = None
 
     def save_state(self, state: State) -> None:
         """Keep `state` as the current one; written to disk unless this is a dry run."""

@@ -106,38 +106,68 @@ def do_ssh(ctx: RunContext, p: pb.SshAction) -> Outcome:
     return Outcome(detail=f"ran on {host}: {shown}", lines=tail)
 
 
-def flip_dns(ctx: RunContext, to: str, *, restore: bool = False) -> Outcome:
+def flip_dns(ctx: RunContext, to: str) -> Outcome:
     """Point every managed record at `to`, one transaction per zone.
 
-    Outside rescue, DNS never moves to a host that has not passed its checks in this run: if no
-    earlier step checked it, its checks run here first. A rescue restore puts back what was there.
+    DNS never moves to a host that has not passed its checks in this run: if no earlier step
+    checked it, its checks run here first.
     """
     from failover.dns.flip import apply_flip, plan_flip
 
-    if not restore and to not in ctx.verified:
+    if to not in ctx.verified:
         check_host(ctx, to, None)
     plans = plan_flip(ctx.inventory, to)
     lines = [line for _, plan in plans for line in plan.lines()]
-    changes = [plan for _, plan in plans if not plan.empty]
-    if not changes:
-        outcome = Outcome(detail=f"DNS already points at {to}; nothing to change", lines=lines)
-    elif ctx.dry_run:
-        return Outcome("dry-run", f"would point DNS at {to}", lines,
-                       {"zones": [plan.to_json() for _, plan in plans]})
-    else:
-        apply_flip(plans)
-        ctx.audit.write("dns_change", to=to, zones=[plan.to_json() for plan in changes])
-        outcome = Outcome(detail=f"DNS points at {to}", lines=lines,
-                          data={"zones": [plan.to_json() for plan in changes]})
-    if not ctx.dry_run and (changes or ctx.state.active != to):
-        flip = Flip.model_validate({"at": ctx.clock(), "from": ctx.state.active, "to": to,
+    changes = [(prov, plan) for prov, plan in plans if not plan.empty]
+    if ctx.dry_run:
+        return Outcome("dry-run" if changes else "ok",
+                       f"would point DNS at {to}" if changes else f"DNS already points at {to}",
+                       lines, {"zones": [plan.to_json() for _, plan in plans]})
+    if changes:
+        apply_flip(changes)
+        if not ctx.dns_applied:
+            ctx.active_before_flip = ctx.state.active
+        ctx.dns_applied += changes
+        ctx.audit.write("dns_change", to=to, zones=[plan.to_json() for _, plan in changes])
+    _set_active(ctx, to, changed=bool(changes))
+    return Outcome(detail=f"DNS points at {to}" if changes else
+                   f"DNS already points at {to}; nothing to change",
+                   lines=lines, data={"zones": [plan.to_json() for _, plan in changes]})
+
+
+def restore_dns(ctx: RunContext, to: str) -> Outcome:
+    """Rescue: put back exactly the records this run changed (reverse plans, newest first).
+
+    A run that changed no DNS has nothing to put back, whatever `to` says: a rescue never moves
+    DNS anywhere it was not before the run.
+    """
+    from failover.dns.flip import apply_flip
+
+    if not ctx.dns_applied:
+        return Outcome(detail="this run changed no DNS; nothing to put back")
+    undo = [(prov, plan.reverse()) for prov, plan in reversed(ctx.dns_applied)]
+    lines = [line for _, plan in undo for line in plan.lines()]
+    apply_flip(undo)
+    ctx.audit.write("dns_change", to=ctx.active_before_flip, restore=True,
+                    zones=[plan.to_json() for _, plan in undo])
+    ctx.dns_applied = []
+    back = ctx.active_before_flip or to
+    if back != to:
+        log.warning("restored: dns to=%s (the state before this run), step said to=%s", back, to)
+    _set_active(ctx, back, changed=True)
+    return Outcome(detail=f"DNS put back as it was before this run ({back})", lines=lines)
+
+
+def _set_active(ctx: RunContext, host: str, *, changed: bool) -> None:
+    if changed or ctx.state.active != host:
+        flip = Flip.model_validate({"at": ctx.clock(), "from": ctx.state.active, "to": host,
                                     "run_id": ctx.run_id})
-        ctx.save_state(ctx.state.model_copy(update={"active": to, "last_flip": flip}))
-    return outcome
+        ctx.save_state(ctx.state.model_copy(update={"active": host, "last_flip": flip}))
 
 
 def do_dns(ctx: RunContext, p: pb.DnsAction, *, restore: bool = False) -> Outcome:
-    return flip_dns(ctx, _host(ctx, p.to, "dns.to"), restore=restore)
+    to = _host(ctx, p.to, "dns.to")
+    return restore_dns(ctx, to) if restore else flip_dns(ctx, to)
 
 
 def do_dns_verify(ctx: RunContext, p: pb.DnsVerifyAction) -> Outcome:

@@ -14,10 +14,10 @@ GOOD = """\
 site: shop.test
 hosts:
   primary:
-    address: 10.203.0.11
+    address: 127.0.0.11
     ssh: {user: root, port: 22}
   standby:
-    address: 10.203.0.12
+    address: 127.0.0.12
 ssh:
   known_hosts: ./known_hosts
 dns:
@@ -41,13 +41,13 @@ CASES = [
      "inventory.yaml:5:8 YAML syntax error: expected ',' or ']', but got ':'"),
     ("unknown top-level key", "policy:\n", "polcy:\n",
      "inventory.yaml:19:1 polcy: unknown key; valid keys here:"),
-    ("unknown nested key", "    address: 10.203.0.12\n",
-     "    address: 10.203.0.12\n    adress6: ::1\n",
+    ("unknown nested key", "    address: 127.0.0.12\n",
+     "    address: 127.0.0.12\n    adress6: ::1\n",
      "inventory.yaml:8:5 hosts.standby.adress6: unknown key; valid keys here: address, address6"),
     ("wrong type", "port: 22}", "port: 22x}",
      "inventory.yaml:5:29 hosts.primary.ssh.port: '22x' is not a port (1-65535)"),
-    ("bad address", "10.203.0.12\n", "10.203.0.300\n",
-     "inventory.yaml:7:14 hosts.standby.address: '10.203.0.300' is not an IPv4 address"),
+    ("bad address", "127.0.0.12\n", "127.0.0.300\n",
+     "inventory.yaml:7:14 hosts.standby.address: '127.0.0.300' is not an IPv4 address"),
     ("unknown provider", "provider: powerdns", "provider: bind",
      "inventory.yaml:11:15 dns[0].provider: 'bind' is not one of: powerdns"),
     ("unknown check type", "type: http", "type: icmp",
@@ -66,7 +66,7 @@ CASES = [
      "inventory.yaml:22:13 playbooks.failover: file not found:"),
     ("threshold zero", "failure_threshold: 3", "failure_threshold: 0",
      "inventory.yaml:20:22 policy.failure_threshold: must be 1 or more, got 0"),
-    ("one host", "  standby:\n    address: 10.203.0.12\n", "",
+    ("one host", "  standby:\n    address: 127.0.0.12\n", "",
      "inventory.yaml:3:3 hosts: needs at least 2 hosts"),
 ]
 

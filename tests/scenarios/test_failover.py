@@ -6,10 +6,10 @@ from typing import Any
 
 from tests.site import ZONE, Site
 
-PRIMARY = "10.203.0.11"
-STANDBY = "10.203.0.12"
-AT_PRIMARY = {ZONE: [PRIMARY], "www." + ZONE: [PRIMARY]}
-AT_STANDBY = {ZONE: [STANDBY], "www." + ZONE: [STANDBY]}
+
+def at(address: str) -> dict[str, list[str]]:
+    """What the zone's managed records answer when DNS points at `address`."""
+    return {ZONE: [address], "www." + ZONE: [address]}
 
 
 def events(site: Site, name: str, **match: Any) -> list[dict[str, Any]]:
@@ -26,13 +26,13 @@ def test_primary_link_down_fails_over_after_threshold(warm_site: Site) -> None:
     first, second = site.run("check"), site.run("check")
     assert (first.returncode, second.returncode) == (1, 1), first.stdout + second.stdout
     assert "active host primary failing: 2 of 3 rounds" in second.stdout
-    assert site.dns() == AT_PRIMARY
+    assert site.dns() == at(site.primary.address)
 
     third = site.run("check")
     assert third.returncode == 2, third.stdout + third.stderr
     assert "CRITICAL: active host primary is down (3 failed rounds in a row)" in third.stdout
     assert "failover done" in third.stdout
-    assert site.dns() == AT_STANDBY
+    assert site.dns() == at(site.standby.address)
     status, body = site.standby.get("/")
     assert status == 200
     assert "v2" in body.decode()
@@ -52,7 +52,7 @@ def test_primary_link_down_fails_over_after_threshold(warm_site: Site) -> None:
     assert again.returncode == 1, again.stdout  # WARNING: the old primary, now a standby, is down
     assert "standby primary unhealthy" in again.stdout
     assert len(events(site, "dns_change")) == 1
-    assert site.dns() == AT_STANDBY
+    assert site.dns() == at(site.standby.address)
 
 
 def test_dry_run_changes_nothing_and_prints_the_dns_change(warm_site: Site) -> None:
@@ -65,10 +65,10 @@ def test_dry_run_changes_nothing_and_prints_the_dns_change(warm_site: Site) -> N
     tree_before = site.tree(site.standby.webroot)
     p = site.run("failover", "--dry-run")
     assert p.returncode == 0, p.stdout + p.stderr
-    assert f"{ZONE} A 60: {PRIMARY} -> {STANDBY}" in p.stdout
+    assert f"{ZONE} A 60: {site.primary.address} -> {site.standby.address}" in p.stdout
     assert "new-on-primary.txt" in p.stdout  # the rsync itemized list: a deletion
     assert "dry run done: nothing changed" in p.stdout
-    assert site.dns() == AT_PRIMARY
+    assert site.dns() == at(site.primary.address)
     assert site.tree(site.standby.webroot) == tree_before
     assert (site.state_dir / "state.json").read_bytes() == state_before
     assert (site.state_dir / "audit.jsonl").read_bytes() == audit_before
@@ -84,7 +84,7 @@ def test_unhealthy_standby_is_never_made_active_by_check(site: Site) -> None:
     assert codes[-1] == 2
     assert last.returncode == 2
     assert "failover blocked: no standby passed its checks this round" in last.stdout
-    assert site.dns() == AT_PRIMARY
+    assert site.dns() == at(site.primary.address)
     assert site.state()["active"] == "primary"
 
 
@@ -95,7 +95,7 @@ def test_dns_step_refuses_a_target_that_fails_its_checks_in_the_same_run(site: S
     p = site.run("failover", "--yes")
     assert p.returncode == 1
     assert "standby failed its checks: storefront" in p.stdout
-    assert site.dns() == AT_PRIMARY
+    assert site.dns() == at(site.primary.address)
     assert site.state()["active"] == "primary"
 
 
@@ -106,7 +106,7 @@ def test_offline_checker_exits_unknown_and_changes_nothing(site: Site) -> None:
         p = site.run("check")
         assert p.returncode == 3, p.stdout + p.stderr
         assert "UNKNOWN: checker offline" in p.stdout
-    assert site.dns() == AT_PRIMARY
+    assert site.dns() == at(site.primary.address)
     assert site.state().get("hosts", {}) == {}
     assert not events(site, "dns_change")
 
@@ -118,8 +118,8 @@ def test_changed_host_key_stops_the_run_and_names_the_host(site: Site) -> None:
     out = p.stdout + p.stderr
     assert "host key" in out
     assert "standby" in out
-    assert STANDBY in out
-    assert site.dns() == AT_PRIMARY
+    assert site.standby.address in out
+    assert site.dns() == at(site.primary.address)
     assert "v1" in (site.standby.webroot / "index.html").read_text()
     assert site.state()["active"] == "primary"
 
@@ -127,12 +127,12 @@ def test_changed_host_key_stops_the_run_and_names_the_host(site: Site) -> None:
 def test_unknown_host_key_stops_the_run(site: Site) -> None:
     known = site.dir / "known_hosts"
     known.write_text("".join(line for line in site.rig.known_hosts.read_text().splitlines(True)
-                             if not line.startswith(STANDBY)))
+                             if not line.startswith(site.standby.address)))
     p = site.run("failover", "--yes", FAILOVER_KNOWN_HOSTS=str(known))
     assert p.returncode == 1
     assert "standby" in p.stdout + p.stderr
     assert "host key" in p.stdout + p.stderr
-    assert site.dns() == AT_PRIMARY
+    assert site.dns() == at(site.primary.address)
 
 
 def test_step_failing_after_dns_runs_rescue_and_puts_dns_back(warm_site: Site) -> None:
@@ -149,7 +149,7 @@ def test_step_failing_after_dns_runs_rescue_and_puts_dns_back(warm_site: Site) -
     assert "Smoke test: FAILED" in p.stdout
     assert "running rescue" in p.stdout
     assert "rescued" in p.stdout
-    assert site.dns() == AT_PRIMARY
+    assert site.dns() == at(site.primary.address)
     assert site.state()["active"] == "primary"
     changes = events(site, "dns_change")
     assert [c["to"] for c in changes] == ["standby", "primary"]
@@ -165,7 +165,7 @@ def test_two_checks_at_once_change_dns_once(warm_site: Site) -> None:
     codes = sorted(p.returncode for p in (a, b))
     assert codes in ([1, 2], [2, 2], [2, 3]), (codes, outs)
     assert len(events(site, "dns_change")) == 1
-    assert site.dns() == AT_STANDBY
+    assert site.dns() == at(site.standby.address)
 
 
 def test_status_shows_the_active_host_and_last_run(warm_site: Site) -> None:
@@ -177,3 +177,35 @@ def test_status_shows_the_active_host_and_last_run(warm_site: Site) -> None:
     assert "mirror webroot: pulled from primary" in p.stdout
     assert "last run:" in p.stdout
     assert "Warm a standby ok" in p.stdout
+
+
+def test_rescue_never_moves_dns_the_run_did_not_change(site: Site) -> None:
+    # someone set www's TTL by hand; the failover fails at its first step
+    site.rig.pdns.set_records(ZONE, {("www", "A"): (120, [site.primary.address])})
+    site.standby.stop_http()
+    p = site.run("failover", "--yes")
+    assert p.returncode == 1
+    assert "this run changed no DNS; nothing to put back" in p.stdout
+    rrsets = {(r["name"], r["type"]): r for r in site.rig.pdns.get_zone(ZONE)["rrsets"]}
+    assert rrsets[("www." + ZONE, "A")]["ttl"] == 120
+    assert not events(site, "dns_change")
+
+
+def test_failback_brings_the_orders_home(warm_site: Site) -> None:
+    site = warm_site
+    assert site.run("failover", "--yes").returncode == 0
+    assert site.dns() == at(site.standby.address)
+    (site.standby.webroot / "orders.txt").write_text("order 1001\norder 1002\norder 2001\n")
+
+    dry = site.run("failback", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert f"{ZONE} A 60: {site.standby.address} -> {site.primary.address}" in dry.stdout
+    assert "orders.txt" in dry.stdout
+
+    p = site.run("failback", "--yes")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "done: run" in p.stdout
+    assert site.dns() == at(site.primary.address)
+    assert (site.primary.webroot / "orders.txt").read_text().endswith("order 2001\n")
+    assert site.state()["active"] == "primary"
+    assert [c["to"] for c in events(site, "dns_change")] == ["standby", "primary"]
