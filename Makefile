@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates
+APT_PACKAGES := openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates bind9 bind9-utils nftables
 PYTEST_ARGS ?=
 
 .PHONY: all setup deps venv test demo bench lint clean
@@ -36,7 +36,10 @@ demo: setup
 	$(PY) -m tests.demo
 
 bench: setup
-	$(PY) bench/startup.py
+	$(PY) -m bench.startup
+	$(PY) -m bench.dns_flip
+	$(PY) -m bench.checks
+	$(PY) -m bench.sync
 
 lint: setup
 	$(PY) -m pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true

@@ -15,6 +15,7 @@ if str(REPO) not in sys.path:  # `import tests.rig` also under a bare `pytest` e
     sys.path.insert(0, str(REPO))
 
 from tests.rig import Rig, RigError  # noqa: E402
+from tests.rig.dnsservers import DnsServers  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,20 @@ def rig() -> Iterator[Rig]:
         yield r
     finally:
         r.stop()
+
+
+@pytest.fixture(scope="session")
+def dns_servers() -> Iterator[DnsServers]:
+    """BIND (RFC 2136 + TSIG), moto (Route 53 API) and a second PowerDNS, on loopback."""
+    servers = DnsServers(port_offset=int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0")))
+    try:
+        servers.start()
+    except RigError as exc:
+        pytest.fail(f"DNS servers did not start:\n{exc}", pytrace=False)
+    try:
+        yield servers
+    finally:
+        servers.stop()
 
 
 @pytest.fixture

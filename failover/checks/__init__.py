@@ -183,7 +183,9 @@ def _select(kind: str, known: list[str], wanted: Sequence[str] | None) -> list[s
 
 def _build(inventory: Inventory, model: CheckModel) -> Check[Any]:
     try:
-        return check_for(model)
+        check = check_for(model)
+        check.bind(inventory)
+        return check
     except ValueError as exc:
         reason = Reason(str(inventory.path), None, None, f"checks.{model.name}", str(exc))
         raise ConfigError([reason]) from None

@@ -21,10 +21,11 @@ import importlib
 import logging
 import pkgutil
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from failover.model.inventory import Check as CheckModel
-from failover.model.inventory import CheckBase, Host
+from failover.model.inventory import CheckBase, Host, Inventory
 from failover.model.results import CheckResult
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,14 @@ _ERRNO_WORDS = {
 
 class ProbeFailed(Exception):
     """Raised inside `_probe()` when the host answered, but wrongly. The message is the detail."""
+
+
+@dataclass(frozen=True)
+class Passed:
+    """What `_probe()` may return instead of a plain summary: a pass that carries a warning."""
+
+    detail: str
+    warning: str = ""
 
 
 class Check(ABC, Generic[M]):
@@ -76,35 +85,64 @@ class Check(ABC, Generic[M]):
     def timeout(self) -> float:
         return self.model.timeout
 
+    def bind(self, inventory: Inventory) -> None:
+        """Take what the check needs from the inventory (SSH settings); ValueError if unusable.
+
+        Called once per round before any probe; the default needs nothing.
+        """
+        del inventory
+
     async def run(self, host_name: str, host: Host) -> CheckResult:
-        """Probe `host` once, bounded by the check's timeout; the outcome is always a result."""
+        """Probe `host`, retrying at once up to `retries` times; the outcome is always a result.
+
+        Each attempt is bounded by the check's timeout, so a result takes at most
+        (1 + retries) x timeout.
+        """
         loop = asyncio.get_running_loop()
         started = loop.time()
-        ok = False
-        try:
-            detail = await asyncio.wait_for(self._probe(host), self.timeout)
-            ok = True
-        except TimeoutError:
-            detail = f"timeout after {seconds(self.timeout)}"
-        except ProbeFailed as exc:
-            detail = str(exc)
-        except EOFError:
-            detail = "connection closed by peer"
-        except OSError as exc:
-            detail = describe_os_error(exc)
+        attempts = 0
+        while True:
+            attempts += 1
+            ok, detail, warning = await self._attempt(host_name, host)
+            if ok or attempts > self.model.retries:
+                break
+            log.debug("retrying: host=%s check=%s attempt=%d detail=%r",
+                      host_name, self.name, attempts, detail)
         latency = loop.time() - started
         log.debug(
-            "probed: host=%s check=%s ok=%s latency=%.3fs detail=%r",
+            "probed: host=%s check=%s ok=%s latency=%.3fs attempts=%d detail=%r",
             host_name,
             self.name,
             ok,
             latency,
+            attempts,
             detail,
         )
-        return CheckResult(host=host_name, check=self.name, ok=ok, latency=latency, detail=detail)
+        return CheckResult(host=host_name, check=self.name, ok=ok, latency=latency, detail=detail,
+                           severity=self.model.severity, warning=warning, attempts=attempts)
+
+    async def _attempt(self, host_name: str, host: Host) -> tuple[bool, str, str]:
+        try:
+            passed = await asyncio.wait_for(self.probe(host_name, host), self.timeout)
+        except TimeoutError:
+            return False, f"timeout after {seconds(self.timeout)}", ""
+        except ProbeFailed as exc:
+            return False, str(exc), ""
+        except EOFError:
+            return False, "connection closed by peer", ""
+        except OSError as exc:
+            return False, describe_os_error(exc), ""
+        if isinstance(passed, Passed):
+            return True, passed.detail, passed.warning
+        return True, passed, ""
+
+    async def probe(self, host_name: str, host: Host) -> str | Passed:
+        """One attempt; checks that need the host's inventory name (SSH) override this."""
+        del host_name
+        return await self._probe(host)
 
     @abstractmethod
-    async def _probe(self, host: Host) -> str:
+    async def _probe(self, host: Host) -> str | Passed:
         """Probe `host.address`; return a short summary on success, raise ProbeFailed otherwise.
 
         Must release every socket it opened, also when cancelled by the timeout.

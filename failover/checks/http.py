@@ -8,8 +8,14 @@ Implementation notes:
   `ca_file`, that file is the only trust anchor (a private CA); otherwise the system store.
 - One `GET` with `Connection: close` and `Accept-Encoding: identity`; the response is read by the
   small reader in `_http11.py` (status line, headers, up to 64 KiB of body). Redirects are not
-  followed: a 301 is the answer, and fails unless `expect_status` lists it.
-- Pass = status in `expect_status` and, if `expect_body` is set, that text in the (decoded) body.
+  followed by default: a 301 is the answer, and fails unless `expect_status` lists it. With
+  `follow_redirects: true`, up to 5 are followed, each one again to `host.address` (a redirect
+  to another name checks that name's page on this host, not some other server).
+- Pass = status in `expect_status` (200, "2xx", "200-299"), `expect_body` text and `expect_regex`
+  found in the (decoded) body, and the answer within `max_latency` when set.
+- A verified certificate that expires within `cert_min_days` is a pass with a warning: an
+  expiring certificate is a job for a person, never a reason to move the shop.
+- `headers` are sent as given (after the fixed ones, so `Host` cannot be overridden).
 - URL problems (no host name, a bad port, credentials) and an unreadable `ca_file` are
   configuration errors, raised as ValueError when the check is built, never a failed host.
 """
@@ -18,18 +24,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import ssl
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from failover.checks._http11 import BODY_LIMIT, Response, build_request, read_response
-from failover.checks.base import Check, ProbeFailed, close_stream
+from failover.checks.base import Check, Passed, ProbeFailed, close_stream
 from failover.model.inventory import Host, HttpCheck
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "failover-check"
+MAX_REDIRECTS = 5  # with follow_redirects: true
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TARGET_SAFE = "!#$%&'()*+,/:;=?@[]~"  # RFC 3986 reserved characters and '%': kept as written
 
 
@@ -42,6 +52,11 @@ class Url:
     port: int
     host_header: str  # name[:port], as the Host header carries it
     target: str  # path and query, percent-encoded
+
+    @property
+    def text(self) -> str:
+        """The URL again (for messages and for resolving a relative redirect)."""
+        return f"{'https' if self.tls else 'http'}://{self.host_header}{self.target}"
 
     @classmethod
     def parse(cls, url: str) -> Url:
@@ -96,39 +111,80 @@ class HttpProbe(Check[HttpCheck]):
         super().__init__(model)
         self.url = Url.parse(model.url)
         # Built once per check, shared by every host: loading a trust store costs milliseconds.
-        self.tls = tls_context(model.ca_file) if self.url.tls else None
-        self.request = build_request(
-            self.url.target,
-            self.url.host_header,
-            [
-                ("User-Agent", USER_AGENT),
-                ("Accept", "*/*"),
-                ("Accept-Encoding", "identity"),
-                ("Connection", "close"),
-            ],
-        )
+        # A redirect may lead from http:// to https://, so following them needs one as well.
+        need_tls = self.url.tls or model.follow_redirects
+        self.tls = tls_context(model.ca_file) if need_tls else None
+        self.fields = [
+            ("User-Agent", USER_AGENT),
+            ("Accept", "*/*"),
+            ("Accept-Encoding", "identity"),
+            ("Connection", "close"),
+            *((k, v) for k, v in model.headers.items() if k.lower() != "host"),
+        ]
+        self.request = build_request(self.url.target, self.url.host_header, self.fields)
+        self.regex = re.compile(model.expect_regex) if model.expect_regex else None
 
-    async def _probe(self, host: Host) -> str:
+    async def _probe(self, host: Host) -> str | Passed:
+        started = asyncio.get_running_loop().time()
+        url, request = self.url, self.request
+        for _ in range(MAX_REDIRECTS + 1):
+            response, cert = await self._fetch(host, url, request)
+            location = response.headers.get("location")
+            if not (self.model.follow_redirects and response.status in _REDIRECTS and location):
+                break
+            try:  # the next hop still goes to this host's address, never through DNS
+                url = Url.parse(urljoin(url.text, location))
+            except ValueError as exc:
+                raise ProbeFailed(f"status {response.status} to an unusable URL: {exc}") from None
+            request = build_request(url.target, url.host_header, self.fields)
+        else:
+            raise ProbeFailed(f"more than {MAX_REDIRECTS} redirects (last: {url.text[:80]})")
+        detail = self._judge(response)
+        took = asyncio.get_running_loop().time() - started
+        limit = self.model.max_latency
+        if limit is not None and took > limit:
+            raise ProbeFailed(f"{detail} but slow: {took * 1000:.0f} ms > max_latency "
+                              f"{limit * 1000:.0f} ms")
+        return Passed(detail, self._cert_warning(cert, url.name))
+
+    async def _fetch(self, host: Host, url: Url, request: bytes) -> tuple[Response, object]:
+        """One GET of `url` from `host.address`: the response and the peer certificate."""
+        tls = self.tls if url.tls else None
         try:
             reader, writer = await asyncio.open_connection(
                 host.address,
-                self.url.port,
-                ssl=self.tls,
-                server_hostname=self.url.name if self.tls else None,
+                url.port,
+                ssl=tls,
+                server_hostname=url.name if tls else None,
             )
             try:
-                writer.write(self.request)
+                writer.write(request)
                 await writer.drain()
                 response = await read_response(reader)
+                cert = writer.get_extra_info("peercert") if tls else None
             finally:
                 await close_stream(writer)
         except ssl.SSLError as exc:
             raise ProbeFailed(describe_tls_error(exc)) from None
-        return self._judge(response)
+        return response, cert
+
+    def _cert_warning(self, cert: object, name: str) -> str:
+        if not isinstance(cert, dict) or "notAfter" not in cert:
+            return ""
+        try:
+            expires = ssl.cert_time_to_seconds(str(cert["notAfter"]))
+        except ValueError:
+            return ""
+        days = (expires - time.time()) / 86400
+        if days >= self.model.cert_min_days:
+            return ""
+        when = f"expires in {days:.1f} days" if days > 0 else "has expired"
+        return (f"TLS certificate for {name} {when} "
+                f"(cert_min_days={self.model.cert_min_days})")
 
     def _judge(self, response: Response) -> str:
         want = self.model.expect_status
-        if response.status not in want:
+        if not self.model.status_ok(response.status):
             moved = ""
             if 300 <= response.status < 400 and "location" in response.headers:
                 moved = f" to {response.headers['location'][:80]}"
@@ -141,6 +197,8 @@ class HttpProbe(Check[HttpCheck]):
             if encoding != "identity":
                 note += f" (body is {encoding}-encoded)"
             raise ProbeFailed(f"body does not contain {_short(expect)!r}{note}")
+        if self.regex is not None and self.regex.search(response.text()) is None:
+            raise ProbeFailed(f"body does not match {_short(self.regex.pattern)!r}")
         return f"status {response.status}"
 
 

@@ -37,9 +37,9 @@ def cli(ctx: click.Context, inventory: Path, as_json: bool, verbose: int, quiet:
 
 
 def _register() -> None:
-    from failover.cli import check, run, status, validate
+    from failover.cli import check, dns, run, status, sync, validate, watch
 
-    for module in (validate, check, status, run):
+    for module in (validate, check, watch, status, run, sync, dns):
         for command in module.COMMANDS:
             cli.add_command(command)
 

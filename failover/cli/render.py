@@ -36,8 +36,11 @@ def round_table(report: RoundReport, state: State) -> list[str]:
         s = streak.checks.get(r.check) if streak else None
         text = "-" if s is None else (f"ok x{s.ok}" if r.ok else f"failed x{s.fail}")
         host = r.host + (" (active)" if r.host == state.active else "")
-        rows.append([host, r.check, "ok" if r.ok else "FAILED", f"{r.latency * 1000:.0f} ms",
-                     text, "" if r.ok else r.detail])
+        result = ("ok" if r.ok else "FAILED" if r.critical else "failed (warning)")
+        detail = r.warning if r.ok else r.detail
+        if r.attempts > 1:
+            detail = f"{detail} ({r.attempts} attempts)".strip()
+        rows.append([host, r.check, result, f"{r.latency * 1000:.0f} ms", text, detail])
     lines = table(rows)
     if report.control:
         up = sum(c.ok for c in report.control)
@@ -51,6 +54,7 @@ def round_json(report: RoundReport) -> dict[str, Any]:
         "finished_at": report.finished_at,
         "online": report.online,
         "results": [{"host": r.host, "check": r.check, "ok": r.ok,
-                     "latency": round(r.latency, 4), "detail": r.detail} for r in report.results],
+                     "latency": round(r.latency, 4), "detail": r.detail, "severity": r.severity,
+                     "warning": r.warning, "attempts": r.attempts} for r in report.results],
         "control": [{"target": c.target, "ok": c.ok, "detail": c.detail} for c in report.control],
     }

@@ -19,13 +19,15 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--yes", "-y", is_flag=True, help="Do not ask (required without a terminal)."),
         click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
                      help="How long to wait for another run's lock."),
+        click.option("--accept-stale", is_flag=True,
+                     help="Promote a standby even if its content is older than max_age."),
     ]):
         f = opt(f)
     return f
 
 
 def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
-             wait: float) -> int:
+             wait: float, accept_stale: bool = False) -> int:
     from failover.engine.context import RunContext
     from failover.engine.monitor import run_playbook
 
@@ -46,7 +48,8 @@ def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
             app.confirm(f"Run playbook {playbook!r} for {inv.site}: {active} -> {target}? "
                         "This changes DNS and hosts.", yes)
         ctx = RunContext(inventory=inv, store=app.store, audit=app.audit, state=state,
-                         dry_run=dry_run, emit=app.progress, clock=app.clock)
+                         dry_run=dry_run, emit=app.progress, clock=app.clock,
+                         accept_stale=accept_stale)
         journal = run_playbook(ctx, playbook, {"from": active, "to": target})
         if app.json:
             app.print_json({"run": journal.to_json(), "active": ctx.state.active})
@@ -69,27 +72,30 @@ def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
 @_options
 @json_option
 @click.pass_obj
-def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float) -> int:
+def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
+            accept_stale: bool) -> int:
     """Run PLAYBOOK (a name from the inventory's playbooks, or a file)."""
-    return _execute(app, playbook, to, dry_run, yes, wait)
+    return _execute(app, playbook, to, dry_run, yes, wait, accept_stale)
 
 
 @click.command("failover")
 @_options
 @json_option
 @click.pass_obj
-def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float) -> int:
+def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
+                 accept_stale: bool) -> int:
     """Run the failover playbook: move the site to a standby (default: the first one)."""
-    return _execute(app, "failover", to, dry_run, yes, wait)
+    return _execute(app, "failover", to, dry_run, yes, wait, accept_stale)
 
 
 @click.command("failback")
 @_options
 @json_option
 @click.pass_obj
-def failback_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float) -> int:
+def failback_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
+                 accept_stale: bool) -> int:
     """Run the failback playbook: move the site back (default: to the first host)."""
-    return _execute(app, "failback", to, dry_run, yes, wait)
+    return _execute(app, "failback", to, dry_run, yes, wait, accept_stale)
 
 
 COMMANDS = [run_cmd, failover_cmd, failback_cmd]

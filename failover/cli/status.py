@@ -8,6 +8,7 @@ import click
 
 from failover.cli.app import App, json_option
 from failover.cli.render import ago, stamp, table
+from failover.model.types import format_duration
 
 
 @click.command()
@@ -25,6 +26,7 @@ def status(app: App) -> int:
         doc: dict[str, Any] = state.model_dump(mode="json", by_alias=True)
         doc["cooldown_left"] = round(cooldown_left, 1)
         doc["site"] = inv.site
+        doc["data_age"] = _data_ages(app, state, now)  # issue 4: each standby's RPO per set
         app.print_json(doc)
         return 0
     app.out(f"site {inv.site}: active host {state.active or 'unknown (no round yet)'}")
@@ -44,15 +46,35 @@ def status(app: App) -> int:
         f = state.last_flip
         app.out(f"last flip: {f.from_} -> {f.to} at {stamp(f.at)} (run {f.run_id})"
                 + (f"; cooldown {cooldown_left / 60:.0f} min left" if cooldown_left else ""))
+    if state.auto_flips:  # issue 3: policy.max_auto_failovers
+        from failover.policy import auto_flips_in_window
+
+        used, limit = len(auto_flips_in_window(inv, state, now)), inv.policy.max_auto_failovers
+        app.out(f"automatic flips in the last {format_duration(inv.policy.auto_failover_window)}"
+                f": {used} of {limit}" + ("; the next automatic failover is BLOCKED (a person "
+                                          "decides)" if used >= limit else ""))
     for name, m in state.mirrors.items():
         pushes = ", ".join(f"{h} {ago(t, now)}" for h, t in m.pushed.items()) or "none"
         app.out(f"mirror {name}: pulled from {m.pulled_from or '-'} {ago(m.pulled_at, now)}; "
                 f"pushed: {pushes}")
+    for a in _data_ages(app, state, now):
+        app.out(f"data age: {a['host']} {a['set']} "
+                f"{'never synced' if a['age'] is None else ago(now - a['age'], now)}"
+                + (" STALE (older than max_age)" if a["stale"] else ""))
     if state.last_run is not None:
         r = state.last_run
         app.out(f"last run: {r.id} {r.playbook} {r.status} ({r.from_} -> {r.to}) at "
                 f"{stamp(r.started_at)}")
     return 0
+
+
+def _data_ages(app: App, state: Any, now: float) -> list[dict[str, Any]]:
+    from failover.freshness import data_ages
+
+    return [{"host": a.host, "set": a.set, "age": None if a.age is None else round(a.age, 1),
+             "max_age": a.max_age, "stale": a.stale}
+            for host in app.inventory.hosts if host != state.active
+            for a in data_ages(app.inventory, state, host, now)]
 
 
 COMMANDS = [status]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from failover.config.blast import blast_radius
 from failover.model.inventory import Inventory
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def lint(inventory: Inventory) -> list[str]:
                 warnings.append(f"dns[{z}].records[{r}] ({record.name} {record.type} in "
                                 f"{zone.zone}): TTL {record.ttl}s is above {MAX_TTL}s; resolvers "
                                 "may keep sending clients to the old host that long after a flip")
+    warnings += blast_radius(inventory)
     if not inventory.control_targets:
         warnings.append("no control_targets configured: the checker cannot tell its own outage "
                         "from the hosts'")

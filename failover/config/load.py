@@ -125,6 +125,10 @@ def _resolve_paths(data: dict[str, Any], folder: Path, environ: Mapping[str, str
     if isinstance(playbooks, dict):
         for name in list(playbooks):
             _absolute(playbooks, name, folder, environ)
+    zones = data.get("dns")
+    for zone in zones if isinstance(zones, list) else ():  # issue 5: rfc2136 tsig.secret_file
+        if isinstance(zone, dict) and isinstance(zone.get("tsig"), dict):
+            _absolute(zone["tsig"], "secret_file", folder, environ)
     checks = data.get("checks")
     for check in checks if isinstance(checks, list) else ():
         if isinstance(check, dict):

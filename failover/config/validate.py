@@ -16,7 +16,14 @@ from pathlib import Path
 from failover.config.explain import one_of, suggest
 from failover.config.yamlmarks import Document, KeyPath
 from failover.errors import Reason
-from failover.model.inventory import HttpCheck, Inventory, Record
+from failover.model.inventory import (
+    CommandCheck,
+    HttpCheck,
+    Inventory,
+    Record,
+    SmtpCheck,
+    SshCheck,
+)
 from failover.model.playbook import Playbook, Step
 
 log = logging.getLogger(__name__)
@@ -32,6 +39,9 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
     seen_zones: dict[str, KeyPath] = {}
     for z, zone in enumerate(inv.dns):
         reasons += _unique(doc, seen_zones, zone.zone, ("dns", z, "zone"), "zone")
+        tsig = getattr(zone, "tsig", None)  # issue 5: rfc2136 secret_file must exist
+        if tsig is not None:
+            reasons += _file(doc, ("dns", z, "tsig", "secret_file"), tsig.secret_file)
         seen_records: dict[str, KeyPath] = {}
         for r, record in enumerate(zone.records):
             at: KeyPath = ("dns", z, "records", r)
@@ -50,8 +60,14 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
     seen_checks: dict[str, KeyPath] = {}
     for c, check in enumerate(inv.checks):
         reasons += _unique(doc, seen_checks, check.name, ("checks", c, "name"), "check name")
-        if isinstance(check, HttpCheck):
+        if isinstance(check, HttpCheck | SmtpCheck):
             reasons += _file(doc, ("checks", c, "ca_file"), check.ca_file)
+        if isinstance(check, SshCheck | CommandCheck):  # they log in to every host
+            reasons += [doc.reason(("checks", c, "type"), f"a {check.type} check logs in to "
+                                   f"every host; host {name} has no ssh identity (add hosts."
+                                   f"{name}.ssh: {{user: deploy, identity: ~/.ssh/key}})")
+                        for name, host in inv.hosts.items()
+                        if host.ssh is None or host.ssh.identity is None]
     reasons += _file(doc, ("ssh", "known_hosts"), inv.ssh.known_hosts)
     for name, host in inv.hosts.items():
         if host.ssh is not None and host.ssh.identity is not None:

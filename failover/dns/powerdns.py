@@ -131,6 +131,7 @@ class PowerDnsProvider(DnsProvider):
                 log.warning("retry: zone=%s method=%s attempt=%d after=%s delay=%.1fs",
                             self.zone_name, method, attempt + 1, problem, delay)
                 time.sleep(delay)
+            self.calls["read" if method == "GET" else "write"] += 1
             try:
                 response = self._session.request(method, self._url, json=payload,
                                                  timeout=self.zone.timeout)

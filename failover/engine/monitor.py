@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from failover import policy
 from failover.engine.context import RunContext
 from failover.engine.journal import Journal
-from failover.errors import FailoverError, UsageError
+from failover.errors import FailoverError, UnsafePlan, UsageError
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
 from failover.model.state import State
@@ -51,7 +51,23 @@ def run_playbook(ctx: RunContext, name: str, variables: dict[str, str]) -> Journ
             raise UsageError(f"no playbook {name!r}: not in the inventory's playbooks "
                              f"({', '.join(inv.playbooks) or 'none'}) and no file {path}")
     playbook = load_playbook(path, inv)
+    if name == "failover" and not ctx.accept_stale:  # freshness gate, before any change
+        from failover.freshness import refusal
+
+        if reason := refusal(inv, ctx.state, variables.get("to", ""), ctx.clock()):
+            raise UnsafePlan(reason)
     return Runner(ctx, playbook, path, variables).run()
+
+
+def _freshness(inventory: Inventory, state: State, decision: Decision, now: float) -> Decision:
+    """An OK round with a standby older than its sets' max_age is a WARNING (freshness.py)."""
+    from dataclasses import replace
+
+    from failover.freshness import standby_warnings
+
+    if decision.status != Status.OK or not (stale := standby_warnings(inventory, state, now)):
+        return decision
+    return replace(decision, status=Status.WARNING, reasons=(*decision.reasons, *stale))
 
 
 def assess(inventory: Inventory, store: StateStore, audit: AuditLog, state: State, *,
@@ -66,6 +82,7 @@ def assess(inventory: Inventory, store: StateStore, audit: AuditLog, state: Stat
     now = clock()
     counted = policy.record_round(inventory, state, report, now)
     decision = policy.decide(inventory, counted, report, now)
+    decision = _freshness(inventory, counted, decision, now)
     if record:
         audit.write("round", online=report.online, active=counted.active,
                     results=[{"host": r.host, "check": r.check, "ok": r.ok,
@@ -80,10 +97,14 @@ def assess(inventory: Inventory, store: StateStore, audit: AuditLog, state: Stat
 def act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: AuditLog, *,
         emit: Callable[[str], None], clock: Callable[[], float]) -> None:
     """Run the playbook the decision calls for (if any); the outcome records how it went."""
+    from failover.engine.guard import count_auto_flip, page_if_blocked
+
     decision = outcome.decision
+    outcome.state = page_if_blocked(decision, inventory, outcome.state, store, audit, clock)
     if decision.action == "none":
         return
     assert decision.to is not None
+    started = clock()
     ctx = RunContext(inventory=inventory, store=store, audit=audit, state=outcome.state,
                      emit=emit, clock=clock)
     try:
@@ -95,3 +116,5 @@ def act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: A
         outcome.run_error = str(e)
         log.error("playbook failed: playbook=%s error=%s", decision.action, e)
     outcome.state = ctx.state
+    if ctx.run_id:  # the playbook started (ok or not): one automatic flip used, for max_auto_*
+        outcome.state = count_auto_flip(inventory, outcome.state, store, started)

@@ -84,7 +84,8 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
     pushed = mirror.push(p.set, to, dry_run=ctx.dry_run)
     lines += [f"push mirror -> {to}:"] + ["  " + x for x in pushed.lines()]
     if not ctx.dry_run:
-        ms = ms.model_copy(update={"pushed": {**ms.pushed, to: now}})
+        # the standby's data is as old as the mirror's last pull (freshness.py), not "now"
+        ms = ms.model_copy(update={"pushed": {**ms.pushed, to: ms.pulled_at or now}})
         ctx.save_state(ctx.state.model_copy(update={"mirrors": {**ctx.state.mirrors, p.set: ms}}))
     return Outcome(status="dry-run" if ctx.dry_run else status,
                    detail=detail or f"set {p.set} synced to {to}", lines=lines,
@@ -177,7 +178,11 @@ def do_dns_verify(ctx: RunContext, p: pb.DnsVerifyAction) -> Outcome:
     if ctx.dry_run:
         return Outcome("dry-run", f"would wait up to {p.timeout:g}s for every nameserver to answer "
                                   f"with {to}'s values")
-    report = verify(ctx.inventory, to, timeout=p.timeout, interval=p.interval)
+    # caches may serve the old answers for the old TTL, which the run's flip plans know
+    old_ttl = max((c.ttl_before or 0 for _, plan in ctx.dns_applied for c in plan.changes),
+                  default=None)
+    report = verify(ctx.inventory, to, timeout=p.timeout, interval=p.interval,
+                    old_ttl=old_ttl)
     if not report.ok:
         raise StepFailed(f"not every nameserver answers with {to} after {p.timeout:g}s: "
                          + "; ".join(report.lines()))
@@ -207,9 +212,23 @@ def do_notify(ctx: RunContext, p: pb.NotifyAction) -> Outcome:
     return Outcome(detail=f"sent to {len(ctx.inventory.notify)} channel(s): {p.message}")
 
 
+def do_pipe(ctx: RunContext, p: pb.PipeAction) -> Outcome:
+    from failover.sync.pipe import pipe_step  # issue 4: implementation lives there
+
+    return pipe_step(ctx, p)
+
+
+def do_dns_ttl(ctx: RunContext, p: pb.DnsTtlAction) -> Outcome:
+    from failover.engine.ttl_step import dns_ttl_step  # issue 5: implementation lives there
+
+    return dns_ttl_step(ctx, p)
+
+
 ACTIONS: dict[str, Callable[..., Outcome]] = {
     "check": do_check, "sync": do_sync, "ssh": do_ssh, "dns": do_dns,
     "dns_verify": do_dns_verify, "webhook": do_webhook, "notify": do_notify,
+    "pipe": do_pipe,
+    "dns_ttl": do_dns_ttl,
 }
 
 

@@ -55,6 +55,33 @@ class NotifyAction(Model):
     message: str
 
 
+class PipeEnd(Model):
+    host: str
+    command: str | list[str]
+
+
+class PipeAction(Model):
+    """Stream `from`'s command's stdout into `to`'s command's stdin (sync/pipe.py)."""
+
+    from_: PipeEnd = Field(alias="from")
+    to: PipeEnd
+    timeout: Duration = 3600.0
+
+
+class DnsTtlAction(Model):
+    """Lower the TTL of every managed record to `ttl` (values untouched), or `restore: true`
+    to put back the inventory's TTLs (engine/ttl_step.py)."""
+
+    ttl: int | None = Field(default=None, ge=1, le=604800)
+    restore: bool = False
+
+    @model_validator(mode="after")
+    def _one(self) -> DnsTtlAction:
+        if (self.ttl is None) != self.restore:
+            raise ValueError("give either `ttl: SECONDS` (lower) or `restore: true`")
+        return self
+
+
 ACTIONS: dict[str, type[Model]] = {
     "check": CheckAction,
     "sync": SyncAction,
@@ -63,6 +90,8 @@ ACTIONS: dict[str, type[Model]] = {
     "dns_verify": DnsVerifyAction,
     "webhook": WebhookAction,
     "notify": NotifyAction,
+    "pipe": PipeAction,
+    "dns_ttl": DnsTtlAction,
 }
 
 
@@ -76,6 +105,8 @@ class Step(Model):
     dns_verify: DnsVerifyAction | None = None
     webhook: WebhookAction | None = None
     notify: NotifyAction | None = None
+    pipe: PipeAction | None = None
+    dns_ttl: DnsTtlAction | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -12,6 +12,13 @@ class CheckResult:
     ok: bool
     latency: float  # seconds
     detail: str = ""  # why it failed, or a short summary when it passed
+    severity: str = "critical"  # "warning": a failure is reported but never makes a host down
+    warning: str = ""  # a concern that is not a failure (a certificate that expires soon)
+    attempts: int = 1  # 1 + the retries this result took
+
+    @property
+    def critical(self) -> bool:
+        return self.severity == "critical"
 
 
 @dataclass(frozen=True)
@@ -31,8 +38,21 @@ class RoundReport:
     control: tuple[ControlResult, ...] = field(default=())
 
     def host_ok(self, host: str) -> bool:
+        """The host was checked and passed every critical check (warning checks do not count)."""
         mine = [r for r in self.results if r.host == host]
-        return bool(mine) and all(r.ok for r in mine)
+        return bool(mine) and all(r.ok for r in mine if r.critical)
+
+    def host_all_failed(self, host: str) -> bool:
+        """The host was checked and failed every one of its critical checks."""
+        mine = [r for r in self.results if r.host == host and r.critical]
+        return bool(mine) and not any(r.ok for r in mine)
+
+    def warnings(self) -> list[str]:
+        """Concerns to report without acting: failing warning checks, passing checks' warnings."""
+        found = [f"{r.host}/{r.check}: {r.detail} (severity: warning)"
+                 for r in self.results if not r.ok and not r.critical]
+        found += [f"{r.host}/{r.check}: {r.warning}" for r in self.results if r.warning]
+        return found
 
     def for_host(self, host: str) -> list[CheckResult]:
         return [r for r in self.results if r.host == host]

@@ -59,3 +59,5 @@ class State(Model):
     last_flip: Flip | None = None
     mirrors: dict[str, MirrorState] = {}
     last_run: LastRun | None = None
+    auto_flips: list[float] = []  # start times of automatic failover/failback runs (max_auto_*)
+    paged_at: float | None = None  # when a blocked automatic failover last paged a person

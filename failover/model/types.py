@@ -75,7 +75,15 @@ def _fqdn(value: str) -> str:
     return value.lower()
 
 
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a network (e.g. 203.0.113.0/24)") from None
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+Cidr = Annotated[str, AfterValidator(_cidr)]
 Port = Annotated[int, AfterValidator(_port)]
 IPv4 = Annotated[str, AfterValidator(_ipv4)]
 IPv6 = Annotated[str, AfterValidator(_ipv6)]

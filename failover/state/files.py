@@ -36,7 +36,7 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
     """Write `text` so a reader sees the old file or the new one, never half of either.
 
     Temp file in the same folder, 0600, fsync, rename over the target, fsync the folder.
@@ -44,7 +44,7 @@ def write_atomic(path: Path, text: str) -> None:
     ensure_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, mode)  # 0600 unless the caller shares the file (metrics: 0644)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

@@ -23,14 +23,22 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from failover.errors import SyncError, UnsafePlan, UsageError
 from failover.model.inventory import Inventory, SyncSet
-from failover.sync import release
-from failover.sync.rsync import PARTIAL_DIR, RsyncResult, remote_path, rsync_argv, run_rsync
+from failover.sync import release, sftp
+from failover.sync.rsync import (
+    PARTIAL_DIR,
+    RsyncMissing,
+    RsyncResult,
+    remote_path,
+    rsync_argv,
+    run_rsync,
+)
 from failover.sync.ssh import SshTarget, ssh_target
 
 log = logging.getLogger(__name__)
@@ -54,6 +62,7 @@ class SyncReport:
     files_transferred: int
     bytes_received: int = 0
     warnings: list[str] = field(default_factory=list)
+    transport: str = "rsync"  # or "sftp" (the fallback for hosts without rsync)
 
     @property
     def changed(self) -> bool:
@@ -110,8 +119,18 @@ class Mirror:
         sset = self._sync_set(set_name)
         target = ssh_target(self.inventory, from_host)
         local = self._set_dir(set_name) if dry_run else self.path(set_name)
+        if sset.transport == "sftp":
+            return self._pull_sftp(sset, target, _host_path(sset, from_host), local, dry_run)
         src = remote_path(target, _host_path(sset, from_host))
-        return self._sync(sset, "pull", target, src, f"{local}/", dry_run)
+        try:
+            return self._sync(sset, "pull", target, src, f"{local}/", dry_run)
+        except RsyncMissing as e:
+            if sset.transport != "auto":
+                raise
+            log.warning("fallback: set=%s host=%s transport=sftp reason=%s", sset.name,
+                        from_host, "no rsync on the host")
+            return self._pull_sftp(sset, target, _host_path(sset, from_host), local, dry_run,
+                                   why=str(e))
 
     def push(self, set_name: str, to_host: str, *, dry_run: bool = False) -> SyncReport:
         """mirror -> host:path. Deletes from the host what the mirror does not have."""
@@ -121,37 +140,119 @@ class Mirror:
             raise SyncError(f"mirror of set {set_name} is empty; run a pull first "
                             f"(failover sync {set_name})")
         src = f"{self._set_dir(set_name)}/"
-        if sset.atomic:
-            return self._push_release(sset, target, src, _host_path(sset, to_host), dry_run)
-        dst = remote_path(target, _host_path(sset, to_host))
-        return self._sync(sset, "push", target, src, dst, dry_run)
+        host_path = _host_path(sset, to_host)
+        if sset.transport == "sftp":
+            return self._push_sftp(sset, target, host_path, dry_run)
+        try:
+            if sset.atomic:
+                return self._push_release(sset, target, src, host_path, dry_run)
+            return self._sync(sset, "push", target, src, remote_path(target, host_path), dry_run)
+        except RsyncMissing:
+            if sset.transport != "auto":
+                raise
+            log.warning("fallback: set=%s host=%s transport=sftp reason=%s", sset.name,
+                        to_host, "no rsync on the host")
+            return self._push_sftp(sset, target, host_path, dry_run)
+
+    def _push_sftp(self, sset: SyncSet, target: SshTarget, host_path: str,
+                   dry_run: bool) -> SyncReport:
+        """The SFTP fallback (sftp.py): same plan, gates and atomic publish as rsync."""
+        local = self._set_dir(sset.name)
+        src = sftp.local_manifest(local, sset.exclude)
+        base = release.base_path(host_path)
+        with sftp.SftpSession(target, sset.io_timeout) as s:
+            live = release.inspect(target, base, s.run) if sset.atomic else None
+            live_dir = (live.path if live else base) or base
+            live_files = s.manifest(live_dir, sset.exclude)
+            plan = sftp.diff(src, live_files)
+            _check_deletions(sset, "push", target.host, plan)
+            pending = live.pending() if live else None
+            if dry_run or not (_changes(plan) or pending or (live and live.kind != "link")):
+                return _report(sset, "push", target.host, plan, dry_run=dry_run,
+                               transport="sftp")
+            if live is None:
+                s.run(["mkdir", "-p", "--", base], f"creating {base}")
+                s.apply_push(local, base, src, s.manifest(base, sset.exclude),
+                             plan, staged=True)
+                done = plan
+            else:
+                new_id, old_id = release.ids_for(pending) if pending else release.release_ids()
+                work = f"{base}.releases/{new_id}"
+                if not pending:
+                    s.run(["mkdir", "-p", "--", f"{base}.releases"], f"creating {base}.releases")
+                    s.run(["cp", "-al", "--", live.path, work] if live.path else
+                          ["mkdir", "--", work], f"preparing release {new_id}")
+                # a fresh `cp -al` copy IS the live tree; only a pending one must be read again
+                have = (s.manifest(work, sset.exclude) if pending or
+                        not live.path else live_files)
+                done = sftp.diff(src, have)
+                s.apply_push(local, work, src, have, done, staged=False)
+                release.publish(target, base, new_id, old_id, sset.keep_releases, s.run)
+        log.info("synced: set=%s direction=push host=%s transport=sftp created=%d updated=%d "
+                 "deleted=%d files=%d bytes_sent=%d", sset.name, target.host, len(plan.created),
+                 len(plan.updated), len(plan.deleted), done.files_transferred, done.bytes_sent)
+        return _report(sset, "push", target.host, dataclasses.replace(
+            plan, bytes_sent=done.bytes_sent, files_transferred=done.files_transferred),
+            dry_run=False, transport="sftp")
+
+    def _pull_sftp(self, sset: SyncSet, target: SshTarget, host_path: str, local: Path,
+                   dry_run: bool, why: str = "") -> SyncReport:
+        with sftp.SftpSession(target, sset.io_timeout) as s:
+            remote = host_path.rstrip("/")
+            src = s.manifest(remote, sset.exclude)
+            if not src:
+                raise SyncError(f"{remote} on {target.describe()} is missing or empty; nothing "
+                                "to pull" + (f" ({why})" if why else ""))
+            plan = sftp.diff(src, sftp.local_manifest(local, sset.exclude)
+                             if local.is_dir() else {})
+            _check_deletions(sset, "pull", target.host, plan)
+            if not dry_run:
+                s.apply_pull(remote, local, src, plan)
+        return _report(sset, "pull", target.host, plan, dry_run=dry_run, transport="sftp")
 
     def _push_release(self, sset: SyncSet, target: SshTarget, src: str, host_path: str,
                       dry_run: bool) -> SyncReport:
-        """atomic: plan against the live tree, fill a new release, swap the symlink."""
+        """atomic: fill the staged release, then gate + swap the symlink in one ssh call.
+
+        One rsync (into `<path>.releases/.next/`: a hard-link copy of the live tree or a
+        recycled old release, so only changed files are written) and one ssh command
+        (release.publish_stage): the deletion gate compares the complete staged tree with the
+        live one before the swap, so nothing readers see changes unless it passes. An
+        interrupted fill leaves `.next` (and rsync's partial dir) behind; the next push fills
+        it further (resume). A dry run plans against the live tree instead.
+        """
         base = release.base_path(host_path)
-        live = release.inspect(target, base)
-        plan_dst = remote_path(target, f"{live.path or base}/")
-        plan = run_rsync(rsync_argv(src, plan_dst, target, delete=True, dry_run=True,
-                                    excludes=sset.exclude), self.timeout, target=target)
-        _check_deletions(sset, "push", target.host, plan)
-        if dry_run or (live.kind == "link" and not _changes(plan)):
-            return _report(sset, "push", target.host, plan, dry_run=dry_run)
-        new_id, old_id = release.release_ids()
-        if not live.has_releases:
-            release.prepare(target, base)
-        dst = remote_path(target, f"{base}.releases/{new_id}/")
-        done = run_rsync(rsync_argv(src, dst, target, delete=False, dry_run=False,
-                                    excludes=sset.exclude, link_dest=live.path),
+        started = time.monotonic()
+        if dry_run:
+            live = release.inspect(target, base)
+            plan = run_rsync(rsync_argv(src, remote_path(target, f"{live.path or base}/"),
+                                        target, delete=True, dry_run=True,
+                                        excludes=sset.exclude), self.timeout, target=target)
+            _check_deletions(sset, "push", target.host, plan)
+            return _report(sset, "push", target.host, plan, dry_run=True)
+        done = run_rsync(rsync_argv(src, remote_path(target, release.stage_path(base)), target,
+                                    delete=True, dry_run=False, excludes=sset.exclude,
+                                    bwlimit=sset.bwlimit, io_timeout=sset.io_timeout,
+                                    prepare=release.stage_prepare(base), delete_excluded=True),
                          self.timeout, target=target)
-        release.publish(target, base, new_id, old_id)
-        log.info("synced: set=%s direction=push host=%s release=%s created=%d updated=%d "
-                 "deleted=%d files=%d bytes_sent=%d", sset.name, target.host, new_id,
-                 len(plan.created), len(plan.updated), len(plan.deleted),
-                 done.files_transferred, done.bytes_sent)
-        return _report(sset, "push", target.host, dataclasses.replace(
-            plan, bytes_sent=done.bytes_sent, bytes_received=done.bytes_received,
-            files_transferred=done.files_transferred, warnings=done.warnings), dry_run=False)
+        filled = time.monotonic()
+        new_id, old_id = release.release_ids()
+        staged = release.publish_stage(target, base, new_id, old_id, sset.keep_releases,
+                                       sset.max_delete)
+        if staged.outcome == "refused":  # the live tree may hold excluded files: not ours
+            counted = [p for p in staged.deleted
+                       if not sftp.excluded(p.rstrip("/"), p.endswith("/"), sset.exclude)]
+            _check_deletions(sset, "push", target.host, dataclasses.replace(
+                done, deleted=counted))
+            staged = release.publish_stage(target, base, new_id, old_id, sset.keep_releases, -1)
+        plan = dataclasses.replace(done, created=staged.created, updated=staged.updated,
+                                   deleted=staged.deleted)
+        log.info("synced: set=%s direction=push host=%s release=%s outcome=%s created=%d "
+                 "updated=%d deleted=%d files=%d bytes_sent=%d fill_s=%.2f publish_s=%.2f",
+                 sset.name, target.host, new_id, staged.outcome, len(plan.created),
+                 len(plan.updated), len(plan.deleted), done.files_transferred, done.bytes_sent,
+                 filled - started, time.monotonic() - filled)
+        return _report(sset, "push", target.host, plan, dry_run=False)
 
     def _sync(self, sset: SyncSet, direction: Direction, target: SshTarget, src: str, dst: str,
               dry_run: bool) -> SyncReport:
@@ -164,7 +265,8 @@ class Mirror:
                      len(plan.deleted))
             return _report(sset, direction, target.host, plan, dry_run=True)
         result = run_rsync(rsync_argv(src, dst, target, delete=True, dry_run=False,
-                                      excludes=sset.exclude, max_delete=sset.max_delete),
+                                      excludes=sset.exclude, max_delete=sset.max_delete,
+                                      bwlimit=sset.bwlimit, io_timeout=sset.io_timeout),
                            self.timeout, target=target)
         log.info("synced: set=%s direction=%s host=%s created=%d updated=%d deleted=%d "
                  "files=%d bytes_sent=%d bytes_received=%d", sset.name, direction, target.host,
@@ -206,8 +308,9 @@ def _changes(result: RsyncResult) -> bool:
 
 
 def _report(sset: SyncSet, direction: Direction, host: str, result: RsyncResult, *,
-            dry_run: bool) -> SyncReport:
+            dry_run: bool, transport: str = "rsync") -> SyncReport:
     return SyncReport(set=sset.name, direction=direction, host=host, dry_run=dry_run,
                       created=result.created, updated=result.updated, deleted=result.deleted,
                       bytes_sent=result.bytes_sent, files_transferred=result.files_transferred,
-                      bytes_received=result.bytes_received, warnings=result.warnings)
+                      bytes_received=result.bytes_received, warnings=result.warnings,
+                      transport=transport)

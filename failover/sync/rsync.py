@@ -72,6 +72,10 @@ _ESCAPE = re.compile(rb"\\#([0-7]{3})")
 _FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/=]+")
 
 
+class RsyncMissing(SyncError):
+    """rsync is not installed (or not on PATH) on the host: the SFTP fallback can take over."""
+
+
 @dataclass(frozen=True)
 class RsyncResult:
     itemized: list[str]  # the raw --itemize-changes lines
@@ -112,12 +116,25 @@ def ssh_command(ssh: SshTarget) -> str:
 
 def rsync_argv(src: str, dst: str, ssh: SshTarget, *, delete: bool, dry_run: bool,
                excludes: list[str], max_delete: int | None = None,
-               link_dest: str | None = None) -> list[str]:
+               link_dest: str | None = None, bwlimit: int | None = None,
+               io_timeout: float | None = None, prepare: str | None = None,
+               delete_excluded: bool = False) -> list[str]:
     """The rsync command line (an argv list; no shell anywhere). One of src/dst is remote.
 
     `link_dest`: a directory on the receiver whose unchanged files are hard-linked, not copied.
+    `bwlimit`: KiB/s. `io_timeout`: seconds without data before rsync gives up (exit 30).
+    `prepare`: shell run on the receiver before rsync, in the same ssh session (quote it).
+    `delete_excluded`: also delete excluded paths on the receiver (a stage, never a live tree).
     """
     argv = [RSYNC, "-a", "--itemize-changes", "--stats", "-e", ssh_command(ssh)]
+    if prepare:  # `--rsync-path` is run by the remote shell: the one place a shell is involved
+        argv.append(f"--rsync-path={prepare} && rsync")
+    if delete_excluded:
+        argv.append("--delete-excluded")
+    if bwlimit:
+        argv.append(f"--bwlimit={bwlimit}")
+    if io_timeout:
+        argv.append(f"--timeout={max(1, round(io_timeout))}")
     if link_dest:
         argv.append(f"--link-dest={link_dest}")
     if dry_run:
@@ -252,6 +269,9 @@ def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = Non
         warnings.append(describe_exit(code, stderr, where))
         log.warning("rsync: target=%s exit=24 vanished_files=yes", target.host if target else "-")
     elif code != 0:
+        if code in (12, 127) and re.search(r"rsync: (command )?not found", stderr):
+            raise RsyncMissing(f"rsync {where} failed: rsync is not installed on the host "
+                               "(or not on its PATH)")
         raise SyncError(describe_exit(code, stderr, where))
     return parse_output(stdout, warnings)
 

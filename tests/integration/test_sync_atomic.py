@@ -76,7 +76,8 @@ def live(inv: Inventory, host: str) -> Path:
 
 
 def releases(inv: Inventory, host: str) -> list[str]:
-    return sorted(os.listdir(f"{live(inv, host)}.releases"))
+    """The release ids (not `.next`, the one being filled)."""
+    return sorted(n for n in os.listdir(f"{live(inv, host)}.releases") if not n.startswith("."))
 
 
 def test_first_push_turns_a_plain_directory_into_a_release(shop: Inventory) -> None:

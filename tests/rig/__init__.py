@@ -126,6 +126,7 @@ class Rig:
             "RIG_DIR": str(self.dir),
             "CLIENT_KEY": str(self.client_key),
             "KNOWN_HOSTS": str(self.known_hosts),
+            "TLS_CA": str(self.dir / "tls" / "ca.pem"),  # signs each host's :443/:8443/:25 certs
         }
         for h in self.hosts.values():
             up = h.name.upper()

@@ -14,6 +14,7 @@ from .httpd import HttpController
 from .netns import NetHost
 from .proc import RigError
 from .sshd import SshClient, SshdController
+from .tlsd import HttpsController, SmtpController
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,15 @@ class RigHost:
             log_dir / f"http-{name}.log",
             python=python,
         )
+        # TLS servers (issue 3): HTTPS :443/:8443 and SMTP :25, certificates in RIG_DIR/tls
+        self.https = HttpsController(
+            name, net.namespace, net.address, self.webroot, host_dir.parent / "tls",
+            log_dir / f"https-{name}.log", python=python,
+        )
+        self.smtp = SmtpController(
+            name, net.namespace, net.address, host_dir.parent / "tls",
+            log_dir / f"smtp-{name}.log", python=python,
+        )
 
     def __repr__(self) -> str:
         return f"RigHost({self.name!r}, {self.address}, ns={self.namespace})"
@@ -79,7 +89,7 @@ class RigHost:
 
     @property
     def daemons(self) -> list[Daemon]:
-        return [self.sshd, self.http]
+        return [self.sshd, self.http, self.https, self.smtp]
 
     # -- failure switches ----------------------------------------------------------------
     def link_down(self) -> Undo:
@@ -123,13 +133,44 @@ class RigHost:
         log.info("%s: restoring the original host key", self.name)
         self.sshd.restore_key()
 
+    def hide_rsync(self) -> Undo:
+        """Restart sshd so its sessions get a PATH without rsync (other hosts keep theirs).
+
+        The namespaces share the filesystem, so rsync cannot be uninstalled for one host: its
+        sessions get `SetEnv PATH=<dir>` instead, a dir of links to every /usr/bin and /bin tool
+        but rsync.
+        """
+        bin_dir = self.dir / "bin-without-rsync"
+        if not bin_dir.is_dir():
+            bin_dir.mkdir()
+            for src in (Path("/usr/bin"), Path("/bin"), Path("/usr/sbin")):
+                for tool in src.iterdir():
+                    link = bin_dir / tool.name
+                    if tool.name != "rsync" and not link.exists() and not link.is_symlink():
+                        link.symlink_to(tool)
+        log.info("%s: rsync hidden from sshd sessions", self.name)
+        self.sshd.extra_options = [f"SetEnv PATH={bin_dir}"]
+        self.sshd.stop()
+        self.sshd.start()
+        return Undo(self.show_rsync)
+
+    def show_rsync(self) -> None:
+        if self.sshd.extra_options:
+            self.sshd.extra_options = []
+            self.sshd.stop()
+            self.sshd.start()
+
     def reset(self) -> None:
         """Undo every failure switch: link up, http + sshd running, original host key."""
         if not self.link_is_up():
             self.link_up()
+        self.show_rsync()
         if self.sshd.wrong_key_active or not self.sshd.running():
             self.restore_host_key()
         self.start_http()
+        for tls_daemon in (self.https, self.smtp):
+            if not tls_daemon.running():
+                tls_daemon.start()
 
     # -- doing things on / with the host -------------------------------------------------
     def run(

@@ -130,6 +130,7 @@ class SshdController(Daemon):
         self.presented_known_hosts = host_dir / "known_hosts.presented"
         self.host_key_pub = ""
         self.wrong_key_active = False
+        self.extra_options: list[str] = []  # more sshd_config lines (e.g. SetEnv PATH=...)
 
     def create_keys(self) -> None:
         self.wrong_key_active = False
@@ -158,6 +159,7 @@ class SshdController(Daemon):
                     "StrictModes no",
                     "UseDNS no",
                     "Subsystem sftp internal-sftp",
+                    *self.extra_options,
                     "",
                 ]
             )

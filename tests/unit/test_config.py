@@ -117,7 +117,7 @@ def test_unknown_key_in_a_host() -> None:
         checks:
           - {name: storefront, type: http, url: "https://shop.example/"}
     """) == ["inventory.yaml:3:36 hosts.ovh-gra.adress6: unknown key; valid keys here: address, "
-             "address6, provider, ssh (did you mean 'address6'?)"]
+             "address6, networks, provider, ssh (did you mean 'address6'?)"]
 
 
 def test_unknown_key_in_a_dns_zone_names_the_providers_keys() -> None:
@@ -200,7 +200,8 @@ def test_unknown_dns_provider() -> None:
             records: [{name: "@", type: A}]
         checks:
           - {name: storefront, type: http, url: "https://shop.example/"}
-    """) == ["inventory.yaml:7:15 dns[0].provider: 'bind' is not one of: powerdns"]
+    """) == ["inventory.yaml:7:15 dns[0].provider: 'bind' is not one of: powerdns, rfc2136, "
+             "route53, lexicon"]
 
 
 def test_unknown_check_type() -> None:
@@ -219,7 +220,8 @@ def test_unknown_check_type() -> None:
         checks:
           - {name: storefront, type: http, url: "https://shop.example/"}
           - {name: ping, type: icmp}
-    """) == ["inventory.yaml:14:24 checks[1].type: 'icmp' is not one of: http, tcp"]
+    """) == ["inventory.yaml:14:24 checks[1].type: 'icmp' is not one of: http, tcp, smtp, "
+                 "dns, ssh, command"]
 
 
 def test_bad_duration() -> None:

@@ -9,7 +9,7 @@ import pytest
 from failover import policy
 from failover.model.inventory import Inventory
 from failover.model.results import CheckResult, ControlResult, RoundReport
-from failover.model.state import Flip, State
+from failover.model.state import Flip, HostState, State
 from failover.policy import Status
 
 
@@ -82,9 +82,11 @@ def test_failover_picks_the_first_healthy_standby_in_priority_order() -> None:
 
 
 def test_no_healthy_standby_blocks_with_critical() -> None:
-    inv = inventory()
-    _, d = rounds(inv, State(active="primary"),
-                  {"primary": False, "standby": False, "third": False}, 3)
+    # the standbys answer again, but are still down by policy (not yet recovery_threshold rounds)
+    inv = inventory(recovery_threshold=10)
+    down = HostState(down=True)
+    _, d = rounds(inv, State(active="primary", hosts={"standby": down, "third": down}),
+                  {"primary": False, "standby": True, "third": True}, 3)
     assert (d.status, d.action) == (Status.CRITICAL, "none")
     assert "no standby passed" in d.reasons[-1]
 

@@ -35,4 +35,5 @@ def test_to_json_is_plain_data() -> None:
     data = json.loads(json.dumps(r.to_json()))
     assert data == {"set": "webroot", "direction": "push", "host": "standby", "dry_run": True,
                     "created": ["a"], "updated": [], "deleted": [], "bytes_sent": 10,
-                    "files_transferred": 1, "bytes_received": 0, "warnings": []}
+                    "files_transferred": 1, "bytes_received": 0, "warnings": [],
+                    "transport": "rsync"}

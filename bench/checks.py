@@ -1,0 +1,119 @@
+"""bench/checks: one round of 1,000 http checks against local servers, 5% of them hanging.
+
+950 hosts answer at 127.0.0.1, 50 at 127.0.0.2 accept the connection and never answer (a frozen
+web server): the round can end no sooner than the timeout. Targets (issue 3): round wall time
+<= 1.3 x the timeout, peak RSS <= 150 MB, and the CPU time per check.
+
+The servers run in a child process (asyncio), so the checker's CPU and memory figures are its
+own. The file limit is raised to the hard limit (up to 4,096), as docs/cron.md advises for big
+inventories; the line "fd limit" says what it was.
+
+usage: python bench/checks.py [--checks 1000] [--hanging 0.05] [--timeout 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SERVERS = textwrap.dedent("""
+    import asyncio, sys
+    BODY = b"<button>Add to cart</button>"
+    RESPONSE = (b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n"
+                % len(BODY)) + BODY
+    held = []
+
+    async def answer(reader, writer):
+        await reader.readuntil(b"\\r\\n\\r\\n")
+        writer.write(RESPONSE)
+        await writer.drain()
+        writer.close()
+
+    async def hang(reader, writer):
+        held.append(writer)  # never answers, never closes
+
+    async def main():
+        ok = await asyncio.start_server(answer, "127.0.0.1", 0, backlog=4096)
+        port = ok.sockets[0].getsockname()[1]  # a free port; the same one on 127.0.0.2
+        slow = await asyncio.start_server(hang, "127.0.0.2", port, backlog=4096)
+        print("ready", port, flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+""")
+
+
+def raise_fd_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 4096 if hard == resource.RLIM_INFINITY else min(hard, 4096)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checks", type=int, default=1000)
+    parser.add_argument("--hanging", type=float, default=0.05)
+    parser.add_argument("--timeout", type=float, default=2.0)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(REPO))
+    from failover.checks import run_round
+    from failover.model.inventory import Inventory
+
+    fds = raise_fd_limit()
+    servers = subprocess.Popen([sys.executable, "-c", SERVERS], stdout=subprocess.PIPE, text=True)
+    try:
+        assert servers.stdout is not None
+        ready, _, port = servers.stdout.readline().partition(" ")
+        if ready != "ready":
+            print("the local servers did not start", file=sys.stderr)
+            return 1
+        hanging = round(args.checks * args.hanging)
+        hosts = {f"h{i:04d}": {"address": "127.0.0.2" if i < hanging else "127.0.0.1"}
+                 for i in range(args.checks)}
+        inventory = Inventory.model_validate({
+            "site": "shop.test", "path": "/nonexistent/inventory.yaml",
+            "state_dir": "/nonexistent/.failover", "hosts": hosts,
+            "ssh": {"known_hosts": "/nonexistent/known_hosts"},
+            "dns": [{"provider": "powerdns", "zone": "shop.test.",
+                     "api_url": "http://127.0.0.1:1", "api_key": "x",
+                     "records": [{"name": "@", "type": "A"}]}],
+            "checks": [{"name": "storefront", "type": "http", "timeout": args.timeout,
+                        "url": f"http://shop.test:{int(port)}/",
+                        "expect_body": "Add to cart"}],
+        })
+        cpu0 = time.process_time()
+        t0 = time.monotonic()
+        report = run_round(inventory, control=False)
+        wall = time.monotonic() - t0
+        cpu = time.process_time() - cpu0
+    finally:
+        servers.terminate()
+        servers.wait(10)
+
+    failed = [r for r in report.results if not r.ok]
+    timeouts = sum(r.detail.startswith("timeout") for r in failed)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ratio = wall / args.timeout
+    print(f"checks: {len(report.results)}  passed: {len(report.results) - len(failed)}  "
+          f"timed out: {timeouts} (expected {hanging})  other failures: "
+          f"{len(failed) - timeouts}  fd limit: {fds}")
+    print(f"round wall time: {wall:.2f} s = {ratio:.2f} x timeout ({args.timeout:g} s); "
+          f"target <= 1.3  {'OK' if ratio <= 1.3 else 'OVER'}")
+    print(f"peak RSS: {rss_mb:.0f} MB; target <= 150  {'OK' if rss_mb <= 150 else 'OVER'}")
+    print(f"CPU: {cpu * 1000 / len(report.results):.2f} ms per check "
+          f"({cpu:.2f} s for the round)")
+    good = ratio <= 1.3 and rss_mb <= 150 and timeouts == hanging and len(failed) == timeouts
+    return 0 if good else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""`type: smtp`: the host's mail server greets, answers EHLO and, optionally, speaks STARTTLS.
+
+Implementation notes:
+- Connects to `host.address:port` (no MX lookup: the check is about this host's server).
+- RFC 5321: the greeting is `220` (possibly multi-line `220-...`), EHLO is answered with `250`
+  lines listing extensions. With `starttls: true`, `STARTTLS` must be among them, `STARTTLS` must
+  be answered `220`, and the TLS handshake must verify against `tls_name` (SNI and certificate
+  name) with `ca_file` or the system CAs; then EHLO is sent again over TLS, as a real client does.
+- `QUIT` ends the session politely; no mail is sent. A `421` greeting (busy, shutting down)
+  fails with the server's own words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+
+from failover.checks.base import Check, ProbeFailed, close_stream
+from failover.checks.http import describe_tls_error, tls_context
+from failover.model.inventory import Host, SmtpCheck
+
+log = logging.getLogger(__name__)
+
+EHLO_NAME = "failover-check"
+_MAX_LINES = 100
+
+
+async def read_reply(reader: asyncio.StreamReader) -> tuple[int, list[str]]:
+    """One SMTP reply: (code, text lines). Raises ProbeFailed on anything that is not SMTP."""
+    lines: list[str] = []
+    for _ in range(_MAX_LINES):
+        raw = await reader.readline()
+        if not raw:
+            raise ProbeFailed("connection closed by the SMTP server"
+                              + (f" after {lines[-1][:60]!r}" if lines else ""))
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if len(line) < 3 or not line[:3].isdigit() or line[3:4] not in ("", " ", "-"):
+            raise ProbeFailed(f"not an SMTP reply: {line[:40]!r}")
+        lines.append(line[4:])
+        if line[3:4] != "-":
+            return int(line[:3]), lines
+    raise ProbeFailed(f"SMTP reply longer than {_MAX_LINES} lines")
+
+
+async def command(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: str,
+                  want: int) -> list[str]:
+    writer.write(line.encode("ascii") + b"\r\n")
+    await writer.drain()
+    code, text = await read_reply(reader)
+    if code != want:
+        raise ProbeFailed(f"{line.split()[0]} answered {code} {text[0][:60] if text else ''}"
+                          .rstrip())
+    return text
+
+
+class SmtpProbe(Check[SmtpCheck]):
+    """Greeting 220, EHLO 250, and (optionally) a verified STARTTLS handshake."""
+
+    type = "smtp"
+
+    def __init__(self, model: SmtpCheck) -> None:
+        super().__init__(model)
+        # the model guarantees tls_name with starttls (and neither without it)
+        self.tls = tls_context(model.ca_file) if model.starttls else None
+
+    async def _probe(self, host: Host) -> str:
+        reader, writer = await asyncio.open_connection(host.address, self.model.port)
+        try:
+            code, greeting = await read_reply(reader)
+            if code != 220:
+                raise ProbeFailed(f"greeting {code} {greeting[0][:60] if greeting else ''}"
+                                  .rstrip())
+            extensions = {e.split()[0].upper() for e in
+                          (await command(reader, writer, f"EHLO {EHLO_NAME}", 250))[1:] if e}
+            summary = "banner 220, EHLO 250"
+            if self.tls is not None:
+                if "STARTTLS" not in extensions:
+                    raise ProbeFailed("STARTTLS not offered in the EHLO answer")
+                await command(reader, writer, "STARTTLS", 220)
+                try:
+                    await writer.start_tls(self.tls, server_hostname=self.model.tls_name)
+                except ssl.SSLError as exc:
+                    raise ProbeFailed(describe_tls_error(exc)) from None
+                await command(reader, writer, f"EHLO {EHLO_NAME}", 250)
+                summary += ", STARTTLS ok"
+            writer.write(b"QUIT\r\n")
+            await writer.drain()
+            return summary
+        finally:
+            await close_stream(writer)

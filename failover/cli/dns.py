@@ -1,0 +1,80 @@
+"""`failover dns show` (what every zone serves now and which host it points at) and
+`failover dns diff --to HOST` (the exact changes a flip would make). Both only read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from failover.cli.app import App, json_option
+from failover.cli.render import table
+
+
+@click.group()
+def dns() -> None:
+    """Read the managed DNS records through the providers' APIs (changes nothing)."""
+
+
+@dns.command()
+@json_option
+@click.pass_obj
+def show(app: App) -> int:
+    """Current values of every managed record, per zone, and the host they point at."""
+    from failover.dns.base import provider_for
+    from failover.dns.plan import active_host, points_at
+
+    inv = app.inventory
+    zones: list[dict[str, Any]] = []
+    currents = []
+    for zone in inv.dns:
+        provider = provider_for(zone)
+        current = provider.read()
+        currents.append(current)
+        records = [{"name": name, "type": rtype,
+                    "ttl": current[(name, rtype)].ttl if (name, rtype) in current else None,
+                    "values": list(current[(name, rtype)].values) if (name, rtype) in current
+                    else []} for name, rtype in provider.managed]
+        zones.append({"zone": provider.zone_name, "provider": provider.name,
+                      "atomic": provider.ATOMIC, "points_at": points_at(inv, zone, current),
+                      "records": records})
+    active = active_host(inv, currents)
+    if app.json:
+        app.print_json({"site": inv.site, "points_at": active, "zones": zones})
+        return 0
+    for z in zones:
+        where = z["points_at"] or "no single host (values match none, or a mix)"
+        app.out(f"{z['zone']} ({z['provider']}{'' if z['atomic'] else ', not atomic'}): "
+                f"points at {where}")
+        rows = [["NAME", "TYPE", "TTL", "VALUES"]]
+        rows += [[r["name"], r["type"], "-" if r["ttl"] is None else str(r["ttl"]),
+                  ", ".join(r["values"]) or "(absent)"] for r in z["records"]]
+        for line in table(rows):
+            app.out("  " + line)
+    app.out(f"DNS points at: {active or 'no single host: zones disagree or match no host'}")
+    return 0
+
+
+@dns.command()
+@click.option("--to", "to", required=True, metavar="HOST", help="The host to point DNS at.")
+@json_option
+@click.pass_obj
+def diff(app: App, to: str) -> int:
+    """The changes a flip to HOST would make: values before and after, per zone."""
+    from failover.dns.flip import plan_flip
+
+    plans = [plan for _, plan in plan_flip(app.inventory, to)]
+    changes = sum(len(p.changes) for p in plans)
+    if app.json:
+        app.print_json({"to": to, "changes": changes, "zones": [p.to_json() for p in plans]})
+        return 0
+    for plan in plans:
+        app.out(f"{plan.zone} ({plan.provider}):")
+        for line in plan.lines() if not plan.empty else ["no change"]:
+            app.out(f"  {line}")
+    app.out(f"{changes} change(s) to point DNS at {to}" if changes else
+            f"DNS already points at {to}; a flip would change nothing")
+    return 0
+
+
+COMMANDS = [dns]

@@ -1,0 +1,148 @@
+"""`failover sync [SET...]`: refresh the mirrors from the active host, push them to the standbys.
+
+Cron runs it every few minutes (`--yes`; quiet unless something changed or failed); on a
+terminal it shows a progress line per transfer (files, bytes, rate). `--rollback SET --host H`
+re-points H's `current` release of SET to the previous one.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from failover.cli.app import App, json_option
+from failover.errors import UsageError
+from failover.state.lock import RunLock
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"
+
+
+@click.command("sync")
+@click.argument("sets", nargs=-1, metavar="[SET]...")
+@click.option("--dry-run", is_flag=True, help="Change nothing; print the itemized changes.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask (required without a terminal).")
+@click.option("--from", "source", metavar="HOST",
+              help="Pull from HOST instead of the active host.")
+@click.option("--to", "targets", metavar="HOST", multiple=True,
+              help="Push only to HOST (repeatable); the only way to push to the active host.")
+@click.option("--rollback", "rollback", metavar="SET",
+              help="Put the previous release of SET live on --host (atomic sets).")
+@click.option("--host", "host", metavar="HOST", help="The host for --rollback.")
+@click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
+              help="How long to wait for another run's lock.")
+@json_option
+@click.pass_obj
+def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
+             targets: tuple[str, ...], rollback: str | None, host: str | None,
+             wait: float) -> int:
+    """Pull the active host's content into the mirror and push it to every standby."""
+    if rollback:
+        return _rollback(app, rollback, host, yes, dry_run, wait)
+    if host:
+        raise UsageError("--host goes with --rollback SET; to choose targets use --to HOST")
+    from failover.sync.cycle import plan_sync, run_sync, state_updates
+
+    inv = app.inventory
+
+    def go() -> int:
+        state = app.resolve_active(app.store.load())
+        assert state.active is not None
+        plan = plan_sync(inv, state.active, list(sets), source, list(targets) or None)
+        if not dry_run:
+            app.confirm(f"Sync {', '.join(plan.sets)} from {plan.source} to "
+                        f"{', '.join(plan.targets)}?", yes)
+        started = app.clock()
+        tty = sys.stdout.isatty() and not app.json
+        run = run_sync(inv, plan, dry_run=dry_run,
+                       on_transfer=(lambda t: app.progress(_line(t))) if tty else None)
+        if not dry_run:
+            app.store.save(state_updates(state, run, started))
+            for t in run.transfers:
+                app.audit.write("sync", **t.to_json())
+        if app.json:
+            app.print_json({"ok": run.ok, "dry_run": dry_run, "source": plan.source,
+                            "targets": plan.targets,
+                            "transfers": [t.to_json() for t in run.transfers]})
+        else:
+            changed = any(t.report and t.report.changed for t in run.transfers)
+            for t in run.transfers:
+                if not tty and (dry_run or changed or not run.ok):  # cron: quiet when idle
+                    app.out(_line(t))
+                if (dry_run or (tty and app.verbosity)) and t.report:
+                    for line in t.report.lines():
+                        app.out(f"    {line}")
+        return 0 if run.ok else 1
+
+    if dry_run:
+        return go()
+    with RunLock(inv.state_dir / "lock", wait):
+        return go()
+
+
+def _line(t: object) -> str:
+    from failover.sync.cycle import Transfer
+
+    assert isinstance(t, Transfer)
+    arrow = f"{t.host} -> mirror" if t.direction == "pull" else f"mirror -> {t.host}"
+    if t.error:
+        return f"{t.direction} {t.set} {arrow}: FAILED: {t.error}"
+    r = t.report
+    if r is None:
+        return f"{t.direction} {t.set} {arrow}: {t.note}"
+    moved = r.bytes_received if t.direction == "pull" else r.bytes_sent
+    rate = moved / t.seconds if t.seconds > 0 else 0.0
+    what = r.summary().split(": ", 1)[-1]
+    via = " via sftp" if r.transport == "sftp" else ""
+    return (f"{t.direction} {t.set} {arrow}{via}: {what}; {r.files_transferred} files, "
+            f"{_size(moved)} in {t.seconds:.1f}s ({_size(rate)}/s)")
+
+
+def _rollback(app: App, set_name: str, host: str | None, yes: bool, dry_run: bool,
+              wait: float) -> int:
+    from failover.sync import release
+    from failover.sync.ssh import ssh_target
+
+    inv = app.inventory
+    if host is None:
+        raise UsageError("--rollback needs --host HOST (the host whose release to put back)")
+    try:
+        sset = inv.sync_set(set_name)
+    except KeyError:
+        known = ", ".join(s.name for s in inv.sync) or "none"
+        raise UsageError(f"unknown sync set {set_name!r}; sync sets: {known}") from None
+    if not sset.atomic:
+        raise UsageError(f"sync set {set_name} is not atomic; only `atomic: true` sets keep "
+                         "releases to roll back to")
+    target = ssh_target(inv, host)
+    try:
+        base = release.base_path(sset.path_on(host))
+    except KeyError:
+        raise UsageError(f"sync set {set_name} has no path for host {host}") from None
+    if dry_run:
+        app.out(f"would put the previous release of {set_name} live on {host}")
+        return 0
+    app.confirm(f"Put the previous release of {set_name} live on {host}?", yes)
+    with RunLock(inv.state_dir / "lock", wait):
+        old, new = release.rollback(target, base)
+        state = app.store.load()
+        ms = state.mirrors.get(set_name)
+        if ms is not None and host in ms.pushed:  # its data age is unknown now: stale if gated
+            pushed = {h: t for h, t in ms.pushed.items() if h != host}
+            app.store.save(state.model_copy(update={"mirrors": {
+                **state.mirrors, set_name: ms.model_copy(update={"pushed": pushed})}}))
+        app.audit.write("sync_rollback", set=set_name, host=host, **{"from": old, "to": new})
+    if app.json:
+        app.print_json({"set": set_name, "host": host, "from": old, "to": new})
+    else:
+        app.out(f"rolled back {set_name} on {host}: release {old} -> {new}")
+    return 0
+
+
+COMMANDS = [sync_cmd]

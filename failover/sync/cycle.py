@@ -1,0 +1,164 @@
+"""One `failover sync`: pull each set from its source into the mirror, push it to the targets.
+
+Contract:
+- Direction guard: the source is the active host unless the caller names another one
+  (`source=`); the targets are every host but the active one and the source, unless the caller
+  names them (`targets=`). Only an explicit target list may hold the active host; the engine's
+  `sync` step refuses it on its own (failback pushes to a host that is not active yet).
+- A set whose pull fails is not pushed (the error is its result); pushes of one set run in
+  parallel, one thread per target; a failed push does not stop the others.
+- Gates (max_delete, empty mirror) are the Mirror's: they stop a transfer before it changes
+  anything and name their override.
+- `dry_run` changes nothing anywhere: the pull is planned, the push is planned against the mirror
+  as it is now (it shows what the standby lacks compared with the last pull).
+- The caller records `state_updates()` (each standby's data time, per set) and audits `results`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from failover.errors import FailoverError, HostKeyMismatch, UsageError
+from failover.model.inventory import Inventory
+from failover.model.state import MirrorState, State
+from failover.sync.mirror import Mirror, SyncReport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Transfer:
+    """One pull or push: its report, or the error that stopped it."""
+
+    set: str
+    direction: str
+    host: str
+    report: SyncReport | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    host_key_error: bool = False
+    note: str = ""  # why a dry run could not plan this transfer
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"set": self.set, "direction": self.direction, "host": self.host, "ok": self.ok,
+                "error": self.error, "seconds": round(self.seconds, 3), "note": self.note,
+                "report": self.report.to_json() if self.report else None}
+
+
+@dataclass
+class SyncPlan:
+    sets: list[str]
+    source: str
+    targets: list[str]
+
+
+@dataclass
+class SyncRun:
+    plan: SyncPlan
+    transfers: list[Transfer] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(t.ok for t in self.transfers)
+
+
+def plan_sync(inventory: Inventory, active: str, sets: list[str], source: str | None,
+              targets: list[str] | None) -> SyncPlan:
+    """Resolve which sets go from where to where; UsageError for unknown names."""
+    known = [s.name for s in inventory.sync]
+    if not known:
+        raise UsageError("the inventory has no sync sets; add a `sync:` section")
+    for name in sets:
+        if name not in known:
+            raise UsageError(f"unknown sync set {name!r}; sync sets: {', '.join(known)}")
+    for host in [source or active, *(targets or [])]:
+        if host not in inventory.hosts:
+            raise UsageError(f"unknown host {host!r}; hosts: {', '.join(inventory.hosts)}")
+    src = source or active
+    if targets:
+        if src in targets:
+            raise UsageError(f"--to {src}: that is the host the sync pulls from")
+        chosen = list(dict.fromkeys(targets))
+    else:
+        chosen = [h for h in inventory.hosts if h not in (active, src)]
+    if not chosen:
+        raise UsageError(f"no host to push to: every host but {src} is active; name one "
+                         "with --to")
+    return SyncPlan(sets or known, src, chosen)
+
+
+def run_sync(inventory: Inventory, plan: SyncPlan, *, dry_run: bool,
+             on_transfer: Callable[[Transfer], None] | None = None) -> SyncRun:
+    """Pull then push every set of the plan. HostKeyMismatch stops the whole run."""
+    mirror = Mirror(inventory)
+    run = SyncRun(plan)
+    notify = on_transfer or (lambda _: None)
+    for set_name in plan.sets:
+        pulled = _transfer(set_name, "pull", plan.source,
+                           partial(mirror.pull, set_name, plan.source, dry_run=dry_run))
+        run.transfers.append(pulled)
+        notify(pulled)
+        if pulled.host_key_error:  # a host key problem stops the whole run, at once
+            raise HostKeyMismatch(pulled.error or "host key mismatch")
+        if not pulled.ok:
+            continue
+        if dry_run and mirror.is_empty(set_name):
+            for host in plan.targets:
+                run.transfers.append(Transfer(set_name, "push", host, note=(
+                    "the mirror is empty until the first real pull; the push cannot be "
+                    "planned yet (run without --dry-run once)")))
+                notify(run.transfers[-1])
+            continue
+        with ThreadPoolExecutor(max_workers=len(plan.targets)) as pool:
+            futures = [pool.submit(_transfer, set_name, "push", host,
+                                   partial(mirror.push, set_name, host, dry_run=dry_run))
+                       for host in plan.targets]
+            for future in futures:
+                pushed = future.result()
+                run.transfers.append(pushed)
+                notify(pushed)
+    for t in run.transfers:
+        if t.host_key_error:
+            raise HostKeyMismatch(t.error or "host key mismatch")
+    return run
+
+
+def _transfer(set_name: str, direction: str, host: str,
+              go: Callable[[], SyncReport]) -> Transfer:
+    started = time.monotonic()
+    t = Transfer(set_name, direction, host)
+    try:
+        t.report = go()
+    except HostKeyMismatch as e:
+        t.error, t.host_key_error = str(e), True
+    except FailoverError as e:
+        t.error = str(e)
+        log.error("sync failed: set=%s direction=%s host=%s error=%s", set_name, direction,
+                  host, e)
+    t.seconds = time.monotonic() - started
+    return t
+
+
+def state_updates(state: State, run: SyncRun, now: float) -> State:
+    """State with each set's pull time and each standby's data time (good transfers only)."""
+    mirrors = dict(state.mirrors)
+    for t in run.transfers:
+        if not t.ok or (t.report and t.report.dry_run):
+            continue
+        ms = mirrors.get(t.set, MirrorState())
+        if t.direction == "pull":
+            ms = ms.model_copy(update={"pulled_at": now, "pulled_from": t.host})
+        else:
+            ms = ms.model_copy(update={"pushed": {**ms.pushed, t.host: ms.pulled_at or now}})
+        mirrors[t.set] = ms
+    return state.model_copy(update={"mirrors": mirrors})

@@ -1,0 +1,263 @@
+"""The SFTP fallback: sync a set through paramiko SFTP when a host has no rsync.
+
+Contract (the same as the rsync path, see mirror.py):
+- A manifest (path -> kind, size, mtime, link target) of each side decides what to send: a file
+  whose size and whole-second mtime match is not sent. Only changed files cross the wire.
+- `plan_*` read both sides and change nothing; the caller applies its gates (max_delete) between
+  plan and apply, and an applied plan sends exactly what it showed.
+- Push into a work dir (`atomic: true`: a new release made with `cp -al` of the live one, so
+  unchanged files are hard links; then release.publish swaps the symlink). A file is written to a
+  temporary name and renamed over its old name (posix-rename): a hard-linked file shared with the
+  live release is replaced, never written through. Without `atomic`, changed files are staged
+  next to their targets and renamed into place together at the end, then deletions run (like
+  rsync's --delay-updates --delete-delay).
+- Excludes follow rsync's common forms: `name`, `*.log` (any depth), `dir/` (directories only),
+  `a/b` (anchored at the set's root).
+
+Notes: the server is OpenSSH's `internal-sftp`/`sftp-server` (SYMLINK argument order: see
+`_symlink`). Files are compared by whole-second mtime, which SFTP carries. The
+host needs `cp`, `sh` and `mkdir` for the atomic path (GNU coreutils or busybox).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import logging
+import os
+import shlex
+import shutil
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import paramiko
+
+from failover.errors import SyncError
+from failover.sync.rsync import RsyncResult
+from failover.sync.ssh import SshTarget, connect
+
+log = logging.getLogger(__name__)
+
+TMP_PREFIX = ".~failover~"
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # f file, d directory, l symlink
+    size: int = 0
+    mtime: int = 0
+    mode: int = 0o644
+    link: str = ""
+
+    def same(self, other: Entry) -> bool:
+        if self.kind != other.kind:
+            return False
+        if self.kind == "f":
+            return self.size == other.size and self.mtime == other.mtime
+        return self.kind == "d" or self.link == other.link
+
+
+Manifest = dict[str, Entry]
+
+
+def excluded(rel: str, is_dir: bool, patterns: list[str]) -> bool:
+    base = rel.rsplit("/", 1)[-1]
+    for pattern in patterns:
+        dir_only = pattern.endswith("/")
+        pat = pattern.rstrip("/")
+        if dir_only and not is_dir:
+            continue
+        if "/" in pat:
+            if fnmatch.fnmatchcase(rel, pat.lstrip("/")):
+                return True
+        elif fnmatch.fnmatchcase(base, pat):
+            return True
+    return False
+
+
+def _entry(st: os.stat_result | paramiko.SFTPAttributes, link: str = "") -> Entry:
+    mode = st.st_mode or 0
+    kind = "l" if stat.S_ISLNK(mode) else "d" if stat.S_ISDIR(mode) else "f"
+    return Entry(kind, int(st.st_size or 0), int(st.st_mtime or 0), stat.S_IMODE(mode), link)
+
+
+def local_manifest(root: Path, excludes: list[str]) -> Manifest:
+    out: Manifest = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        for name in [*dirnames, *filenames]:
+            rel, path = prefix + name, os.path.join(dirpath, name)
+            st = os.lstat(path)
+            is_dir = stat.S_ISDIR(st.st_mode)
+            if name.startswith((TMP_PREFIX, ".rsync-partial")) or excluded(rel, is_dir, excludes):
+                if name in dirnames:
+                    dirnames.remove(name)
+                continue
+            out[rel] = _entry(st, os.readlink(path) if stat.S_ISLNK(st.st_mode) else "")
+    return out
+
+
+def remote_manifest(sftp: paramiko.SFTPClient, root: str, excludes: list[str]) -> Manifest:
+    """Walk `root` on the host (one LISTDIR per directory). {} when it does not exist."""
+    out: Manifest = {}
+    try:
+        sftp.stat(root)
+    except FileNotFoundError:
+        return out
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        for attr in sftp.listdir_attr(f"{root}/{rel_dir}".rstrip("/")):
+            rel = rel_dir + attr.filename
+            is_dir = stat.S_ISDIR(attr.st_mode or 0)
+            if attr.filename.startswith((TMP_PREFIX, ".rsync-partial")) or \
+                    excluded(rel, is_dir, excludes):
+                continue
+            link = sftp.readlink(f"{root}/{rel}") or "" if stat.S_ISLNK(attr.st_mode or 0) else ""
+            out[rel] = _entry(attr, link)
+            if is_dir:
+                stack.append(rel + "/")
+    return out
+
+
+def diff(src: Manifest, dst: Manifest) -> RsyncResult:
+    """What turns `dst` into `src`, named as rsync names them (directories end in '/')."""
+    def name(rel: str, e: Entry) -> str:
+        return rel + "/" if e.kind == "d" else rel
+
+    created = [name(r, e) for r, e in sorted(src.items()) if r not in dst]
+    updated = [name(r, e) for r, e in sorted(src.items()) if r in dst and not e.same(dst[r])]
+    deleted = [name(r, e) for r, e in sorted(dst.items(), reverse=True) if r not in src]
+    sent = sum(src[r.rstrip("/")].size for r in created + updated if src[r.rstrip("/")].kind == "f")
+    files = sum(1 for r in created + updated if src[r.rstrip("/")].kind == "f")
+    return RsyncResult(itemized=[], created=created, updated=updated, deleted=deleted,
+                       bytes_sent=sent, files_transferred=files)
+
+
+class SftpSession:
+    """One SSH connection with an SFTP channel; commands run on the same connection."""
+
+    def __init__(self, target: SshTarget, timeout: float) -> None:
+        self.target = target
+        self.client = connect(target)
+        self.sftp = self.client.open_sftp()
+        self.sftp.get_channel().settimeout(timeout)  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        self.sftp.close()
+        self.client.close()
+
+    def __enter__(self) -> SftpSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self, argv: list[str], what: str) -> str:
+        """Run a command on this connection; its stdout, or SyncError naming `what`."""
+        _, stdout, stderr = self.client.exec_command(shlex.join(argv))
+        out = stdout.read()
+        status = stdout.channel.recv_exit_status()
+        if status != 0:
+            detail = stderr.read().decode("utf-8", "replace").strip().splitlines()
+            raise SyncError(f"{what} on {self.target.describe()} failed (exit {status})"
+                            + (f": {detail[-1]}" if detail else ""))
+        return out.decode("utf-8", "surrogateescape")
+
+    def manifest(self, root: str, excludes: list[str]) -> Manifest:
+        """The host's tree under `root`: one `find` when the host has GNU find (fast), else
+        the SFTP walk. {} when `root` does not exist."""
+        script = ('[ -d "$1" ] || exit 0; cd -- "$1" && find . -mindepth 1 -printf '
+                  "'%y\\t%s\\t%T@\\t%m\\t%P\\t%l\\0'")
+        try:
+            out = self.run(["sh", "-c", script, "sh", root], f"listing {root}")
+        except SyncError:
+            return remote_manifest(self.sftp, root, excludes)
+        found: Manifest = {}
+        skipped: list[str] = []
+        for record in out.split("\0"):
+            parts = record.split("\t", 5)
+            if len(parts) != 6:
+                continue
+            kind, size, mtime, mode, rel, link = parts
+            if any(rel == s or rel.startswith(s + "/") for s in skipped):
+                continue
+            is_dir = kind == "d"
+            name = rel.rsplit("/", 1)[-1]
+            if name.startswith((TMP_PREFIX, ".rsync-partial")) or excluded(rel, is_dir, excludes):
+                skipped.append(rel)
+                continue
+            found[rel] = Entry({"d": "d", "l": "l"}.get(kind, "f"), int(size) if kind == "f"
+                               else 0, int(float(mtime)), int(mode, 8), link)
+        return found
+
+    def _symlink(self, link: str, path: str) -> None:
+        """`path -> link`, as OpenSSH's server reads paramiko's SYMLINK (checked on the rig)."""
+        self.sftp.symlink(link, path)
+
+    def apply_push(self, local: Path, work: str, src: Manifest, dst: Manifest,
+                   plan: RsyncResult, *, staged: bool) -> None:
+        """Make `work` on the host match `src`. `staged`: rename changed files in at the end."""
+        renames: list[tuple[str, str]] = []
+        for item in plan.created + plan.updated:
+            rel = item.rstrip("/")
+            entry, path = src[rel], f"{work}/{rel}"
+            if entry.kind == "d":
+                if rel not in dst:
+                    self.sftp.mkdir(path, entry.mode)
+                continue
+            tmp = f"{os.path.dirname(path)}/{TMP_PREFIX}{os.path.basename(path)}"
+            if entry.kind == "l":
+                self._remove(tmp)
+                self._symlink(entry.link, tmp)
+            else:
+                self.sftp.put(str(local / rel), tmp, confirm=False)
+                self.sftp.chmod(tmp, entry.mode)
+                self.sftp.utime(tmp, (entry.mtime, entry.mtime))
+            if rel in dst and dst[rel].kind == "d":
+                self.run(["rm", "-rf", "--", path], f"replacing directory {rel}")
+            renames.append((tmp, path))
+            if not staged:
+                self.sftp.posix_rename(*renames.pop())
+        for tmp, path in renames:
+            self.sftp.posix_rename(tmp, path)
+        for item in plan.deleted:
+            path = f"{work}/{item.rstrip('/')}"
+            if item.endswith("/"):
+                self.run(["rm", "-rf", "--", path], f"deleting {item}")
+            else:
+                self._remove(path)
+
+    def _remove(self, path: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.sftp.remove(path)
+
+    def apply_pull(self, remote: str, local: Path, src: Manifest, plan: RsyncResult) -> None:
+        """Make the local mirror `local` match the host's `remote` tree (`src`)."""
+        for item in plan.created + plan.updated:
+            rel = item.rstrip("/")
+            entry, path = src[rel], local / rel
+            if entry.kind == "d":
+                if path.is_symlink() or path.is_file():
+                    path.unlink()
+                path.mkdir(mode=entry.mode, exist_ok=True)
+                continue
+            tmp = path.with_name(TMP_PREFIX + path.name)
+            tmp.unlink(missing_ok=True)
+            if entry.kind == "l":
+                tmp.symlink_to(entry.link)
+            else:
+                self.sftp.get(f"{remote}/{rel}", str(tmp))
+                os.chmod(tmp, entry.mode)
+                os.utime(tmp, (entry.mtime, entry.mtime))
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            os.replace(tmp, path)
+        for item in plan.deleted:
+            path = local / item.rstrip("/")
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
