@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from failover import policy
 from failover.engine.context import RunContext
@@ -61,8 +61,6 @@ def run_playbook(ctx: RunContext, name: str, variables: dict[str, str]) -> Journ
 
 def _freshness(inventory: Inventory, state: State, decision: Decision, now: float) -> Decision:
     """An OK round with a standby older than its sets' max_age is a WARNING (freshness.py)."""
-    from dataclasses import replace
-
     from failover.freshness import standby_warnings
 
     if decision.status != Status.OK or not (stale := standby_warnings(inventory, state, now)):
@@ -115,6 +113,11 @@ def act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: A
     except FailoverError as e:
         outcome.run_error = str(e)
         log.error("playbook failed: playbook=%s error=%s", decision.action, e)
+        if not ctx.run_id:  # refused before its first step (e.g. a stale standby): tell a person
+            audit.write("run_refused", playbook=decision.action, to=decision.to, error=str(e))
+            refused = replace(decision, page=f"{inventory.site}: automatic {decision.action} "
+                                             f"from {decision.from_} to {decision.to} refused: {e}")
+            ctx.state = page_if_blocked(refused, inventory, ctx.state, store, audit, clock)
     outcome.state = ctx.state
     if ctx.run_id:  # the playbook started (ok or not): one automatic flip used, for max_auto_*
         outcome.state = count_auto_flip(inventory, outcome.state, store, started)

@@ -101,6 +101,16 @@ def test_a_stale_standby_warns_and_blocks_failover(warm_site: Site) -> None:
     accepted = site.run("failover", "--dry-run", "--accept-stale")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
+    # cron's automatic failover refuses the stale standby too, and pages a person once
+    site.primary.link_down()
+    codes = [site.run("check").returncode for _ in range(4)]
+    assert codes == [1, 1, 2, 2], codes
+    assert site.dns()["www.shop.test."] == [site.primary.address]
+    pages = [m for m in site.hook.messages() if "automatic failover" in m]
+    assert len(pages) == 1, site.hook.messages()
+    assert "refused: standby standby is stale" in pages[0]
+    assert "--accept-stale" in pages[0]
+
 
 @pytest.fixture
 def atomic_site(site: Site) -> Iterator[Site]:
