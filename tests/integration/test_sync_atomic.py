@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,29 +12,7 @@ from failover.model.inventory import Inventory
 from failover.sync.mirror import Mirror
 from failover.sync.release import KEEP_RELEASES
 from tests.rig import Rig
-
-
-# The same helpers as test_sync_mirror.py (test modules cannot import each other cleanly).
-def make_inventory(rig: Rig, tmp_path: Path, **sync: Any) -> Inventory:
-    """Hosts primary/standby of the rig; set `webroot` lives in each host's own data dir."""
-    hosts = {name: {"address": h.address,
-                    "ssh": {"user": "root", "identity": str(rig.client_key)}}
-             for name, h in rig.hosts.items()}
-    paths = {name: str(h.data_dir / tmp_path.name / "www") for name, h in rig.hosts.items()}
-    return Inventory.model_validate({
-        "site": "shop.test", "path": str(tmp_path / "inventory.yaml"),
-        "state_dir": str(tmp_path / ".failover"), "hosts": hosts,
-        "ssh": {"known_hosts": str(rig.known_hosts), "connect_timeout": 2},
-        "dns": [{"provider": "powerdns", "zone": "shop.test.", "api_url": "http://127.0.0.1:1",
-                 "api_key": "x", "records": [{"name": "@", "type": "A"}]}],
-        "checks": [{"name": "ssh", "type": "tcp", "port": 22}],
-        "sync": [{"name": "webroot", "path": paths, "exclude": ["var/cache/", "*.log"],
-                  "max_delete": 10, **sync}],
-    })
-
-
-def www(inv: Inventory, host: str) -> Path:
-    return Path(inv.sync_set("webroot").path_on(host))
+from tests.synctree import make_inventory, www
 
 
 def fill_shop(root: Path) -> None:
