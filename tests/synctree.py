@@ -45,6 +45,18 @@ def fill(root: Path, version: str, files: int = 20, size: int = 1000) -> None:
         (root / "link").symlink_to("index.html")
 
 
+def fill_shop(root: Path) -> None:
+    (root / "img").mkdir(parents=True)
+    (root / "var" / "cache").mkdir(parents=True)
+    (root / "index.html").write_text("<h1>Add to cart</h1>\n")
+    (root / "style.css").write_text("body{}\n")
+    (root / "img" / "logo.bin").write_bytes(os.urandom(200_000))
+    (root / "img" / "a name with spaces.png").write_bytes(b"\x89PNG")
+    (root / "current").symlink_to("index.html")
+    (root / "var" / "cache" / "page.cache").write_text("cached\n")
+    (root / "error.log").write_text("noise\n")
+
+
 def tree(root: Path) -> dict[str, str]:
     """relative path -> sha256 (or link target, or "dir") for a whole tree."""
     out = {}

@@ -76,7 +76,7 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
             pulled = mirror.pull(p.set, source, dry_run=ctx.dry_run)
             lines += [f"pull {source} -> mirror:"] + ["  " + x for x in pulled.lines()]
             if not ctx.dry_run:
-                ms = ms.model_copy(update={"pulled_at": now, "pulled_from": source})
+                ms = ms.pulled(source, now)
         except SyncError as e:  # the old host may be gone; the mirror keeps the last good copy
             status = "warning"
             age = f"{(now - ms.pulled_at) / 60:.0f} min old" if ms.pulled_at else "age unknown"
@@ -84,8 +84,7 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
     pushed = mirror.push(p.set, to, dry_run=ctx.dry_run)
     lines += [f"push mirror -> {to}:"] + ["  " + x for x in pushed.lines()]
     if not ctx.dry_run:
-        # the standby's data is as old as the mirror's last pull (freshness.py), not "now"
-        ms = ms.model_copy(update={"pushed": {**ms.pushed, to: ms.pulled_at or now}})
+        ms = ms.pushed_to(to, now)
         ctx.save_state(ctx.state.model_copy(update={"mirrors": {**ctx.state.mirrors, p.set: ms}}))
     return Outcome(status="dry-run" if ctx.dry_run else status,
                    detail=detail or f"set {p.set} synced to {to}", lines=lines,

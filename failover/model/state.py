@@ -30,7 +30,14 @@ class HostState(Model):
 class MirrorState(Model):
     pulled_at: float | None = None
     pulled_from: str | None = None
-    pushed: dict[str, float] = {}  # host -> time of its last good push
+    pushed: dict[str, float] = {}  # host -> how old its data is: the pull time it was pushed from
+
+    def pulled(self, host: str, now: float) -> MirrorState:
+        return self.model_copy(update={"pulled_at": now, "pulled_from": host})
+
+    def pushed_to(self, host: str, now: float) -> MirrorState:
+        """The standby's data is as old as the mirror's last pull (freshness.py), not `now`."""
+        return self.model_copy(update={"pushed": {**self.pushed, host: self.pulled_at or now}})
 
 
 class Flip(Model):

@@ -156,9 +156,6 @@ def state_updates(state: State, run: SyncRun, now: float) -> State:
         if not t.ok or (t.report and t.report.dry_run):
             continue
         ms = mirrors.get(t.set, MirrorState())
-        if t.direction == "pull":
-            ms = ms.model_copy(update={"pulled_at": now, "pulled_from": t.host})
-        else:
-            ms = ms.model_copy(update={"pushed": {**ms.pushed, t.host: ms.pulled_at or now}})
-        mirrors[t.set] = ms
+        pull = t.direction == "pull"
+        mirrors[t.set] = ms.pulled(t.host, now) if pull else ms.pushed_to(t.host, now)
     return state.model_copy(update={"mirrors": mirrors})

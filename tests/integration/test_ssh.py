@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from failover.errors import HostKeyMismatch, SyncError, UsageError
-from failover.model.inventory import Inventory
 from failover.sync.ssh import SshTarget, run_command, ssh_target, verify_host_key
 from tests.rig import Rig
-
-
-def make_inventory(rig: Rig, tmp_path: Path, **extra: Any) -> Inventory:
-    hosts = {name: {"address": h.address,
-                    "ssh": {"user": "root", "identity": str(rig.client_key)}}
-             for name, h in rig.hosts.items()}
-    return Inventory.model_validate({
-        "site": "shop.test", "path": str(tmp_path / "inventory.yaml"),
-        "state_dir": str(tmp_path / ".failover"), "hosts": hosts,
-        "ssh": {"known_hosts": str(rig.known_hosts), "connect_timeout": 2},
-        "dns": [{"provider": "powerdns", "zone": "shop.test.", "api_url": "http://127.0.0.1:1",
-                 "api_key": "x", "records": [{"name": "@", "type": "A"}]}],
-        "checks": [{"name": "ssh", "type": "tcp", "port": 22}],
-        **extra,
-    })
+from tests.synctree import make_inventory
 
 
 @pytest.fixture

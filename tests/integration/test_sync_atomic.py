@@ -12,33 +12,7 @@ from failover.model.inventory import Inventory
 from failover.sync.mirror import Mirror
 from failover.sync.release import KEEP_RELEASES
 from tests.rig import Rig
-from tests.synctree import make_inventory, www
-
-
-def fill_shop(root: Path) -> None:
-    (root / "img").mkdir(parents=True)
-    (root / "var" / "cache").mkdir(parents=True)
-    (root / "index.html").write_text("<h1>Add to cart</h1>\n")
-    (root / "style.css").write_text("body{}\n")
-    (root / "img" / "logo.bin").write_bytes(os.urandom(200_000))
-    (root / "img" / "a name with spaces.png").write_bytes(b"\x89PNG")
-    (root / "current").symlink_to("index.html")
-    (root / "var" / "cache" / "page.cache").write_text("cached\n")
-    (root / "error.log").write_text("noise\n")
-
-
-def tree(root: Path) -> dict[str, str]:
-    """relative path -> content digest (or link target) for a whole tree."""
-    out = {}
-    for path in sorted(root.rglob("*")):
-        rel = str(path.relative_to(root))
-        if path.is_symlink():
-            out[rel] = "-> " + os.readlink(path)
-        elif path.is_file():
-            out[rel] = path.read_bytes().hex()[:64] + str(path.stat().st_size)
-        else:
-            out[rel] = "dir"
-    return out
+from tests.synctree import fill_shop, make_inventory, tree, www
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .daemon import Daemon
+from .daemon import Daemon, stop_all
 from .hosts import RigHost, Undo
 from .netns import Network
 from .pdns import PdnsController
@@ -212,14 +212,7 @@ class Rig:
     def stop(self) -> None:
         """RECIPE 6: TERM recorded pids, kill leftovers, del veths/netns/bridge, rm dir."""
         t0 = time.monotonic()
-        errors: list[str] = []
-        for d in self.daemons:
-            d.proc.send_term()
-        for d in self.daemons:
-            try:
-                d.stop()
-            except (RigError, OSError) as exc:
-                errors.append(f"{d.name}: {exc}")
+        errors = stop_all(self.daemons)
         for pid, starttime in stray_pids(self.dir):
             log.warning("killing stray rig process %d", pid)
             terminate_pid(pid, starttime)

@@ -89,3 +89,16 @@ class Daemon(ABC):
 
     def state(self) -> dict[str, int | None]:
         return {"pid": self.proc.pid, "starttime": self.proc.starttime}
+
+
+def stop_all(daemons: list[Daemon]) -> list[str]:
+    """SIGTERM every daemon first (they exit in parallel), then wait for each; returns errors."""
+    errors: list[str] = []
+    for d in daemons:
+        d.proc.send_term()
+    for d in daemons:
+        try:
+            d.stop()
+        except (RigError, OSError) as exc:
+            errors.append(f"{d.name}: {exc}")
+    return errors

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from .bind import BindController
-from .daemon import Daemon
+from .daemon import Daemon, stop_all
 from .moto import AWS_ENV, MotoController
 from .pdns import PdnsController
 from .proc import RigError
@@ -66,14 +66,7 @@ class DnsServers:
             os.environ[key] = value
 
     def stop(self) -> None:
-        errors = []
-        for d in self.daemons:
-            d.proc.send_term()
-        for d in self.daemons:
-            try:
-                d.stop()
-            except (RigError, OSError) as exc:
-                errors.append(f"{d.name}: {exc}")
+        errors = stop_all(self.daemons)
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
