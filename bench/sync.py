@@ -49,11 +49,16 @@ def change(paths: list[Path], share: float, round_: int) -> None:
         path.write_bytes(bytes(data))
 
 
-def inventory(rig: Rig, work: Path, name: str, **sync: object) -> Inventory:
+def inventory(rig: Rig, work: Path, name: str, tree: Path, **sync: object) -> Inventory:
+    """One inventory per variant, each with its own state dir (as each site has) and the one tree
+    as its mirror."""
     hosts = {h: {"address": rig.hosts[h].address,
                  "ssh": {"user": "root", "identity": str(rig.client_key)}} for h in rig.hosts}
+    state = work / name
+    (state / "mirror").mkdir(parents=True)
+    (state / "mirror" / "tree").symlink_to(tree)
     return Inventory.model_validate({
-        "site": "bench.test", "path": str(work / "inventory.yaml"), "state_dir": str(work),
+        "site": "bench.test", "path": str(work / "inventory.yaml"), "state_dir": str(state),
         "hosts": hosts, "ssh": {"known_hosts": str(rig.known_hosts)},
         "dns": [{"provider": "powerdns", "zone": "bench.test.", "api_url": "http://127.0.0.1:1",
                  "api_key": "x", "records": [{"name": "@", "type": "A"}]}],
@@ -81,6 +86,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=20_000)
     ap.add_argument("--mb", type=int, default=500)
+    ap.add_argument("--variants", default="rsync,rsync-atomic,sftp-atomic",
+                    help="which of ours to run (comma-separated)")
     args = ap.parse_args()
     offset = int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0"))
     rig = Rig(net=os.environ.get("FAILOVER_RIG_NET", "10.203.0"),
@@ -90,10 +97,11 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     rig.start()
     try:
-        ours = {name: inventory(rig, work, name, **opts) for name, opts in {
+        mirror_dir = work / "tree"
+        mirror_dir.mkdir()
+        ours = {name: inventory(rig, work, name, mirror_dir, **opts) for name, opts in {
             "rsync": {}, "rsync-atomic": {"atomic": True, "keep_releases": 2},
             "sftp-atomic": {"atomic": True, "transport": "sftp", "keep_releases": 2}}.items()}
-        mirror_dir = Mirror(ours["rsync"]).path("tree")
         t0 = time.monotonic()
         paths = make_tree(mirror_dir, args.files, args.mb * 1_000_000)
         size = sum(p.stat().st_size for p in paths)
@@ -106,7 +114,8 @@ def main() -> None:
 
         runners: dict[str, Callable[[], int]] = {
             "bare rsync -a -e ssh": lambda: bare(rig, mirror_dir, "bare"),
-            **{f"failover {n}": (lambda n=n: push(n)) for n in ours}}  # type: ignore[misc]
+            **{f"failover {n}": (lambda n=n: push(n)) for n in ours  # type: ignore[misc]
+               if n in args.variants.split(",")}}
         for label, fn in runners.items():
             rows[label] = {"full": [timed(fn)], "incremental": []}
         for r in range(REPEAT):

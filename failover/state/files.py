@@ -36,23 +36,29 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
-def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
+def write_atomic(path: Path, text: str | bytes, mode: int = 0o600, *,
+                 durable: bool = True) -> None:
     """Write `text` so a reader sees the old file or the new one, never half of either.
 
     Temp file in the same folder, 0600, fsync, rename over the target, fsync the folder.
+    `durable=False` skips both fsyncs (a cache that is only ever a shortcut).
     """
     ensure_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         os.fchmod(fd, mode)  # 0600 unless the caller shares the file (metrics: 0644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if not durable:
+        return
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

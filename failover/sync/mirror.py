@@ -1,9 +1,15 @@
 """The orchestrator's mirror of each sync set: pull from a host, push to a host.
 
 Contract (DESIGN.md "Invariants"):
-- Plan, then apply: every sync first runs rsync with `--dry-run` to get the itemized plan. A plan
-  that deletes more than the set's `max_delete` raises UnsafePlan before anything changes, and
-  the real run carries `--max-delete` as a second gate in case the tree moved in between.
+- Plan, then apply: a sync knows what it would delete before it changes anything, and a plan
+  that deletes more than the set's `max_delete` raises UnsafePlan before anything changes. The
+  plan comes from a dry run (`--dry-run`), or, for a push, from the record of what the last
+  complete push left on that host (tree.py), which spares the dry run. The real run of a plain
+  set carries `--max-delete` as a second gate: it never deletes more than that, even when the
+  host holds files the plan did not know of. An atomic set is gated on the host, before the
+  swap, whenever the record does not name the live release (release.py).
+- One ssh connection per pull or push (rsync.SshMaster), opened first so its handshake overlaps
+  the walk of the mirror; the dry run, the transfer and the publish all ride it.
 - `dry_run=True` returns that plan and changes nothing anywhere (not even the mirror folder).
 - A real run never leaves a half-updated tree (`--delay-updates`, `--delete-delay`; see rsync.py).
 - Pushing an empty or never-pulled mirror is refused: it would wipe the host.
@@ -23,7 +29,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import shlex
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -35,11 +43,13 @@ from failover.sync.rsync import (
     PARTIAL_DIR,
     RsyncMissing,
     RsyncResult,
+    SshMaster,
     remote_path,
     rsync_argv,
     run_rsync,
 )
 from failover.sync.ssh import SshTarget, ssh_target
+from failover.sync.tree import Manifest, Pushed, PushedRecords, diff, excluded, local_manifest
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +106,7 @@ class Mirror:
         self.inventory = inventory
         self.timeout = timeout
         self.root = inventory.state_dir / "mirror"
+        self.records = PushedRecords(self.root)
 
     def _set_dir(self, set_name: str) -> Path:
         self._sync_set(set_name)
@@ -146,7 +157,8 @@ class Mirror:
         try:
             if sset.atomic:
                 return self._push_release(sset, target, src, host_path, dry_run)
-            return self._sync(sset, "push", target, src, remote_path(target, host_path), dry_run)
+            return self._sync(sset, "push", target, src, remote_path(target, host_path), dry_run,
+                              host_path)
         except RsyncMissing:
             if sset.transport != "auto":
                 raise
@@ -156,38 +168,72 @@ class Mirror:
 
     def _push_sftp(self, sset: SyncSet, target: SshTarget, host_path: str,
                    dry_run: bool) -> SyncReport:
-        """The SFTP fallback (sftp.py): same plan, gates and atomic publish as rsync."""
+        """The SFTP fallback (sftp.py): same plan, gates and atomic publish as rsync.
+
+        The connection is made while the mirror is walked. An atomic set whose pushed record
+        names the live release takes the live tree from the record instead of listing it.
+        """
         local = self._set_dir(sset.name)
-        src = sftp.local_manifest(local, sset.exclude)
         base = release.base_path(host_path)
-        with sftp.SftpSession(target, sset.io_timeout) as s:
-            live = release.inspect(target, base, s.run) if sset.atomic else None
+        with ThreadPoolExecutor(1) as pool:
+            connecting = pool.submit(sftp.SftpSession, target, sset.io_timeout)
+            src = local_manifest(local, sset.exclude)
+            known = self.records.load(sset.name, target, host_path, sset.exclude)
+            session = connecting.result()
+        # the record predicts a change within the gate: start the new release in the same
+        # command that checks the live one is the record's
+        predicted = diff(src, known.entries) if known and known.release else None
+        new_id, old_id = release.release_ids()
+        prepare = not dry_run and predicted is not None and _changes(predicted) and \
+            len(predicted.deleted) <= sset.max_delete
+        with session as s:
+            live = release.inspect(target, base, s.run, expect=known.release if known else "",
+                                   new=new_id if prepare else "",
+                                   keep=sset.keep_releases) if sset.atomic else None
             live_dir = (live.path if live else base) or base
-            live_files = s.manifest(live_dir, sset.exclude)
-            plan = sftp.diff(src, live_files)
-            _check_deletions(sset, "push", target.host, plan)
+            live_id = live_dir.rsplit("/", 1)[-1] if live and live.kind == "link" else ""
             pending = live.pending() if live else None
+            if live and live.prepared:
+                pending = new_id
+            if known and live_id and known.release == live_id and (
+                    not pending or (live and live.prepared)):
+                live_files = known.entries
+            else:
+                live_files = s.manifest(live_dir, sset.exclude)
+            plan = diff(src, live_files)
+            _check_deletions(sset, "push", target.host, plan)
             if dry_run or not (_changes(plan) or pending or (live and live.kind != "link")):
+                if not dry_run and live_id:
+                    self.records.save(sset.name, target, host_path, sset.exclude,
+                                      Pushed(live_id, src))
                 return _report(sset, "push", target.host, plan, dry_run=dry_run,
                                transport="sftp")
+            self.records.forget(sset.name, target.host)
             if live is None:
                 s.run(["mkdir", "-p", "--", base], f"creating {base}")
                 s.apply_push(local, base, src, s.manifest(base, sset.exclude),
                              plan, staged=True)
                 done = plan
             else:
-                new_id, old_id = release.ids_for(pending) if pending else release.release_ids()
+                if pending and not live.prepared:
+                    new_id, old_id = release.ids_for(pending)
                 work = f"{base}.releases/{new_id}"
                 if not pending:
-                    s.run(["mkdir", "-p", "--", f"{base}.releases"], f"creating {base}.releases")
-                    s.run(["cp", "-al", "--", live.path, work] if live.path else
-                          ["mkdir", "--", work], f"preparing release {new_id}")
+                    s.run(["sh", "-c", 'mkdir -p -- "$1" && if [ -n "$2" ]; then cp -al -- '
+                           '"$2" "$3"; else mkdir -- "$3"; fi', "sh", f"{base}.releases",
+                           live.path or "", work], f"preparing release {new_id}")
                 # a fresh `cp -al` copy IS the live tree; only a pending one must be read again
-                have = (s.manifest(work, sset.exclude) if pending or
+                have = (s.manifest(work, sset.exclude) if (pending and not live.prepared) or
                         not live.path else live_files)
-                done = sftp.diff(src, have)
+                done = diff(src, have)
                 s.apply_push(local, work, src, have, done, staged=False)
-                release.publish(target, base, new_id, old_id, sset.keep_releases, s.run)
+                if live.prepared:  # pruned already: one SFTP rename publishes it
+                    s.swap(base, f"{base.rsplit('/', 1)[-1]}.releases/{new_id}")
+                    log.info("published: host=%s path=%s release=%s", target.host, base, new_id)
+                else:
+                    release.publish(target, base, new_id, old_id, sset.keep_releases, s.run)
+                self.records.save(sset.name, target, host_path, sset.exclude,
+                                  Pushed(new_id, src))
         log.info("synced: set=%s direction=push host=%s transport=sftp created=%d updated=%d "
                  "deleted=%d files=%d bytes_sent=%d", sset.name, target.host, len(plan.created),
                  len(plan.updated), len(plan.deleted), done.files_transferred, done.bytes_sent)
@@ -203,7 +249,7 @@ class Mirror:
             if not src:
                 raise SyncError(f"{remote} on {target.describe()} is missing or empty; nothing "
                                 "to pull" + (f" ({why})" if why else ""))
-            plan = sftp.diff(src, sftp.local_manifest(local, sset.exclude)
+            plan = diff(src, local_manifest(local, sset.exclude)
                              if local.is_dir() else {})
             _check_deletions(sset, "pull", target.host, plan)
             if not dry_run:
@@ -212,17 +258,19 @@ class Mirror:
 
     def _push_release(self, sset: SyncSet, target: SshTarget, src: str, host_path: str,
                       dry_run: bool) -> SyncReport:
-        """atomic: fill the staged release, then gate + swap the symlink in one ssh call.
+        """atomic: fill the staged release and publish it, in ONE ssh session.
 
-        One rsync (into `<path>.releases/.next/`: a hard-link copy of the live tree or a
-        recycled old release, so only changed files are written) and one ssh command
-        (release.publish_stage): the deletion gate compares the complete staged tree with the
-        live one before the swap, so nothing readers see changes unless it passes. An
-        interrupted fill leaves `.next` (and rsync's partial dir) behind; the next push fills
-        it further (resume). A dry run plans against the live tree instead.
+        The wrapper script (release.py) runs the receiving rsync into `<path>.releases/.next/`
+        (a hard-link copy of the live tree or a recycled old release, so only changed files are
+        written), then swaps the symlink. The ssh handshake overlaps the walk of the mirror.
+        With a pushed record (tree.py) whose release is still live, the diff, the max_delete
+        gate and the changed/unchanged decision are made here from the record, exactly, before
+        the session starts; otherwise the host compares the staged tree with the live one and
+        gates the deletions before the swap. Either way nothing readers see changes unless the
+        gate passes. An interrupted fill leaves `.next` behind; the next push fills it further.
+        A dry run plans against the live tree instead.
         """
         base = release.base_path(host_path)
-        started = time.monotonic()
         if dry_run:
             live = release.inspect(target, base)
             plan = run_rsync(rsync_argv(src, remote_path(target, f"{live.path or base}/"),
@@ -230,48 +278,92 @@ class Mirror:
                                         excludes=sset.exclude), self.timeout, target=target)
             _check_deletions(sset, "push", target.host, plan)
             return _report(sset, "push", target.host, plan, dry_run=True)
-        done = run_rsync(rsync_argv(src, remote_path(target, release.stage_path(base)), target,
-                                    delete=True, dry_run=False, excludes=sset.exclude,
-                                    bwlimit=sset.bwlimit, io_timeout=sset.io_timeout,
-                                    prepare=release.stage_prepare(base), delete_excluded=True),
-                         self.timeout, target=target)
+        started = time.monotonic()
+        with SshMaster(target) as master:
+            tree_now = local_manifest(self._set_dir(sset.name), sset.exclude, mtime_ns=True)
+            known = self.records.load(sset.name, target, host_path, sset.exclude, mtime_ns=True)
+            planned = diff(tree_now, known.entries) if known and known.release else None
+            expect = known.release if known and planned and \
+                len(planned.deleted) <= sset.max_delete else ""
+            self.records.forget(sset.name, target.host)
+            new_id, old_id = release.release_ids()
+            script = release.release_script(base, new_id, old_id, sset.keep_releases,
+                                            sset.max_delete, expect,
+                                            bool(planned and _changes(planned)))
+            done = run_rsync(rsync_argv(src, remote_path(target, release.stage_path(base)),
+                                        target, delete=True, dry_run=False,
+                                        excludes=sset.exclude, bwlimit=sset.bwlimit,
+                                        io_timeout=sset.io_timeout, delete_excluded=True,
+                                        staged=True, wrapper=shlex.join(script),
+                                        control=master.ready()),
+                             self.timeout, target=target, master=master)
         filled = time.monotonic()
-        new_id, old_id = release.release_ids()
-        staged = release.publish_stage(target, base, new_id, old_id, sset.keep_releases,
-                                       sset.max_delete)
+        staged = release.read_notes(done.notes, target.describe())
         if staged.outcome == "refused":  # the live tree may hold excluded files: not ours
             counted = [p for p in staged.deleted
-                       if not sftp.excluded(p.rstrip("/"), p.endswith("/"), sset.exclude)]
+                       if not excluded(p.rstrip("/"), p.endswith("/"), sset.exclude)]
             _check_deletions(sset, "push", target.host, dataclasses.replace(
                 done, deleted=counted))
             staged = release.publish_stage(target, base, new_id, old_id, sset.keep_releases, -1)
-        plan = dataclasses.replace(done, created=staged.created, updated=staged.updated,
-                                   deleted=staged.deleted)
+        if staged.compared or planned is None:
+            changes = (staged.created, staged.updated, staged.deleted)
+        else:
+            changes = (planned.created, planned.updated, planned.deleted)
+        plan = dataclasses.replace(done, created=changes[0], updated=changes[1],
+                                   deleted=changes[2])
+        self.records.save(sset.name, target, host_path, sset.exclude,
+                          Pushed(staged.release, tree_now), mtime_ns=True)
         log.info("synced: set=%s direction=push host=%s release=%s outcome=%s created=%d "
-                 "updated=%d deleted=%d files=%d bytes_sent=%d fill_s=%.2f publish_s=%.2f",
-                 sset.name, target.host, new_id, staged.outcome, len(plan.created),
+                 "updated=%d deleted=%d files=%d bytes_sent=%d seconds=%.2f record=%s",
+                 sset.name, target.host, staged.release, staged.outcome, len(plan.created),
                  len(plan.updated), len(plan.deleted), done.files_transferred, done.bytes_sent,
-                 filled - started, time.monotonic() - filled)
+                 filled - started, "used" if expect else "no")
         return _report(sset, "push", target.host, plan, dry_run=False)
 
     def _sync(self, sset: SyncSet, direction: Direction, target: SshTarget, src: str, dst: str,
-              dry_run: bool) -> SyncReport:
-        plan = run_rsync(rsync_argv(src, dst, target, delete=True, dry_run=True,
-                                    excludes=sset.exclude), self.timeout, target=target)
-        _check_deletions(sset, direction, target.host, plan)
-        if dry_run:
-            log.info("planned: set=%s direction=%s host=%s created=%d updated=%d deleted=%d",
-                     sset.name, direction, target.host, len(plan.created), len(plan.updated),
-                     len(plan.deleted))
-            return _report(sset, direction, target.host, plan, dry_run=True)
-        result = run_rsync(rsync_argv(src, dst, target, delete=True, dry_run=False,
-                                      excludes=sset.exclude, max_delete=sset.max_delete,
-                                      bwlimit=sset.bwlimit, io_timeout=sset.io_timeout),
-                           self.timeout, target=target)
+              dry_run: bool, host_path: str = "") -> SyncReport:
+        """A plain (not atomic) pull or push: plan, gate, apply, over one ssh connection.
+
+        A push with a pushed record (tree.py) knows what it would delete from the record, so it
+        skips the dry run when that is within max_delete; the real run's `--max-delete` still
+        stops rsync at the limit if the host holds files the record does not (exit 25, nothing
+        past the limit deleted). Without a record, or over the limit by the record, a dry run
+        decides first.
+        """
+        with SshMaster(target) as master:
+            tree_now: Manifest | None = None
+            trusted = False
+            if direction == "push" and not dry_run:
+                tree_now = local_manifest(self._set_dir(sset.name), sset.exclude,
+                                          names_only=True)
+                known = self.records.load(sset.name, target, host_path, sset.exclude)
+                trusted = known is not None and not known.release and \
+                    len(known.entries.keys() - tree_now.keys()) <= sset.max_delete
+            control = master.ready()
+            if not trusted:
+                plan = run_rsync(rsync_argv(src, dst, target, delete=True, dry_run=True,
+                                            excludes=sset.exclude, control=control),
+                                 self.timeout, target=target, master=master)
+                _check_deletions(sset, direction, target.host, plan)
+                if dry_run:
+                    log.info("planned: set=%s direction=%s host=%s created=%d updated=%d "
+                             "deleted=%d", sset.name, direction, target.host, len(plan.created),
+                             len(plan.updated), len(plan.deleted))
+                    return _report(sset, direction, target.host, plan, dry_run=True)
+            if tree_now is not None:
+                self.records.forget(sset.name, target.host)
+            result = run_rsync(rsync_argv(src, dst, target, delete=True, dry_run=False,
+                                          excludes=sset.exclude, max_delete=sset.max_delete,
+                                          bwlimit=sset.bwlimit, io_timeout=sset.io_timeout,
+                                          control=control),
+                               self.timeout, target=target, master=master)
+        if tree_now is not None:
+            self.records.save(sset.name, target, host_path, sset.exclude, Pushed("", tree_now))
         log.info("synced: set=%s direction=%s host=%s created=%d updated=%d deleted=%d "
-                 "files=%d bytes_sent=%d bytes_received=%d", sset.name, direction, target.host,
-                 len(result.created), len(result.updated), len(result.deleted),
-                 result.files_transferred, result.bytes_sent, result.bytes_received)
+                 "files=%d bytes_sent=%d bytes_received=%d record=%s", sset.name, direction,
+                 target.host, len(result.created), len(result.updated), len(result.deleted),
+                 result.files_transferred, result.bytes_sent, result.bytes_received,
+                 "used" if trusted else "no")
         return _report(sset, direction, target.host, result, dry_run=False)
 
     def _sync_set(self, set_name: str) -> SyncSet:

@@ -7,6 +7,7 @@ with one rename(2): readers see the old tree or the new one, never a mix. An int
 leaves the live tree untouched, and the next one fills the same stage further (resume).
 
 Notes:
+- A push is one ssh session: the script below runs the receiving rsync itself, then publishes.
 - The first atomic push onto a plain directory moves that directory into `<path>.releases/` as
   the oldest release, then swaps in the symlink: two renames, microseconds apart.
 - The remote side needs GNU coreutils (`mv -T`, `readlink -f`, `head -n -N`): any Linux host.
@@ -23,13 +24,13 @@ Notes:
 from __future__ import annotations
 
 import logging
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from failover.errors import SyncError
+from failover.sync.rsync import NOTE
 from failover.sync.ssh import SshTarget, run_command
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,23 @@ KEEP_RELEASES = 5  # the inventory's `keep_releases` default
 _ID_FORMAT = "%Y%m%dT%H%M%S.%fZ"
 COMMAND_TIMEOUT = 120.0
 
+# With `expect`, `new` and `keep`: when the live release is `expect` and nothing newer is pending,
+# also prune the releases to the newest `keep - 1` (never the live one) and start release `new`
+# as a hard-link copy of the live one: the SFTP path then swaps it in with an SFTP rename, and
+# the whole push needs this one command (see mirror.py).
 _INSPECT = r"""
-b=$1
+b=$1 expect=${2:-} new=${3:-} keep=${4:-2}
 if [ -d "$b.releases" ]; then echo releases; else echo no-releases; fi
-echo "newest=$(ls -1 -- "$b.releases" 2>/dev/null | sort | tail -n 1)"
-if [ -L "$b" ] && [ -d "$b" ]; then echo link; readlink -f -- "$b"
+newest=$(ls -1 -- "$b.releases" 2>/dev/null | sort | tail -n 1)
+echo "newest=$newest"
+if [ -L "$b" ] && [ -d "$b" ]; then
+  echo link; live=$(readlink -f -- "$b"); echo "$live"
+  if [ -n "$new" ] && [ "$newest" = "$expect" ] && [ "$(basename -- "$live")" = "$expect" ]; then
+    ls -1 -- "$b.releases" | sort | head -n -"$((keep - 1))" | while IFS= read -r d; do
+      if [ "$d" != "$expect" ]; then rm -rf -- "$b.releases/$d"; fi
+    done
+    cp -al -- "$live" "$b.releases/$new" && echo prepared
+  fi
 elif [ -L "$b" ]; then echo dangling
 elif [ -d "$b" ]; then echo dir
 elif [ -e "$b" ]; then echo other
@@ -67,45 +80,70 @@ done
 
 STAGE = ".next"  # `<path>.releases/.next/`: the release being filled (ls and prune skip it)
 
-# The oldest release past `keep` becomes the next stage instead of being deleted: the next fill
-# then only touches changed files (no hard link per unchanged file, no rm -rf of a whole tree).
-# rsync never writes into an existing file (no --inplace): a changed file is a new inode renamed
-# over the old name, so releases sharing the old inode are untouched. A pure permission change
-# is applied in place, though, and shows in the releases sharing that inode.
-# Compare the staged release with the live tree (files by size, mtime and mode, as rsync's quick
-# check does; symlinks by target), print `+|~|-<TAB>path`, gate the deletions, then publish:
-# exit 10 = nothing changed (the stage stays, matching, for the next run), 5 = too many deletions
-# (nothing swapped), 4 = `path` is a file.
-_STAGED_PUBLISH = r"""
+# One script for the whole publish, run as rsync's `--rsync-path` (fill=rsync: prepare the stage,
+# run the receiving rsync as `rsync "$@"`, then publish; all in the push's one ssh session) or on
+# its own (fill=none: publish a stage already filled). Arguments: base new old keep maxdel expect
+# changed fill, then rsync's own.
+# - Prepare: no stage yet: a hard-link copy of the live tree (`cp -al`), so rsync only writes
+#   the changed files (`--link-dest` would re-check every file against the live tree: ~3x the
+#   system time on an unchanged 20,000-file tree).
+# - `expect`: the release the client's pushed record (tree.py) says is live. When it still is,
+#   `changed` (0|1: the client's exact diff of the mirror against that record) decides and no
+#   tree is walked here. Otherwise the stage is compared with the live tree (files by size, mtime
+#   and mode, as rsync's quick check does; symlinks by target), the `+|~|-<TAB>path` lines are
+#   sent back and deletions are gated (maxdel; -1: no limit), all before anything is swapped.
+# - The oldest release past `keep` becomes the next stage instead of being deleted: the next fill
+#   then only touches changed files (no hard link per unchanged file, no rm -rf of a whole tree).
+#   rsync never writes into an existing file (no --inplace): a changed file is a new inode
+#   renamed over the old name, so releases sharing the old inode are untouched. A pure permission
+#   change is applied in place, though, and shows in the releases sharing that inode.
+# Lines back go to stderr, `@failover `-prefixed (stdout is rsync's protocol): the diff, then
+# `published ID`, `unchanged ID` or `refused`; `error: ...` (exit 3) when the script fails.
+_RELEASE = r"""
 set -eu
-b=$1 new=$2 old=$3 keep=$4 maxdel=$5
-cd -- "$(dirname -- "$b")"
+b=$1 new=$2 old=$3 keep=$4 maxdel=$5 expect=$6 changed=$7 fill=$8
+shift 8
+fail() { echo "@failover error: $*" >&2; exit 3; }
+if [ "$fill" = rsync ]; then mkdir -p -- "$b.releases"; fi
+cd -- "$(dirname -- "$b")" 2>/dev/null || fail "cannot enter the folder of $b"
 name=$(basename -- "$b") r="$(basename -- "$b").releases"
 stage="$r/.next" diff="$r/.next.diff"
-trap 'rm -f -- "$diff"' EXIT
 if [ -e "$name" ] && [ ! -d "$name" ]; then
-  echo "$b is neither a directory nor a symlink to one; move it away first" >&2; exit 4
+  fail "$b is neither a directory nor a symlink to one; move it away first"
 fi
-list() {
-  [ -d "$2" ] || return 0
-  (cd -- "$2" && find . -mindepth 1 -path ./.rsync-partial -prune -o \
-    \( -type d -printf "$1\td\t%P\t-\n" \) -o \( -type l -printf "$1\tl\t%P\t%l\n" \) -o \
-    -printf "$1\tf\t%P\t%s:%T@:%m\n")
-}
-{ list L "$name/"; list N "$stage"; } | awk -F'\t' '
-  $1 == "L" { lt[$3] = $2; lv[$3] = $4; next }
-  { nt[$3] = $2; nv[$3] = $4 }
-  END {
-    for (p in nt) {
-      if (!(p in lt)) print "+\t" p (nt[p] == "d" ? "/" : "")
-      else if (nt[p] != "d" && (lt[p] != nt[p] || lv[p] != nv[p])) print "~\t" p
-    }
-    for (p in lt) if (!(p in nt)) print "-\t" p (lt[p] == "d" ? "/" : "")
-  }' > "$diff"
-cat -- "$diff"
-dels=$(grep -c '^-' -- "$diff" || true)
-if [ "$maxdel" -ge 0 ] && [ "$dels" -gt "$maxdel" ]; then exit 5; fi
-if [ ! -s "$diff" ] && [ -L "$name" ]; then exit 10; fi
+if [ "$fill" = rsync ]; then
+  [ -e "$stage" ] || [ ! -d "$name" ] || cp -al -- "$name/." "$stage"
+  rsync "$@"
+fi
+[ -d "$stage" ] || fail "no staged release in $b.releases"
+live=""
+if [ -L "$name" ]; then live=$(basename -- "$(readlink -f -- "$name")"); fi
+if [ -n "$expect" ] && [ "$live" = "$expect" ]; then
+  if [ "$changed" = 0 ]; then echo "@failover unchanged $live" >&2; exit 0; fi
+else
+  trap 'rm -f -- "$diff"' EXIT
+  list() {
+    [ -d "$2" ] || return 0
+    (cd -- "$2" && find . -mindepth 1 -path ./.rsync-partial -prune -o \
+      \( -type d -printf "$1\td\t%P\t-\n" \) -o \( -type l -printf "$1\tl\t%P\t%l\n" \) -o \
+      -printf "$1\tf\t%P\t%s:%T@:%m\n")
+  }
+  { list L "$name/"; list N "$stage"; } | awk -F'\t' '
+    $1 == "L" { lt[$3] = $2; lv[$3] = $4; next }
+    { nt[$3] = $2; nv[$3] = $4 }
+    END {
+      for (p in nt) {
+        if (!(p in lt)) print "+\t" p (nt[p] == "d" ? "/" : "")
+        else if (nt[p] != "d" && (lt[p] != nt[p] || lv[p] != nv[p])) print "~\t" p
+      }
+      for (p in lt) if (!(p in nt)) print "-\t" p (lt[p] == "d" ? "/" : "")
+    }' > "$diff"
+  echo "@failover compared" >&2
+  sed 's/^/@failover /' -- "$diff" >&2
+  dels=$(grep -c '^-' -- "$diff" || true)
+  if [ "$maxdel" -ge 0 ] && [ "$dels" -gt "$maxdel" ]; then echo "@failover refused" >&2; exit 0; fi
+  if [ ! -s "$diff" ] && [ -L "$name" ]; then echo "@failover unchanged $live" >&2; exit 0; fi
+fi
 mv -T -- "$stage" "$r/$new"
 ln -sfn -- "$r/$new" ".$name.failover-new"
 if [ -d "$name" ] && [ ! -L "$name" ]; then mv -T -- "$name" "$r/$old"; fi
@@ -115,65 +153,74 @@ ls -1 -- "$r" | sort | head -n -"$keep" | while IFS= read -r d; do
   if [ "$(readlink -f -- "$r/$d")" = "$live" ]; then continue; fi
   if [ ! -e "$stage" ]; then mv -T -- "$r/$d" "$stage"; else rm -rf -- "${r:?}/$d"; fi
 done
+echo "@failover published $new" >&2
 """
 
 
 @dataclass(frozen=True)
 class StagedDiff:
-    """The staged release against the live tree, and what publish_stage did with it."""
+    """The staged release against the live tree, and what the publish did with it.
+
+    `compared`: the host compared the trees (no usable record), so the lists are the host's;
+    otherwise they are empty and the caller's record diff holds the changes.
+    """
 
     outcome: Literal["published", "unchanged", "refused"]
+    release: str  # the live release after it ("" when refused)
     created: list[str]
     updated: list[str]
     deleted: list[str]
+    compared: bool
 
 
 def stage_path(base: str) -> str:
     return f"{base}.releases/{STAGE}/"
 
 
-def stage_prepare(base: str) -> str:
-    """Shell run on the host before rsync fills the stage (rsync's `--rsync-path` prefix).
+def release_script(base: str, new_id: str, old_id: str, keep: int, max_delete: int,
+                   expect: str = "", changed: bool = True, fill: str = "rsync") -> list[str]:
+    """The argv of the publish script (see _RELEASE). As rsync's `--rsync-path`: shlex.join it."""
+    return ["sh", "-c", _RELEASE, "failover-release", base, new_id, old_id, str(keep),
+            str(max_delete), expect, "1" if changed else "0", fill]
 
-    No stage yet: start it as a hard-link copy of the live tree (`cp -al`), so rsync only sends
-    and writes the changed files (`--link-dest` would re-check every file against the live
-    tree: ~3x the system time of the transfer on an unchanged 20,000-file tree).
-    """
-    q = shlex.quote
-    releases, stage = q(f"{base}.releases"), q(f"{base}.releases/{STAGE}")
-    return (f"mkdir -p -- {releases} && {{ [ -e {stage} ] || [ ! -d {q(base)} ] || "
-            f"cp -al -- {q(base)}/. {stage}; }}")
+
+_OUTCOMES: dict[str, Literal["published", "unchanged", "refused"]] = {
+    "published": "published", "unchanged": "unchanged", "refused": "refused"}
+
+
+def read_notes(notes: list[str], where: str) -> StagedDiff:
+    """The script's `@failover` lines (rsync.NOTE stripped) as a StagedDiff."""
+    lists: dict[str, list[str]] = {"+": [], "~": [], "-": []}
+    outcome: Literal["published", "unchanged", "refused"] | None = None
+    live = ""
+    for line in notes:
+        mark, _, path = line.partition("\t")
+        if mark in lists and path:
+            lists[mark].append(path)
+            continue
+        word, _, rest = line.partition(" ")
+        if word in _OUTCOMES:
+            outcome, live = _OUTCOMES[word], rest.strip()
+    if outcome is None:
+        raise SyncError(f"publishing on {where} ended without saying what it did")
+    return StagedDiff(outcome, live, sorted(lists["+"]), sorted(lists["~"]),
+                      sorted(lists["-"], reverse=True), "compared" in notes)
 
 
 def publish_stage(target: SshTarget, base: str, new_id: str, old_id: str, keep: int,
                   max_delete: int) -> StagedDiff:
-    """Gate and publish the staged release in ONE ssh call (max_delete -1: no limit).
-
-    "refused": more deletions than max_delete, nothing swapped (the caller may re-check them
-    against its excludes and call again with -1). "unchanged": the stage equals the live tree.
-    """
-    argv = ["sh", "-c", _STAGED_PUBLISH, "sh", base, new_id, old_id, str(keep), str(max_delete)]
-    result = run_command(target, argv, COMMAND_TIMEOUT)
-    lists: dict[str, list[str]] = {"+": [], "~": [], "-": []}
-    for line in result.stdout.splitlines():
-        mark, _, path = line.partition("\t")
-        if mark in lists and path:
-            lists[mark].append(path)
-    outcome: Literal["published", "unchanged", "refused"]
-    if result.exit_status == 0:
-        outcome = "published"
-    elif result.exit_status == 10:
-        outcome = "unchanged"
-    elif result.exit_status == 5:
-        outcome = "refused"
-    else:
-        detail = (result.stderr or result.stdout).strip().splitlines()
+    """Compare, gate and publish a stage already filled, in one ssh command (max_delete -1: no
+    limit). The caller uses it after a "refused" whose deletions were all excluded paths."""
+    result = run_command(target, release_script(base, new_id, old_id, keep, max_delete,
+                                                fill="none"), COMMAND_TIMEOUT)
+    notes = [ln.removeprefix(NOTE) for ln in result.stderr.splitlines() if ln.startswith(NOTE)]
+    failed = [n for n in notes if n.startswith("error: ")]
+    if result.exit_status != 0 or failed:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        detail = failed[-1].removeprefix("error: ") if failed else (lines[-1] if lines else "")
         raise SyncError(f"publishing {base} on {target.describe()} failed (exit "
-                        f"{result.exit_status})" + (f": {detail[-1]}" if detail else ""))
-    if outcome == "published":
-        log.info("published: host=%s path=%s release=%s", target.host, base, new_id)
-    return StagedDiff(outcome, sorted(lists["+"]), sorted(lists["~"]),
-                      sorted(lists["-"], reverse=True))
+                        f"{result.exit_status})" + (f": {detail}" if detail else ""))
+    return read_notes(notes, target.describe())
 
 
 @dataclass(frozen=True)
@@ -184,6 +231,7 @@ class LiveTree:
     path: str | None  # the directory readers see now (resolved), None when there is none
     has_releases: bool = False  # `<path>.releases/` exists
     newest: str | None = None  # the newest release id, published or not
+    prepared: bool = False  # inspect(expect=, new=) started release `new` from the live one
 
     def pending(self) -> str | None:
         """An unpublished release newer than the live one (an interrupted push): reuse it."""
@@ -226,16 +274,22 @@ def _run(target: SshTarget, argv: list[str], what: str) -> str:
 
 
 def inspect(target: SshTarget, base: str,
-            run: Callable[[list[str], str], str] | None = None) -> LiveTree:
-    """What `base` is on the host. `run(argv, what)`: an open session's runner (sftp.py)."""
-    argv = ["sh", "-c", _INSPECT, "sh", base]
+            run: Callable[[list[str], str], str] | None = None, *, expect: str = "",
+            new: str = "", keep: int = KEEP_RELEASES) -> LiveTree:
+    """What `base` is on the host. `run(argv, what)`: an open session's runner (sftp.py).
+
+    `expect`, `new`: if `expect` is the live release, also prune to `keep - 1` releases and
+    start release `new` from the live one (`prepared`).
+    """
+    argv = ["sh", "-c", _INSPECT, "sh", base, expect, new, str(keep)]
     text = run(argv, f"inspecting {base}") if run else _run(target, argv, f"inspecting {base}")
     out = text.split("\n")
     has_releases = out[0].strip() == "releases"
     newest = out[1].strip().removeprefix("newest=") or None
     kind = out[2].strip()
     if kind == "link":
-        return LiveTree("link", out[3].strip(), has_releases, newest)
+        return LiveTree("link", out[3].strip(), has_releases, newest,
+                        len(out) > 4 and out[4].strip() == "prepared")
     if kind == "dir":
         return LiveTree("dir", base, has_releases, newest)
     if kind in ("none", "dangling"):

@@ -14,8 +14,16 @@ Implementation notes:
 - A real run uses `--delay-updates` (changed files are staged in `.rsync-partial/` and renamed
   into place together at the end) and `--delete-delay` (deletions after that), so an interrupted
   run never leaves a half-updated tree behind. rsync excludes the relative partial dir itself.
-- `--max-delete` on the real run re-checks the deletion limit in case the tree changed after the
-  dry run (exit 25).
+- `--max-delete` on the real run re-checks the deletion limit in case the host holds more to
+  delete than was planned (exit 25): rsync then stops deleting at the limit.
+- A stage (`staged=True`, an atomic set's next release, not yet live) is filled without
+  `--delay-updates` and its partial dir: nobody reads it until release.py swaps it in, so
+  renaming every changed file twice would only cost time (~12% of a full push), and files that
+  arrived whole before a cut stay for the next run.
+- `SshMaster` opens the connection before the caller's local work, so the ssh handshake (most of
+  an incremental push's time) overlaps it; every rsync of the push then rides that connection.
+- A remote wrapper (`wrapper=`, release.py) talks back on stderr in lines starting `@failover `
+  (stdout is rsync's protocol); they are returned as `notes`, never shown as errors.
 - rsync runs with LC_ALL=C in its own process group, killed whole on timeout; it escapes odd
   bytes in names as `\\#ooo`, which `parse_itemized` decodes.
 """
@@ -26,9 +34,13 @@ import logging
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
+import tempfile
+import time
 from dataclasses import dataclass, field
+from types import TracebackType
 
 from failover.errors import HostKeyMismatch, SyncError, UsageError
 from failover.sync.ssh import (
@@ -44,6 +56,7 @@ log = logging.getLogger(__name__)
 
 RSYNC = "rsync"
 PARTIAL_DIR = ".rsync-partial"
+NOTE = "@failover "  # how a remote wrapper's lines start (release.py)
 
 EXIT_MEANINGS = {
     1: "syntax or usage error (a bug in failover, or an rsync too old on one side)",
@@ -60,7 +73,7 @@ EXIT_MEANINGS = {
     22: "out of memory",
     23: "partial transfer: some files or attributes were not transferred",
     24: "some source files vanished during the transfer",
-    25: "the --max-delete limit stopped deletions (the tree changed after the dry run)",
+    25: "the --max-delete limit stopped deletions: the host held more to delete than planned",
     30: "timed out sending or receiving data",
     35: "timed out waiting for a connection",
     255: "ssh failed (host unreachable, login refused, or host key problem)",
@@ -86,6 +99,7 @@ class RsyncResult:
     files_transferred: int
     bytes_received: int = 0
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # a remote wrapper's `@failover` lines
 
 
 def remote_path(ssh: SshTarget, path: str) -> str:
@@ -100,10 +114,9 @@ def _ssh_path(path: object) -> str:
     return text.replace("%", "%%")
 
 
-def ssh_command(ssh: SshTarget) -> str:
-    """The value of `rsync -e`: strict host keys, one key, no config, no prompts."""
+def _ssh_argv(ssh: SshTarget, control: str | None = None) -> list[str]:
     identity, known_hosts = _ssh_path(require_identity(ssh)), _ssh_path(ssh.known_hosts)
-    return shlex.join([
+    argv = [
         "ssh", "-F", "/dev/null",
         "-o", f'IdentityFile="{identity}"', "-o", "IdentitiesOnly=yes",
         "-o", f'UserKnownHostsFile="{known_hosts}"',
@@ -111,24 +124,102 @@ def ssh_command(ssh: SshTarget) -> str:
         "-o", "BatchMode=yes", "-o", f"ConnectTimeout={ssh_connect_timeout(ssh)}",
         "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
         "-p", str(ssh.port),
-    ])
+    ]
+    if control:
+        argv += ["-o", "ControlMaster=no", "-o", f'ControlPath="{_ssh_path(control)}"']
+    return argv
+
+
+def ssh_command(ssh: SshTarget, control: str | None = None) -> str:
+    """The value of `rsync -e`: strict host keys, one key, no config, no prompts.
+
+    `control`: an SshMaster's socket; ssh falls back to its own connection if it is gone.
+    """
+    return shlex.join(_ssh_argv(ssh, control))
+
+
+class SshMaster:
+    """One ssh connection (OpenSSH ControlMaster) for all the rsync runs of one sync.
+
+    Started first, so its handshake overlaps the caller's local work; `ready()` waits for it and
+    returns the socket for `ssh_command(control=)`. Host keys are checked exactly as by a direct
+    ssh; a failure raises as run_rsync's would. The socket lives in a fresh 0700 temp folder.
+    """
+
+    def __init__(self, target: SshTarget) -> None:
+        self.target = target
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.dir = tempfile.mkdtemp(prefix="failover-ssh-")
+        self.path = os.path.join(self.dir, "mux")
+        if len(self.path.encode()) > 90:  # a unix socket path holds ~108 bytes, ssh adds a suffix
+            return  # a long TMPDIR: no master, each rsync makes its own connection
+        argv = [*_ssh_argv(target), "-o", "ControlMaster=yes",
+                "-o", f'ControlPath="{_ssh_path(self.path)}"', "-N",
+                f"{target.user}@{target.address}"]
+        try:
+            self.proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE, start_new_session=True)
+        except OSError as e:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise SyncError(f"cannot start ssh: {e.strerror or e}") from e
+
+    def ready(self) -> str | None:
+        """The control socket, once the connection is up; raises if it could not be made."""
+        if self.proc is None:
+            return None
+        deadline = time.monotonic() + ssh_connect_timeout(self.target) + 10
+        while not os.path.exists(self.path):
+            code = self.proc.poll() if self.proc else -1
+            if code is not None:
+                stderr = self.proc.stderr.read().decode("utf-8", "replace") \
+                    if self.proc and self.proc.stderr else ""
+                self.close()
+                if mismatch := host_key_failure(stderr, self.target):
+                    raise mismatch
+                raise SyncError(describe_exit(code, stderr, f"with {self.target.describe()}")
+                                .replace("rsync", "ssh", 1))
+            if time.monotonic() > deadline:
+                self.close()
+                raise SyncError(f"ssh to {self.target.describe()} did not connect in time")
+            time.sleep(0.002)
+        return self.path
+
+    def close(self) -> None:
+        if self.proc is not None:
+            _kill_group(self.proc)
+            self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> SshMaster:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
 
 
 def rsync_argv(src: str, dst: str, ssh: SshTarget, *, delete: bool, dry_run: bool,
                excludes: list[str], max_delete: int | None = None,
                link_dest: str | None = None, bwlimit: int | None = None,
-               io_timeout: float | None = None, prepare: str | None = None,
-               delete_excluded: bool = False) -> list[str]:
+               io_timeout: float | None = None, wrapper: str | None = None,
+               delete_excluded: bool = False, staged: bool = False,
+               control: str | None = None) -> list[str]:
     """The rsync command line (an argv list; no shell anywhere). One of src/dst is remote.
 
     `link_dest`: a directory on the receiver whose unchanged files are hard-linked, not copied.
     `bwlimit`: KiB/s. `io_timeout`: seconds without data before rsync gives up (exit 30).
-    `prepare`: shell run on the receiver before rsync, in the same ssh session (quote it).
+    `wrapper`: a command (quoted for the remote shell) that runs the receiving rsync itself as
+    `rsync "$@"` (release.py), in the same ssh session.
     `delete_excluded`: also delete excluded paths on the receiver (a stage, never a live tree).
+    `staged`: the receiver is a stage nobody reads yet: no --delay-updates, no partial dir (a
+    cut transfer keeps every file that arrived whole; release.py reports what changed).
+    `control`: an SshMaster's socket.
     """
-    argv = [RSYNC, "-a", "--itemize-changes", "--stats", "-e", ssh_command(ssh)]
-    if prepare:  # `--rsync-path` is run by the remote shell: the one place a shell is involved
-        argv.append(f"--rsync-path={prepare} && rsync")
+    argv = [RSYNC, "-a", *([] if staged else ["--itemize-changes"]), "--stats",
+            "-e", ssh_command(ssh, control)]
+    if wrapper:  # `--rsync-path` is run by the remote shell: the one place a shell is involved
+        argv.append(f"--rsync-path={wrapper}")
     if delete_excluded:
         argv.append("--delete-excluded")
     if bwlimit:
@@ -139,10 +230,10 @@ def rsync_argv(src: str, dst: str, ssh: SshTarget, *, delete: bool, dry_run: boo
         argv.append(f"--link-dest={link_dest}")
     if dry_run:
         argv.append("--dry-run")
-    else:
+    elif not staged:
         argv += ["--delay-updates", f"--partial-dir={PARTIAL_DIR}"]
     if delete:
-        argv.append("--delete" if dry_run else "--delete-delay")
+        argv.append("--delete" if dry_run or staged else "--delete-delay")
         if max_delete is not None and not dry_run:
             argv.append(f"--max-delete={max_delete}")
     argv += [f"--exclude={pattern}" for pattern in excludes]
@@ -200,10 +291,11 @@ def parse_stats(text: str) -> dict[str, int]:
             "files_transferred": _stat(text, "Number of regular files transferred")}
 
 
-def parse_output(stdout: str, warnings: list[str] | None = None) -> RsyncResult:
+def parse_output(stdout: str, warnings: list[str] | None = None,
+                 notes: list[str] | None = None) -> RsyncResult:
     itemized, created, updated, deleted = parse_itemized(stdout.splitlines())
     return RsyncResult(itemized=itemized, created=created, updated=updated, deleted=deleted,
-                       warnings=warnings or [], **parse_stats(stdout))
+                       warnings=warnings or [], notes=notes or [], **parse_stats(stdout))
 
 
 def _cause(stderr: str) -> str:
@@ -236,7 +328,8 @@ def describe_exit(code: int, stderr: str, where: str) -> str:
     return f"rsync {where} failed (exit {code}, {meaning})" + (f": {cause}" if cause else "")
 
 
-def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = None) -> RsyncResult:
+def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = None,
+              master: SshMaster | None = None) -> RsyncResult:
     """Run rsync and read its itemized changes and stats.
 
     Exit 0, and 24 (source files vanished; logged and kept as a warning), are success. A host
@@ -251,8 +344,20 @@ def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = Non
                                 stderr=subprocess.PIPE, env=env, start_new_session=True)
     except OSError as e:
         raise SyncError(f"cannot start {argv[0]}: {e.strerror or e} (is rsync installed?)") from e
+    deadline = time.monotonic() + timeout
     try:
-        out, err = proc.communicate(timeout=timeout)
+        while True:
+            try:
+                out, err = proc.communicate(timeout=max(0.01, min(
+                    1.0, deadline - time.monotonic())))
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    raise
+                if proc.poll() is not None and master is not None:
+                    # rsync is done, but the master still holds our pipes (ssh hands a mux
+                    # session's stdio to it), as when the link died: let go of them
+                    master.close()
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         raise SyncError(f"rsync {where} did not finish within {timeout:g}s and was stopped; "
@@ -260,8 +365,13 @@ def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = Non
     except BaseException:
         _kill_group(proc)
         raise
-    stdout, stderr = out.decode("utf-8", "surrogateescape"), err.decode("utf-8", "replace")
+    stdout, stderr = out.decode("utf-8", "surrogateescape"), err.decode("utf-8", "surrogateescape")
+    lines = stderr.splitlines()
+    notes = [ln.removeprefix(NOTE) for ln in lines if ln.startswith(NOTE)]
+    stderr = "\n".join(ln for ln in lines if not ln.startswith(NOTE))
     code = proc.returncode
+    if code != 0 and (failed := [n for n in notes if n.startswith("error: ")]):
+        raise SyncError(f"{failed[-1].removeprefix('error: ')} (on {where.removeprefix('with ')})")
     if code == 255 and target is not None and (mismatch := host_key_failure(stderr, target)):
         raise mismatch
     warnings: list[str] = []
@@ -273,7 +383,7 @@ def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = Non
             raise RsyncMissing(f"rsync {where} failed: rsync is not installed on the host "
                                "(or not on its PATH)")
         raise SyncError(describe_exit(code, stderr, where))
-    return parse_output(stdout, warnings)
+    return parse_output(stdout, warnings, notes)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

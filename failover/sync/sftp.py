@@ -11,8 +11,7 @@ Contract (the same as the rsync path, see mirror.py):
   live release is replaced, never written through. Without `atomic`, changed files are staged
   next to their targets and renamed into place together at the end, then deletions run (like
   rsync's --delay-updates --delete-delay).
-- Excludes follow rsync's common forms: `name`, `*.log` (any depth), `dir/` (directories only),
-  `a/b` (anchored at the set's root).
+- Manifests, their diff and the exclude rules are tree.py's, shared with the rsync path.
 
 Notes: the server is OpenSSH's `internal-sftp`/`sftp-server` (SYMLINK argument order: see
 `_symlink`). Files are compared by whole-second mtime, which SFTP carries. The
@@ -22,13 +21,11 @@ host needs `cp`, `sh` and `mkdir` for the atomic path (GNU coreutils or busybox)
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import logging
 import os
 import shlex
 import shutil
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 import paramiko
@@ -36,72 +33,22 @@ import paramiko
 from failover.errors import SyncError
 from failover.sync.rsync import RsyncResult
 from failover.sync.ssh import SshTarget, connect
+from failover.sync.tree import TMP_PREFIX, Entry, Excludes, Manifest, skipped
 
 log = logging.getLogger(__name__)
 
-TMP_PREFIX = ".~failover~"
-
-
-@dataclass(frozen=True)
-class Entry:
-    kind: str  # f file, d directory, l symlink
-    size: int = 0
-    mtime: int = 0
-    mode: int = 0o644
-    link: str = ""
-
-    def same(self, other: Entry) -> bool:
-        if self.kind != other.kind:
-            return False
-        if self.kind == "f":
-            return self.size == other.size and self.mtime == other.mtime
-        return self.kind == "d" or self.link == other.link
-
-
-Manifest = dict[str, Entry]
-
-
-def excluded(rel: str, is_dir: bool, patterns: list[str]) -> bool:
-    base = rel.rsplit("/", 1)[-1]
-    for pattern in patterns:
-        dir_only = pattern.endswith("/")
-        pat = pattern.rstrip("/")
-        if dir_only and not is_dir:
-            continue
-        if "/" in pat:
-            if fnmatch.fnmatchcase(rel, pat.lstrip("/")):
-                return True
-        elif fnmatch.fnmatchcase(base, pat):
-            return True
-    return False
-
-
-def _entry(st: os.stat_result | paramiko.SFTPAttributes, link: str = "") -> Entry:
+def _entry(st: paramiko.SFTPAttributes, link: str = "") -> Entry:
     mode = st.st_mode or 0
     kind = "l" if stat.S_ISLNK(mode) else "d" if stat.S_ISDIR(mode) else "f"
-    return Entry(kind, int(st.st_size or 0), int(st.st_mtime or 0), stat.S_IMODE(mode), link)
-
-
-def local_manifest(root: Path, excludes: list[str]) -> Manifest:
-    out: Manifest = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = os.path.relpath(dirpath, root)
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        for name in [*dirnames, *filenames]:
-            rel, path = prefix + name, os.path.join(dirpath, name)
-            st = os.lstat(path)
-            is_dir = stat.S_ISDIR(st.st_mode)
-            if name.startswith((TMP_PREFIX, ".rsync-partial")) or excluded(rel, is_dir, excludes):
-                if name in dirnames:
-                    dirnames.remove(name)
-                continue
-            out[rel] = _entry(st, os.readlink(path) if stat.S_ISLNK(st.st_mode) else "")
-    return out
+    if kind != "f":
+        return Entry(kind, 0, 0, stat.S_IMODE(mode) if kind == "d" else 0o777, link)
+    return Entry(kind, int(st.st_size or 0), int(st.st_mtime or 0), stat.S_IMODE(mode))
 
 
 def remote_manifest(sftp: paramiko.SFTPClient, root: str, excludes: list[str]) -> Manifest:
     """Walk `root` on the host (one LISTDIR per directory). {} when it does not exist."""
     out: Manifest = {}
+    rules = Excludes(excludes)
     try:
         sftp.stat(root)
     except FileNotFoundError:
@@ -112,28 +59,13 @@ def remote_manifest(sftp: paramiko.SFTPClient, root: str, excludes: list[str]) -
         for attr in sftp.listdir_attr(f"{root}/{rel_dir}".rstrip("/")):
             rel = rel_dir + attr.filename
             is_dir = stat.S_ISDIR(attr.st_mode or 0)
-            if attr.filename.startswith((TMP_PREFIX, ".rsync-partial")) or \
-                    excluded(rel, is_dir, excludes):
+            if skipped(attr.filename) or rules.match(rel, is_dir):
                 continue
             link = sftp.readlink(f"{root}/{rel}") or "" if stat.S_ISLNK(attr.st_mode or 0) else ""
             out[rel] = _entry(attr, link)
             if is_dir:
                 stack.append(rel + "/")
     return out
-
-
-def diff(src: Manifest, dst: Manifest) -> RsyncResult:
-    """What turns `dst` into `src`, named as rsync names them (directories end in '/')."""
-    def name(rel: str, e: Entry) -> str:
-        return rel + "/" if e.kind == "d" else rel
-
-    created = [name(r, e) for r, e in sorted(src.items()) if r not in dst]
-    updated = [name(r, e) for r, e in sorted(src.items()) if r in dst and not e.same(dst[r])]
-    deleted = [name(r, e) for r, e in sorted(dst.items(), reverse=True) if r not in src]
-    sent = sum(src[r.rstrip("/")].size for r in created + updated if src[r.rstrip("/")].kind == "f")
-    files = sum(1 for r in created + updated if src[r.rstrip("/")].kind == "f")
-    return RsyncResult(itemized=[], created=created, updated=updated, deleted=deleted,
-                       bytes_sent=sent, files_transferred=files)
 
 
 class SftpSession:
@@ -176,21 +108,24 @@ class SftpSession:
         except SyncError:
             return remote_manifest(self.sftp, root, excludes)
         found: Manifest = {}
-        skipped: list[str] = []
+        rules = Excludes(excludes)
+        pruned: list[str] = []
         for record in out.split("\0"):
             parts = record.split("\t", 5)
             if len(parts) != 6:
                 continue
             kind, size, mtime, mode, rel, link = parts
-            if any(rel == s or rel.startswith(s + "/") for s in skipped):
+            if any(rel == p or rel.startswith(p + "/") for p in pruned):
                 continue
             is_dir = kind == "d"
             name = rel.rsplit("/", 1)[-1]
-            if name.startswith((TMP_PREFIX, ".rsync-partial")) or excluded(rel, is_dir, excludes):
-                skipped.append(rel)
+            if skipped(name) or rules.match(rel, is_dir):
+                pruned.append(rel)
                 continue
-            found[rel] = Entry({"d": "d", "l": "l"}.get(kind, "f"), int(size) if kind == "f"
-                               else 0, int(float(mtime)), int(mode, 8), link)
+            if kind == "d" or kind == "l":
+                found[rel] = Entry(kind, 0, 0, int(mode, 8) if kind == "d" else 0o777, link)
+            else:
+                found[rel] = Entry("f", int(size), int(float(mtime)), int(mode, 8))
         return found
 
     def _symlink(self, link: str, path: str) -> None:
@@ -229,6 +164,14 @@ class SftpSession:
                 self.run(["rm", "-rf", "--", path], f"deleting {item}")
             else:
                 self._remove(path)
+
+    def swap(self, path: str, link: str) -> None:
+        """Point the symlink `path` at `link` with one rename(2) (posix-rename@openssh.com)."""
+        folder, name = path.rsplit("/", 1)
+        tmp = f"{folder}/.{name}.failover-new"
+        self._remove(tmp)
+        self._symlink(link, tmp)
+        self.sftp.posix_rename(tmp, path)
 
     def _remove(self, path: str) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -12,7 +12,7 @@ from failover.freshness import data_ages, refusal, standby_warnings
 from failover.model.inventory import Inventory
 from failover.model.state import MirrorState, State
 from failover.sync.cycle import plan_sync
-from failover.sync.sftp import Entry, diff, excluded, local_manifest
+from failover.sync.tree import Entry, diff, excluded, local_manifest
 
 NOW = 1_800_000_000.0
 

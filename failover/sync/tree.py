@@ -1,0 +1,201 @@
+"""Trees as manifests (path -> kind, size, mtime, mode, link), and what a push left on a host.
+
+A manifest is what decides a push without asking the host: `diff(mirror, live)` names what
+would be created, updated and deleted, the way rsync names them (directories end in '/').
+Files compare by size, mtime and mode (rsync's quick check), symlinks by target.
+
+The *pushed record* (`<state_dir>/mirror/.pushed/<set>@<host>`) is the manifest of the tree the
+last complete push left live on a host, with the host's address, port and path, the set's
+excludes and (atomic sets) the release id. It is removed before every push and written after
+one completes, so an interrupted or refused push leaves none, and a record that does not match
+the push at hand (another path, other excludes, a moved host) is ignored. The host side still
+checks that the recorded release is the live one (release.py); a record is a shortcut, never the
+only safeguard.
+
+Excludes follow rsync's common forms: `name`, `*.log` (any depth), `dir/` (directories only),
+`a/b` (anchored at the set's root).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from failover.state.files import write_atomic
+from failover.sync.rsync import PARTIAL_DIR, RsyncResult
+from failover.sync.ssh import SshTarget
+
+TMP_PREFIX = ".~failover~"
+RECORD_VERSION = 1
+
+
+class Entry(NamedTuple):
+    """One path of a tree. Directories carry no size or mtime (they compare equal whatever their
+    mtime), symlinks only their target: two entries are the same tree entry when `same`."""
+
+    kind: str  # f file, d directory, l symlink
+    size: int = 0
+    mtime: int = 0
+    mode: int = 0o644
+    link: str = ""
+
+    def same(self, other: Entry) -> bool:
+        return self == other or (self.kind == "d" and other.kind == "d")
+
+
+Manifest = dict[str, Entry]
+_DIR, _LINK, _FILE = Entry("d"), Entry("l"), Entry("f")
+
+
+class Excludes:
+    """The set's exclude patterns, compiled once: `match(rel, is_dir)`."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        groups: dict[tuple[bool, bool], list[str]] = {}
+        for pattern in patterns:
+            pat = pattern.rstrip("/")
+            anchored = "/" in pat
+            groups.setdefault((pattern.endswith("/"), anchored), []).append(
+                fnmatch.translate(pat.lstrip("/") if anchored else pat))
+        self._rules = [(dir_only, anchored, re.compile("|".join(regexes)))
+                       for (dir_only, anchored), regexes in groups.items()]
+
+    def match(self, rel: str, is_dir: bool) -> bool:
+        for dir_only, anchored, regex in self._rules:
+            if dir_only and not is_dir:
+                continue
+            if regex.match(rel if anchored else rel.rsplit("/", 1)[-1]):
+                return True
+        return False
+
+
+def excluded(rel: str, is_dir: bool, patterns: list[str]) -> bool:
+    return Excludes(patterns).match(rel, is_dir)
+
+
+def skipped(name: str) -> bool:
+    """Our own and rsync's temporary names: never part of a tree."""
+    return name.startswith((TMP_PREFIX, PARTIAL_DIR))
+
+
+def local_manifest(root: Path, excludes: list[str], *, names_only: bool = False,
+                   mtime_ns: bool = False) -> Manifest:
+    """The tree under `root` (one lstat per entry; ~4 us each). {} when it does not exist.
+
+    `names_only`: kinds from the directory entries, no lstat (a plain set's record needs no
+    more: ~5x faster). `mtime_ns`: mtimes in nanoseconds, as fine as rsync's own quick check
+    (a file rewritten within the same second at the same size is still a change); without
+    it whole seconds, all SFTP carries.
+    """
+    out: Manifest = {}
+    rules = Excludes(excludes)
+    stack = [(str(root), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = os.scandir(folder)
+        except FileNotFoundError:
+            continue
+        with entries:
+            for e in entries:
+                rel = prefix + e.name
+                if names_only:
+                    is_dir = e.is_dir(follow_symlinks=False)
+                    if skipped(e.name) or (rules._rules and rules.match(rel, is_dir)):
+                        continue
+                    out[rel] = _DIR if is_dir else _LINK if e.is_symlink() else _FILE
+                    if is_dir:
+                        stack.append((e.path, rel + "/"))
+                    continue
+                st = e.stat(follow_symlinks=False)
+                mode = st.st_mode
+                is_dir = stat.S_ISDIR(mode)
+                if skipped(e.name) or (rules._rules and rules.match(rel, is_dir)):
+                    continue
+                if is_dir:
+                    out[rel] = Entry("d", 0, 0, stat.S_IMODE(mode))
+                    stack.append((e.path, rel + "/"))
+                elif stat.S_ISLNK(mode):
+                    out[rel] = Entry("l", 0, 0, 0o777, os.readlink(e.path))
+                else:
+                    out[rel] = Entry("f", st.st_size, st.st_mtime_ns if mtime_ns
+                                     else int(st.st_mtime), stat.S_IMODE(mode))
+    return out
+
+
+def diff(src: Manifest, dst: Manifest) -> RsyncResult:
+    """What turns `dst` into `src`, named as rsync names them (directories end in '/')."""
+    def name(rel: str, e: Entry) -> str:
+        return rel + "/" if e.kind == "d" else rel
+
+    created = [name(r, src[r]) for r in sorted(src.keys() - dst.keys())]
+    updated = [name(r, src[r]) for r in sorted(r for r, e in src.items()
+                                               if r in dst and not e.same(dst[r]))]
+    deleted = [name(r, dst[r]) for r in sorted(dst.keys() - src.keys(), reverse=True)]
+    sent = sum(src[r.rstrip("/")].size for r in created + updated if src[r.rstrip("/")].kind == "f")
+    files = sum(1 for r in created + updated if src[r.rstrip("/")].kind == "f")
+    return RsyncResult(itemized=[], created=created, updated=updated, deleted=deleted,
+                       bytes_sent=sent, files_transferred=files)
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """What the last complete push left live on one host."""
+
+    release: str  # the live release id (atomic sets), "" for a plain directory
+    entries: Manifest
+
+
+class PushedRecords:
+    """The pushed records of one state dir (see the module docstring)."""
+
+    def __init__(self, mirror_root: Path) -> None:
+        self.dir = mirror_root / ".pushed"
+
+    def _path(self, set_name: str, host: str) -> Path:
+        return self.dir / f"{set_name}@{host}"
+
+    @staticmethod
+    def _key(target: SshTarget, host_path: str, excludes: list[str],
+             mtime_ns: bool) -> dict[str, object]:
+        return {"v": RECORD_VERSION, "host": target.host, "address": target.address,
+                "port": target.port, "path": host_path, "exclude": excludes,
+                "mtime": "ns" if mtime_ns else "s"}
+
+    def load(self, set_name: str, target: SshTarget, host_path: str,
+             excludes: list[str], *, mtime_ns: bool = False) -> Pushed | None:
+        """The record, or None when there is none or it was made for another push."""
+        try:
+            raw = self._path(set_name, target.host).read_bytes()
+        except FileNotFoundError:
+            return None
+        header, _, body = raw.partition(b"\n")
+        try:
+            head = json.loads(header)
+            if head.get("key") != self._key(target, host_path, excludes, mtime_ns) or \
+                    head.get("bytes") != len(body):  # another push's, or cut short
+                return None
+            fields = body.decode("utf-8", "surrogateescape").split("\0")
+            entries = {fields[i + 5]: Entry(fields[i], int(fields[i + 1]), int(fields[i + 2]),
+                                            int(fields[i + 3], 8), fields[i + 4])
+                       for i in range(0, len(fields) - 5, 6)}
+        except (ValueError, IndexError, AttributeError):
+            return None  # damaged: the push takes the slow, checked path
+        return Pushed(str(head.get("release", "")), entries)
+
+    def forget(self, set_name: str, host: str) -> None:
+        self._path(set_name, host).unlink(missing_ok=True)
+
+    def save(self, set_name: str, target: SshTarget, host_path: str, excludes: list[str],
+             pushed: Pushed, *, mtime_ns: bool = False) -> None:
+        body = "\0".join(f"{e.kind}\0{e.size}\0{e.mtime}\0{e.mode:o}\0{e.link}\0{rel}"
+                         for rel, e in pushed.entries.items()).encode("utf-8", "surrogateescape")
+        header = json.dumps({"key": self._key(target, host_path, excludes, mtime_ns),
+                             "release": pushed.release, "bytes": len(body)}).encode()
+        write_atomic(self._path(set_name, target.host), header + b"\n" + body, durable=False)
