@@ -109,6 +109,9 @@ def test_recycled_stage_sends_only_changes_and_detects_no_change(rig: Rig, tmp_p
     mirror = Mirror(inv)
     for i in range(4):  # past keep_releases: the oldest release becomes the next stage
         (primary / "version.txt").write_text(f"{i}\n")
+        # same size: a distinct mtime is what tells rsync's quick check (pull and push) that it
+        # changed; four writes can fall in one tick of the file system's clock
+        os.utime(primary / "version.txt", (1_700_000_000 + i, 1_700_000_000 + i))
         mirror.pull("webroot", "primary")
         report = mirror.push("webroot", "standby")
         assert tree(standby) == tree(mirror.path("webroot"))
