@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from failover.model.inventory import Inventory
+from failover.sync.mirror import Mirror
 from tests.rig import Rig
 
 
@@ -27,6 +28,19 @@ def make_inventory(rig: Rig, tmp_path: Path, **sync: Any) -> Inventory:
         "sync": [{"name": "webroot", "path": paths, "exclude": ["var/cache/", "*.log"],
                   "max_delete": 10, **sync}],
     })
+
+
+def published(rig: Rig, tmp_path: Path, files: int = 20,
+              **sync: Any) -> tuple[Mirror, Path, Path]:
+    """Set `webroot` with `files` files of v1 pulled from the primary and pushed to the standby:
+    (its mirror, the primary's path, the standby's path)."""
+    inv = make_inventory(rig, tmp_path, **sync)
+    primary, standby = www(inv, "primary"), www(inv, "standby")
+    fill(primary, "v1", files=files)
+    mirror = Mirror(inv)
+    mirror.pull("webroot", "primary")
+    mirror.push("webroot", "standby")
+    return mirror, primary, standby
 
 
 def www(inv: Inventory, host: str) -> Path:

@@ -192,11 +192,9 @@ class Mirror:
                                    keep=sset.keep_releases) if sset.atomic else None
             live_dir = (live.path if live else base) or base
             live_id = live_dir.rsplit("/", 1)[-1] if live and live.kind == "link" else ""
+            prepared = bool(live and live.prepared)  # then nothing newer was pending either
             pending = live.pending() if live else None
-            if live and live.prepared:
-                pending = new_id
-            if known and live_id and known.release == live_id and (
-                    not pending or (live and live.prepared)):
+            if known and live_id and known.release == live_id and not pending:
                 live_files = known.entries
             else:
                 live_files = s.manifest(live_dir, sset.exclude)
@@ -215,19 +213,18 @@ class Mirror:
                              plan, staged=True)
                 done = plan
             else:
-                if pending and not live.prepared:
+                if pending:
                     new_id, old_id = release.ids_for(pending)
                 work = f"{base}.releases/{new_id}"
-                if not pending:
+                if not pending and not prepared:
                     s.run(["sh", "-c", 'mkdir -p -- "$1" && if [ -n "$2" ]; then cp -al -- '
                            '"$2" "$3"; else mkdir -- "$3"; fi', "sh", f"{base}.releases",
                            live.path or "", work], f"preparing release {new_id}")
                 # a fresh `cp -al` copy IS the live tree; only a pending one must be read again
-                have = (s.manifest(work, sset.exclude) if (pending and not live.prepared) or
-                        not live.path else live_files)
+                have = s.manifest(work, sset.exclude) if pending or not live.path else live_files
                 done = diff(src, have)
                 s.apply_push(local, work, src, have, done, staged=False)
-                if live.prepared:  # pruned already: one SFTP rename publishes it
+                if prepared:  # pruned already: one SFTP rename publishes it
                     s.swap(base, f"{base.rsplit('/', 1)[-1]}.releases/{new_id}")
                     log.info("published: host=%s path=%s release=%s", target.host, base, new_id)
                 else:
@@ -283,7 +280,7 @@ class Mirror:
             tree_now = local_manifest(self._set_dir(sset.name), sset.exclude, mtime_ns=True)
             known = self.records.load(sset.name, target, host_path, sset.exclude, mtime_ns=True)
             planned = diff(tree_now, known.entries) if known and known.release else None
-            expect = known.release if known and planned and \
+            expect = known.release if known and planned is not None and \
                 len(planned.deleted) <= sset.max_delete else ""
             self.records.forget(sset.name, target.host)
             new_id, old_id = release.release_ids()

@@ -27,10 +27,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, cast, get_args
 
 from failover.errors import SyncError
-from failover.sync.rsync import NOTE
+from failover.sync.rsync import note_error, split_notes
 from failover.sync.ssh import SshTarget, run_command
 
 log = logging.getLogger(__name__)
@@ -63,15 +63,23 @@ else echo none
 fi
 """
 
-_PUBLISH = r"""
+# `swap ID [OLD]` (with $name and $r set, in the folder of `path`): point `path` at release ID
+# with one rename; a plain directory `path` is first moved aside as release OLD.
+_SWAP = r"""
+swap() {
+  ln -sfn -- "$r/$1" ".$name.failover-new"
+  if [ -n "${2:-}" ] && [ -d "$name" ] && [ ! -L "$name" ]; then mv -T -- "$name" "$r/$2"; fi
+  mv -T -- ".$name.failover-new" "$name"
+}
+"""
+
+_PUBLISH = _SWAP + r"""
 set -eu
 b=$1 new=$2 old=$3 keep=$4
 cd -- "$(dirname -- "$b")"
-name=$(basename -- "$b")
-ln -sfn -- "$name.releases/$new" ".$name.failover-new"
-if [ -d "$name" ] && [ ! -L "$name" ]; then mv -T -- "$name" "$name.releases/$old"; fi
-mv -T -- ".$name.failover-new" "$name"
-r="$name.releases" live=$(readlink -f -- "$name")
+name=$(basename -- "$b") r="$(basename -- "$b").releases"
+swap "$new" "$old"
+live=$(readlink -f -- "$name")
 ls -1 -- "$r" | sort | head -n -"$keep" | while IFS= read -r d; do
   if [ "$(readlink -f -- "$r/$d")" != "$live" ]; then rm -rf -- "${r:?}/$d"; fi
 done
@@ -99,7 +107,7 @@ STAGE = ".next"  # `<path>.releases/.next/`: the release being filled (ls and pr
 #   change is applied in place, though, and shows in the releases sharing that inode.
 # Lines back go to stderr, `@failover `-prefixed (stdout is rsync's protocol): the diff, then
 # `published ID`, `unchanged ID` or `refused`; `error: ...` (exit 3) when the script fails.
-_RELEASE = r"""
+_RELEASE = _SWAP + r"""
 set -eu
 b=$1 new=$2 old=$3 keep=$4 maxdel=$5 expect=$6 changed=$7 fill=$8
 shift 8
@@ -145,9 +153,7 @@ else
   if [ ! -s "$diff" ] && [ -L "$name" ]; then echo "@failover unchanged $live" >&2; exit 0; fi
 fi
 mv -T -- "$stage" "$r/$new"
-ln -sfn -- "$r/$new" ".$name.failover-new"
-if [ -d "$name" ] && [ ! -L "$name" ]; then mv -T -- "$name" "$r/$old"; fi
-mv -T -- ".$name.failover-new" "$name"
+swap "$new" "$old"
 live=$(readlink -f -- "$name")
 ls -1 -- "$r" | sort | head -n -"$keep" | while IFS= read -r d; do
   if [ "$(readlink -f -- "$r/$d")" = "$live" ]; then continue; fi
@@ -155,6 +161,9 @@ ls -1 -- "$r" | sort | head -n -"$keep" | while IFS= read -r d; do
 done
 echo "@failover published $new" >&2
 """
+
+
+Outcome = Literal["published", "unchanged", "refused"]
 
 
 @dataclass(frozen=True)
@@ -165,7 +174,7 @@ class StagedDiff:
     otherwise they are empty and the caller's record diff holds the changes.
     """
 
-    outcome: Literal["published", "unchanged", "refused"]
+    outcome: Outcome
     release: str  # the live release after it ("" when refused)
     created: list[str]
     updated: list[str]
@@ -184,14 +193,10 @@ def release_script(base: str, new_id: str, old_id: str, keep: int, max_delete: i
             str(max_delete), expect, "1" if changed else "0", fill]
 
 
-_OUTCOMES: dict[str, Literal["published", "unchanged", "refused"]] = {
-    "published": "published", "unchanged": "unchanged", "refused": "refused"}
-
-
 def read_notes(notes: list[str], where: str) -> StagedDiff:
     """The script's `@failover` lines (rsync.NOTE stripped) as a StagedDiff."""
     lists: dict[str, list[str]] = {"+": [], "~": [], "-": []}
-    outcome: Literal["published", "unchanged", "refused"] | None = None
+    outcome: Outcome | None = None
     live = ""
     for line in notes:
         mark, _, path = line.partition("\t")
@@ -199,8 +204,8 @@ def read_notes(notes: list[str], where: str) -> StagedDiff:
             lists[mark].append(path)
             continue
         word, _, rest = line.partition(" ")
-        if word in _OUTCOMES:
-            outcome, live = _OUTCOMES[word], rest.strip()
+        if word in get_args(Outcome):
+            outcome, live = cast(Outcome, word), rest.strip()
     if outcome is None:
         raise SyncError(f"publishing on {where} ended without saying what it did")
     return StagedDiff(outcome, live, sorted(lists["+"]), sorted(lists["~"]),
@@ -213,11 +218,10 @@ def publish_stage(target: SshTarget, base: str, new_id: str, old_id: str, keep: 
     limit). The caller uses it after a "refused" whose deletions were all excluded paths."""
     result = run_command(target, release_script(base, new_id, old_id, keep, max_delete,
                                                 fill="none"), COMMAND_TIMEOUT)
-    notes = [ln.removeprefix(NOTE) for ln in result.stderr.splitlines() if ln.startswith(NOTE)]
-    failed = [n for n in notes if n.startswith("error: ")]
-    if result.exit_status != 0 or failed:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        detail = failed[-1].removeprefix("error: ") if failed else (lines[-1] if lines else "")
+    notes, rest = split_notes(result.stderr)
+    if result.exit_status != 0:
+        lines = (rest or result.stdout).strip().splitlines()
+        detail = note_error(notes) or (lines[-1] if lines else "")
         raise SyncError(f"publishing {base} on {target.describe()} failed (exit "
                         f"{result.exit_status})" + (f": {detail}" if detail else ""))
     return read_notes(notes, target.describe())
@@ -307,17 +311,16 @@ def publish(target: SshTarget, base: str, new_id: str, old_id: str,
     log.info("published: host=%s path=%s release=%s", target.host, base, new_id)
 
 
-_ROLLBACK = r"""
+_ROLLBACK = _SWAP + r"""
 set -eu
 b=$1
 cd -- "$(dirname -- "$b")"
-name=$(basename -- "$b")
+name=$(basename -- "$b") r="$(basename -- "$b").releases"
 [ -L "$name" ] || { echo "$b is not a release symlink (not atomic)" >&2; exit 3; }
 live=$(basename -- "$(readlink -f -- "$name")")
 prev=$(ls -1 -- "$name.releases" | sort | awk -v live="$live" '$0 < live' | tail -n 1)
 [ -n "$prev" ] || { echo "no release older than $live in $b.releases" >&2; exit 4; }
-ln -sfn -- "$name.releases/$prev" ".$name.failover-new"
-mv -T -- ".$name.failover-new" "$name"
+swap "$prev"
 echo "$live"
 echo "$prev"
 """

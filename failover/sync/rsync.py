@@ -170,15 +170,16 @@ class SshMaster:
             return None
         deadline = time.monotonic() + ssh_connect_timeout(self.target) + 10
         while not os.path.exists(self.path):
-            code = self.proc.poll() if self.proc else -1
+            code = self.proc.poll()
             if code is not None:
                 stderr = self.proc.stderr.read().decode("utf-8", "replace") \
-                    if self.proc and self.proc.stderr else ""
+                    if self.proc.stderr else ""
                 self.close()
                 if mismatch := host_key_failure(stderr, self.target):
                     raise mismatch
-                raise SyncError(describe_exit(code, stderr, f"with {self.target.describe()}")
-                                .replace("rsync", "ssh", 1))
+                cause = _cause(stderr)
+                raise SyncError(f"ssh to {self.target.describe()} failed (exit {code})"
+                                + (f": {cause}" if cause else ""))
             if time.monotonic() > deadline:
                 self.close()
                 raise SyncError(f"ssh to {self.target.describe()} did not connect in time")
@@ -238,6 +239,19 @@ def rsync_argv(src: str, dst: str, ssh: SshTarget, *, delete: bool, dry_run: boo
             argv.append(f"--max-delete={max_delete}")
     argv += [f"--exclude={pattern}" for pattern in excludes]
     return [*argv, "--", src, dst]
+
+
+def split_notes(stderr: str) -> tuple[list[str], str]:
+    """A remote wrapper's `@failover` lines (without the prefix), and the rest of stderr."""
+    lines = stderr.splitlines()
+    return ([ln.removeprefix(NOTE) for ln in lines if ln.startswith(NOTE)],
+            "\n".join(ln for ln in lines if not ln.startswith(NOTE)))
+
+
+def note_error(notes: list[str]) -> str:
+    """What the wrapper said went wrong (its last `error: ` note), or ""."""
+    failed = [n.removeprefix("error: ") for n in notes if n.startswith("error: ")]
+    return failed[-1] if failed else ""
 
 
 def _unescape(name: str) -> str:
@@ -365,13 +379,11 @@ def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = Non
     except BaseException:
         _kill_group(proc)
         raise
-    stdout, stderr = out.decode("utf-8", "surrogateescape"), err.decode("utf-8", "surrogateescape")
-    lines = stderr.splitlines()
-    notes = [ln.removeprefix(NOTE) for ln in lines if ln.startswith(NOTE)]
-    stderr = "\n".join(ln for ln in lines if not ln.startswith(NOTE))
+    stdout = out.decode("utf-8", "surrogateescape")
+    notes, stderr = split_notes(err.decode("utf-8", "surrogateescape"))
     code = proc.returncode
-    if code != 0 and (failed := [n for n in notes if n.startswith("error: ")]):
-        raise SyncError(f"{failed[-1].removeprefix('error: ')} (on {where.removeprefix('with ')})")
+    if code != 0 and (failed := note_error(notes)):
+        raise SyncError(f"{failed} (on {where.removeprefix('with ')})")
     if code == 255 and target is not None and (mismatch := host_key_failure(stderr, target)):
         raise mismatch
     warnings: list[str] = []

@@ -33,16 +33,14 @@ import paramiko
 from failover.errors import SyncError
 from failover.sync.rsync import RsyncResult
 from failover.sync.ssh import SshTarget, connect
-from failover.sync.tree import TMP_PREFIX, Entry, Excludes, Manifest, skipped
+from failover.sync.tree import TMP_PREFIX, Entry, Excludes, Manifest, kind_of, make_entry, skipped
 
 log = logging.getLogger(__name__)
 
 def _entry(st: paramiko.SFTPAttributes, link: str = "") -> Entry:
     mode = st.st_mode or 0
-    kind = "l" if stat.S_ISLNK(mode) else "d" if stat.S_ISDIR(mode) else "f"
-    if kind != "f":
-        return Entry(kind, 0, 0, stat.S_IMODE(mode) if kind == "d" else 0o777, link)
-    return Entry(kind, int(st.st_size or 0), int(st.st_mtime or 0), stat.S_IMODE(mode))
+    return make_entry(kind_of(mode), int(st.st_size or 0), int(st.st_mtime or 0),
+                      stat.S_IMODE(mode), link)
 
 
 def remote_manifest(sftp: paramiko.SFTPClient, root: str, excludes: list[str]) -> Manifest:
@@ -122,10 +120,7 @@ class SftpSession:
             if skipped(name) or rules.match(rel, is_dir):
                 pruned.append(rel)
                 continue
-            if kind == "d" or kind == "l":
-                found[rel] = Entry(kind, 0, 0, int(mode, 8) if kind == "d" else 0o777, link)
-            else:
-                found[rel] = Entry("f", int(size), int(float(mtime)), int(mode, 8))
+            found[rel] = make_entry(kind, int(size), int(float(mtime)), int(mode, 8), link)
         return found
 
     def _symlink(self, link: str, path: str) -> None:

@@ -25,11 +25,13 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from failover.state.files import write_atomic
 from failover.sync.rsync import PARTIAL_DIR, RsyncResult
-from failover.sync.ssh import SshTarget
+
+if TYPE_CHECKING:
+    from failover.sync.ssh import SshTarget
 
 TMP_PREFIX = ".~failover~"
 RECORD_VERSION = 1
@@ -53,6 +55,16 @@ Manifest = dict[str, Entry]
 _DIR, _LINK, _FILE = Entry("d"), Entry("l"), Entry("f")
 
 
+def make_entry(kind: str, size: int, mtime: int, mode: int, link: str = "") -> Entry:
+    """An Entry as every manifest holds it: a directory keeps only its mode, a symlink only
+    its target; anything that is neither is a file."""
+    if kind == "d":
+        return Entry("d", 0, 0, mode)
+    if kind == "l":
+        return Entry("l", 0, 0, 0o777, link)
+    return Entry("f", size, mtime, mode)
+
+
 class Excludes:
     """The set's exclude patterns, compiled once: `match(rel, is_dir)`."""
 
@@ -65,6 +77,9 @@ class Excludes:
                 fnmatch.translate(pat.lstrip("/") if anchored else pat))
         self._rules = [(dir_only, anchored, re.compile("|".join(regexes)))
                        for (dir_only, anchored), regexes in groups.items()]
+
+    def __bool__(self) -> bool:
+        return bool(self._rules)
 
     def match(self, rel: str, is_dir: bool) -> bool:
         for dir_only, anchored, regex in self._rules:
@@ -107,26 +122,26 @@ def local_manifest(root: Path, excludes: list[str], *, names_only: bool = False,
                 rel = prefix + e.name
                 if names_only:
                     is_dir = e.is_dir(follow_symlinks=False)
-                    if skipped(e.name) or (rules._rules and rules.match(rel, is_dir)):
+                    if skipped(e.name) or (rules and rules.match(rel, is_dir)):
                         continue
                     out[rel] = _DIR if is_dir else _LINK if e.is_symlink() else _FILE
                     if is_dir:
                         stack.append((e.path, rel + "/"))
                     continue
                 st = e.stat(follow_symlinks=False)
-                mode = st.st_mode
-                is_dir = stat.S_ISDIR(mode)
-                if skipped(e.name) or (rules._rules and rules.match(rel, is_dir)):
+                kind = kind_of(st.st_mode)
+                if skipped(e.name) or (rules and rules.match(rel, kind == "d")):
                     continue
-                if is_dir:
-                    out[rel] = Entry("d", 0, 0, stat.S_IMODE(mode))
+                out[rel] = make_entry(kind, st.st_size, st.st_mtime_ns if mtime_ns
+                                 else int(st.st_mtime), stat.S_IMODE(st.st_mode),
+                                 os.readlink(e.path) if kind == "l" else "")
+                if kind == "d":
                     stack.append((e.path, rel + "/"))
-                elif stat.S_ISLNK(mode):
-                    out[rel] = Entry("l", 0, 0, 0o777, os.readlink(e.path))
-                else:
-                    out[rel] = Entry("f", st.st_size, st.st_mtime_ns if mtime_ns
-                                     else int(st.st_mtime), stat.S_IMODE(mode))
     return out
+
+
+def kind_of(mode: int) -> str:
+    return "d" if stat.S_ISDIR(mode) else "l" if stat.S_ISLNK(mode) else "f"
 
 
 def diff(src: Manifest, dst: Manifest) -> RsyncResult:

@@ -17,23 +17,12 @@ from failover.sync import release
 from failover.sync.mirror import Mirror
 from failover.sync.ssh import ssh_target
 from tests.rig import Rig
-from tests.synctree import fill, make_inventory, tree, versions, www
+from tests.synctree import fill, make_inventory, published, tree, versions, www
 
 
 def _pushed(inv_dir: Path) -> list[str]:
     folder = inv_dir / ".failover" / "mirror" / ".pushed"
     return sorted(os.listdir(folder)) if folder.is_dir() else []
-
-
-def _published(rig: Rig, tmp_path: Path) -> tuple[Mirror, Path, Path]:
-    """An atomic set with release v1 pushed to the standby (and its record written)."""
-    inv = make_inventory(rig, tmp_path, atomic=True)
-    primary, standby = www(inv, "primary"), www(inv, "standby")
-    fill(primary, "v1")
-    mirror = Mirror(inv)
-    mirror.pull("webroot", "primary")
-    mirror.push("webroot", "standby")
-    return mirror, primary, standby
 
 
 def test_a_rollback_behind_the_record_is_seen_and_undone(rig: Rig, tmp_path: Path) -> None:
@@ -61,7 +50,7 @@ def test_a_file_edited_in_the_live_release_is_not_the_records_business(
         rig: Rig, tmp_path: Path) -> None:
     """Releases are not edited on the host (they share inodes); a push still publishes the
     mirror exactly, whatever was done to the live release."""
-    mirror, primary, standby = _published(rig, tmp_path)
+    mirror, primary, standby = published(rig, tmp_path, atomic=True)
     (primary / "new.html").write_text("new\n")
     mirror.pull("webroot", "primary")
     (standby / "stray.html").write_text("put there by hand\n")
@@ -115,7 +104,7 @@ def test_plain_set_never_deletes_past_max_delete_even_when_the_record_is_wrong(
 
 def test_a_record_for_other_excludes_or_a_damaged_one_is_ignored(
         rig: Rig, tmp_path: Path) -> None:
-    mirror, primary, standby = _published(rig, tmp_path)
+    mirror, primary, standby = published(rig, tmp_path, atomic=True)
     record = tmp_path / ".failover" / "mirror" / ".pushed" / "webroot@standby"
     record.write_bytes(record.read_bytes()[:-40])  # cut short
     (primary / "d1" / "f0001.bin").write_text("v2\n")

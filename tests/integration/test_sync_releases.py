@@ -14,20 +14,15 @@ from failover.sync import release
 from failover.sync.mirror import Mirror
 from failover.sync.ssh import ssh_target
 from tests.rig import Rig
-from tests.synctree import fill, make_inventory, tree, versions, www
+from tests.synctree import fill, make_inventory, published, tree, versions, www
 
 
 def test_reader_never_sees_a_mix_and_rollback_restores(rig: Rig, tmp_path: Path) -> None:
-    inv = make_inventory(rig, tmp_path, atomic=True)
-    fill(www(inv, "primary"), "v1", files=300)
-    mirror = Mirror(inv)
-    mirror.pull("webroot", "primary")
-    mirror.push("webroot", "standby")
-    standby = www(inv, "standby")
+    mirror, primary, standby = published(rig, tmp_path, files=300, atomic=True)
     v1 = tree(standby)
     assert versions(standby) == {"v1"}
 
-    fill(www(inv, "primary"), "v2", files=300)
+    fill(primary, "v2", files=300)
     mirror.pull("webroot", "primary")
     seen: list[set[str]] = []
     done = threading.Event()
@@ -49,7 +44,7 @@ def test_reader_never_sees_a_mix_and_rollback_restores(rig: Rig, tmp_path: Path)
     assert all(len(s) == 1 for s in seen)  # ... and never a mix
     assert tree(standby) == tree(mirror.path("webroot"))
 
-    old, new = release.rollback(ssh_target(inv, "standby"), str(standby))
+    old, new = release.rollback(ssh_target(mirror.inventory, "standby"), str(standby))
     assert old != new
     assert tree(standby) == v1
     assert versions(standby) == {"v1"}
@@ -58,15 +53,11 @@ def test_reader_never_sees_a_mix_and_rollback_restores(rig: Rig, tmp_path: Path)
 def test_link_down_mid_push_keeps_the_live_tree_and_the_next_run_resumes(
         host_reset: Rig, tmp_path: Path) -> None:
     rig = host_reset
-    slow = make_inventory(rig, tmp_path, atomic=True, bwlimit=1500, io_timeout=2)
-    fill(www(slow, "primary"), "v1", files=4)
-    mirror = Mirror(slow)
-    mirror.pull("webroot", "primary")
-    mirror.push("webroot", "standby")
-    standby = www(slow, "standby")
+    mirror, primary, standby = published(rig, tmp_path, files=4, atomic=True, bwlimit=1500,
+                                         io_timeout=2)
     old_tree = tree(standby)
 
-    fill(www(slow, "primary"), "v2", files=30, size=250_000)  # ~7.5 MB at 1.5 MB/s: ~5 s
+    fill(primary, "v2", files=30, size=250_000)  # ~7.5 MB at 1.5 MB/s: ~5 s
     mirror.pull("webroot", "primary")
     errors: list[Exception] = []
 
