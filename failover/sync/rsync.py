@@ -14,6 +14,10 @@ Implementation notes:
 - A real run uses `--delay-updates` (changed files are staged in `.rsync-partial/` and renamed
   into place together at the end) and `--delete-delay` (deletions after that), so an interrupted
   run never leaves a half-updated tree behind. rsync excludes the relative partial dir itself.
+- `--modify-window=-1`: rsync's quick check compares mtimes in nanoseconds, as the pushed
+  records (tree.py) and the host-side comparison (release.py) do. By default it compares whole
+  seconds, so a file rewritten at the same size within the second of the last sync was skipped,
+  on the pull and on the push (needs rsync >= 3.1.3 on the receiving side, January 2018).
 - `--max-delete` on the real run re-checks the deletion limit in case the host holds more to
   delete than was planned (exit 25): rsync then stops deleting at the limit.
 - A stage (`staged=True`, an atomic set's next release, not yet live) is filled without
@@ -217,8 +221,8 @@ def rsync_argv(src: str, dst: str, ssh: SshTarget, *, delete: bool, dry_run: boo
     cut transfer keeps every file that arrived whole; release.py reports what changed).
     `control`: an SshMaster's socket.
     """
-    argv = [RSYNC, "-a", *([] if staged else ["--itemize-changes"]), "--stats",
-            "-e", ssh_command(ssh, control)]
+    argv = [RSYNC, "-a", *([] if staged else ["--itemize-changes"]), "--modify-window=-1",
+            "--stats", "-e", ssh_command(ssh, control)]
     if wrapper:  # `--rsync-path` is run by the remote shell: the one place a shell is involved
         argv.append(f"--rsync-path={wrapper}")
     if delete_excluded:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import os
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,28 @@ def test_pull_then_push_makes_identical_trees(shop: Inventory) -> None:
     again = mirror.push("webroot", "standby")  # idempotent: nothing left to do
     assert again.lines() == ["no changes"]
     assert again.files_transferred == 0
+
+
+@pytest.mark.parametrize("atomic", [False, True], ids=["plain", "atomic"])
+def test_a_same_size_rewrite_within_one_second_is_synced(rig: Rig, tmp_path: Path,
+                                                          atomic: bool) -> None:
+    """rsync's default quick check compares whole seconds: a file rewritten at the same size
+    in the same second as the last sync would be skipped on the pull and on the push."""
+    inv = make_inventory(rig, tmp_path, atomic=atomic)
+    primary, standby = www(inv, "primary"), www(inv, "standby")
+    primary.mkdir(parents=True)
+    if not atomic:
+        standby.mkdir(parents=True)
+    second = 1_700_000_000 * 10**9
+    mirror = Mirror(inv)
+    for text, ns in (("4\n", second + 100), ("5\n", second + 500_000_000)):
+        (primary / "version.txt").write_text(text)
+        os.utime(primary / "version.txt", ns=(ns, ns))
+        pulled = mirror.pull("webroot", "primary")
+        pushed = mirror.push("webroot", "standby")
+    assert pulled.updated == pushed.updated == ["version.txt"]
+    assert (standby / "version.txt").read_text() == "5\n"
+    assert mirror.push("webroot", "standby").lines() == ["no changes"]
 
 
 def test_push_updates_and_deletes(shop: Inventory) -> None:

@@ -124,8 +124,9 @@ def test_dry_run_argv(tmp_path: Path) -> None:
     t = target(tmp_path)
     argv = rsync_argv("/m/webroot/", "root@10.203.0.12:/srv/shop/", t, delete=True,
                       dry_run=True, excludes=["var/cache/", "*.log"], max_delete=10)
-    assert argv[:6] == ["rsync", "-a", "--itemize-changes", "--stats", "-e", ssh_command(t)]
-    assert argv[6:] == ["--dry-run", "--delete", "--exclude=var/cache/", "--exclude=*.log",
+    assert argv[:7] == ["rsync", "-a", "--itemize-changes", "--modify-window=-1", "--stats",
+                        "-e", ssh_command(t)]
+    assert argv[7:] == ["--dry-run", "--delete", "--exclude=var/cache/", "--exclude=*.log",
                         "--", "/m/webroot/", "root@10.203.0.12:/srv/shop/"]
 
 
