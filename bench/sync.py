@@ -4,12 +4,25 @@ Each of our transports is measured against bare `rsync -a -e ssh` of the same tr
 host, in the same run (same ssh options, same page cache): wall time and bytes sent.
 Targets (issue 4): rsync path <= 1.15x bare rsync; SFTP incremental <= 3x bare rsync incremental.
 
-    FAILOVER_RIG_NET=10.203.41 FAILOVER_RIG_PREFIX=i4 python bench/sync.py [--files N --mb M]
+Fairness, on a shared and noisy machine: every timed push starts after `sync` (so one run's
+write-back does not land on the next), the order of the runs rotates each round, full pushes
+are repeated (the targets emptied in between, untimed) and the medians are compared; every
+round's time is printed. An atomic push leaves work on the host after its session (the next
+stage, old releases removed; release.py): the bench waits for it (untimed, printed) before the
+next run, so it never runs beside another one.
+
+A plain set (`atomic: false`) must not leave a half-updated tree and must resume a cut transfer,
+which the issue asks of rsync's `--delay-updates` and `--partial-dir`; rsync itself is slower
+with them than bare `rsync -a`, so a second baseline row, bare rsync with those options, shows
+what our plain push adds on top of them.
+
+    FAILOVER_RIG_NET=10.203.41 FAILOVER_RIG_PREFIX=i4 python -m bench.sync [--files N --mb M]
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import logging
 import os
 import random
@@ -24,9 +37,11 @@ from pathlib import Path
 
 from failover.model.inventory import Inventory
 from failover.sync.mirror import Mirror
+from failover.sync.rsync import PARTIAL_DIR
 from tests.rig import Rig
 
-REPEAT = 3
+FULL_ROUNDS = 5
+INCREMENTAL_ROUNDS = 7
 
 
 def make_tree(root: Path, files: int, total: int) -> list[Path]:
@@ -68,18 +83,47 @@ def inventory(rig: Rig, work: Path, name: str, tree: Path, **sync: object) -> In
     })
 
 
-def bare(rig: Rig, src: Path, name: str) -> int:
+PLAIN_OPTIONS = ["--delay-updates", f"--partial-dir={PARTIAL_DIR}", "--delete-delay"]
+
+
+def bare(rig: Rig, src: Path, name: str, options: list[str] | None = None) -> int:
     dst = f"root@{rig.standby.address}:{rig.standby.data_dir / name}/"
-    out = subprocess.run(["rsync", "-a", "--stats", "-e", rig.rsync_rsh(), f"{src}/", dst],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(["rsync", "-a", *(options or []), "--stats", "-e", rig.rsync_rsh(),
+                          f"{src}/", dst], check=True, capture_output=True, text=True).stdout
     m = re.search(r"Total bytes sent: ([\d,]+)", out)
     return int(m.group(1).replace(",", "")) if m else 0
 
 
 def timed(fn: Callable[[], int]) -> tuple[float, int]:
+    os.sync()
     t0 = time.monotonic()
     sent = fn()
     return time.monotonic() - t0, sent
+
+
+def settle(path: Path) -> float:
+    """Wait for the host's work after an atomic push (it holds `<path>.releases/.lock`)."""
+    lock = Path(f"{path}.releases/.lock")
+    if not lock.exists():
+        return 0.0
+    t0 = time.monotonic()
+    with open(lock) as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+    return time.monotonic() - t0
+
+
+def rotated(labels: list[str], round_: int) -> list[str]:
+    k = round_ % len(labels)
+    return labels[k:] + labels[:k]
+
+
+def empty(path: Path) -> None:
+    """Remove a pushed tree (and an atomic set's releases) so the next push is a full one."""
+    for p in (path, Path(f"{path}.releases")):
+        if p.is_symlink():
+            p.unlink()
+        elif p.exists():
+            shutil.rmtree(p)
 
 
 def main() -> None:
@@ -101,38 +145,71 @@ def main() -> None:
         mirror_dir.mkdir()
         ours = {name: inventory(rig, work, name, mirror_dir, **opts) for name, opts in {
             "rsync": {}, "rsync-atomic": {"atomic": True, "keep_releases": 2},
-            "sftp-atomic": {"atomic": True, "transport": "sftp", "keep_releases": 2}}.items()}
+            "sftp-atomic": {"atomic": True, "transport": "sftp", "keep_releases": 2}}.items()
+            if name in args.variants.split(",")}
         t0 = time.monotonic()
         paths = make_tree(mirror_dir, args.files, args.mb * 1_000_000)
         size = sum(p.stat().st_size for p in paths)
         print(f"tree: {len(paths)} files, {size / 1e6:.0f} MB (made in "
               f"{time.monotonic() - t0:.1f}s)")
-        rows: dict[str, dict[str, list[tuple[float, int]]]] = {}
 
         def push(name: str) -> int:
             return Mirror(ours[name]).push("tree", "standby").bytes_sent
 
+        def reset(name: str) -> None:
+            empty(rig.standby.data_dir / name)
+            shutil.rmtree(work / name / "mirror" / ".pushed", ignore_errors=True)
+
+        BARE, PLAIN = "bare rsync -a -e ssh", "bare + plain set options"
         runners: dict[str, Callable[[], int]] = {
-            "bare rsync -a -e ssh": lambda: bare(rig, mirror_dir, "bare"),
-            **{f"failover {n}": (lambda n=n: push(n)) for n in ours  # type: ignore[misc]
-               if n in args.variants.split(",")}}
-        for label, fn in runners.items():
-            rows[label] = {"full": [timed(fn)], "incremental": []}
-        for r in range(REPEAT):
+            BARE: lambda: bare(rig, mirror_dir, "bare"),
+            PLAIN: lambda: bare(rig, mirror_dir, "bare-plain", PLAIN_OPTIONS),
+            **{f"failover {n}": (lambda n=n: push(n)) for n in ours}}  # type: ignore[misc]
+        resets = {BARE: lambda: empty(rig.standby.data_dir / "bare"),
+                  PLAIN: lambda: empty(rig.standby.data_dir / "bare-plain"),
+                  **{f"failover {n}": (lambda n=n: reset(n)) for n in ours}}
+        after: list[float] = []
+
+        def run(label: str) -> tuple[float, int]:
+            result = timed(runners[label])
+            if "atomic" in label:
+                after.append(settle(rig.standby.data_dir / label.removeprefix("failover ")))
+            return result
+        rows: dict[str, dict[str, list[tuple[float, int]]]] = {
+            label: {"full": [], "incremental": []} for label in runners}
+        for r in range(FULL_ROUNDS):
+            for label in rotated(list(runners), r):
+                if r and "sftp" in label:
+                    continue  # ~30 s a time, and no target for it: once is enough
+                resets[label]()
+                rows[label]["full"].append(run(label))
+        for r in range(INCREMENTAL_ROUNDS):
             change(paths, 0.01, r)
-            for label, fn in runners.items():
-                rows[label]["incremental"].append(timed(fn))
-        base = rows["bare rsync -a -e ssh"]
+            for label in rotated(list(runners), r):
+                rows[label]["incremental"].append(run(label))
+        def med(label: str, kind: str, i: int = 0) -> float:
+            return statistics.median(sample[i] for sample in rows[label][kind])
+
+        print(f"medians: {FULL_ROUNDS} full pushes (SFTP: 1), {INCREMENTAL_ROUNDS} incrementals")
         print(f"{'':28} {'full s':>8} {'x bare':>7} {'MB sent':>8} | {'incr s':>7} "
               f"{'x bare':>7} {'MB sent':>8}")
-        for label, r in rows.items():
-            full_t, full_b = r["full"][0]
-            inc_t = statistics.median(t for t, _ in r["incremental"])
-            inc_b = statistics.median(b for _, b in r["incremental"])
-            b_full = base["full"][0][0]
-            b_inc = statistics.median(t for t, _ in base["incremental"])
-            print(f"{label:28} {full_t:8.2f} {full_t / b_full:7.2f} {full_b / 1e6:8.1f} | "
-                  f"{inc_t:7.2f} {inc_t / b_inc:7.2f} {inc_b / 1e6:8.2f}")
+        for label in rows:
+            print(f"{label:28} {med(label, 'full'):8.2f} "
+                  f"{med(label, 'full') / med(BARE, 'full'):7.2f} "
+                  f"{med(label, 'full', 1) / 1e6:8.1f} | {med(label, 'incremental'):7.2f} "
+                  f"{med(label, 'incremental') / med(BARE, 'incremental'):7.2f} "
+                  f"{med(label, 'incremental', 1) / 1e6:8.2f}")
+        if "failover rsync" in rows:
+            print("failover rsync x (bare + plain set options): full "
+                  f"{med('failover rsync', 'full') / med(PLAIN, 'full'):.2f}, incremental "
+                  f"{med('failover rsync', 'incremental') / med(PLAIN, 'incremental'):.2f}")
+        if after:
+            print(f"host work after an atomic push, waited for before the next run: median "
+                  f"{statistics.median(after):.2f}s, max {max(after):.2f}s")
+        print("each round (s):")
+        for label, row in rows.items():
+            print(f"  {label:26} full " + " ".join(f"{t:.2f}" for t, _ in row["full"])
+                  + " | incr " + " ".join(f"{t:.2f}" for t, _ in row["incremental"]))
     finally:
         rig.stop()
         shutil.rmtree(work, ignore_errors=True)

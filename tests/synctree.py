@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 from pathlib import Path
@@ -41,6 +42,13 @@ def published(rig: Rig, tmp_path: Path, files: int = 20,
     mirror.pull("webroot", "primary")
     mirror.push("webroot", "standby")
     return mirror, primary, standby
+
+
+def settled(path: Path) -> None:
+    """Wait until the host's work after an atomic push to `path` is done (release.py: it holds
+    `<path>.releases/.lock`). The rig's hosts share this machine's file system."""
+    with open(f"{path}.releases/.lock") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
 
 
 def www(inv: Inventory, host: str) -> Path:

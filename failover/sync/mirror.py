@@ -258,8 +258,9 @@ class Mirror:
         """atomic: fill the staged release and publish it, in ONE ssh session.
 
         The wrapper script (release.py) runs the receiving rsync into `<path>.releases/.next/`
-        (a hard-link copy of the live tree or a recycled old release, so only changed files are
-        written), then swaps the symlink. The ssh handshake overlaps the walk of the mirror.
+        (a hard-link copy of the live tree, made on the host after the previous push, so only
+        changed files are written), then swaps the symlink. The ssh handshake overlaps the walk
+        of the mirror.
         With a pushed record (tree.py) whose release is still live, the diff, the max_delete
         gate and the changed/unchanged decision are made here from the record, exactly, before
         the session starts; otherwise the host compares the staged tree with the live one and

@@ -2,15 +2,17 @@
 
 On the host, `path` becomes a symlink to `<path>.releases/<id>/` (relative, so it survives
 chroots). A push fills the stage `<path>.releases/.next/` (a hard-link copy of the live release,
-or the oldest release recycled: unchanged files cost no time and no disk), then swaps the symlink
-with one rename(2): readers see the old tree or the new one, never a mix. An interrupted push
-leaves the live tree untouched, and the next one fills the same stage further (resume).
+made in the background after the push before: unchanged files cost no time and no disk), then
+swaps the symlink with one rename(2): readers see the old tree or the new one, never a mix. An
+interrupted push leaves the live tree untouched, and the next one fills the same stage further
+(resume).
 
 Notes:
 - A push is one ssh session: the script below runs the receiving rsync itself, then publishes.
 - The first atomic push onto a plain directory moves that directory into `<path>.releases/` as
   the oldest release, then swaps in the symlink: two renames, microseconds apart.
-- The remote side needs GNU coreutils (`mv -T`, `readlink -f`, `head -n -N`): any Linux host.
+- The remote side needs GNU coreutils (`mv -T`, `readlink -f`, `head -n -N`): any Linux host;
+  `flock` (util-linux) lets the next stage be made after the session instead of during it.
 - The scripts below are constants; every value reaches them as a positional argument ("$1"),
   quoted by shlex.join, never spliced into the script text.
 - Old releases are pruned to the newest `KEEP_RELEASES`, never the live one.
@@ -92,23 +94,28 @@ STAGE = ".next"  # `<path>.releases/.next/`: the release being filled (ls and pr
 # run the receiving rsync as `rsync "$@"`, then publish; all in the push's one ssh session) or on
 # its own (fill=none: publish a stage already filled). Arguments: base new old keep maxdel expect
 # changed fill, then rsync's own.
-# - Prepare: no stage yet: a hard-link copy of the live tree (`cp -al`), so rsync only writes
+# - Prepare: the stage is a hard-link copy of the live tree (`cp -al`), so rsync only writes
 #   the changed files (`--link-dest` would re-check every file against the live tree: ~3x the
-#   system time on an unchanged 20,000-file tree).
+#   system time on an unchanged 20,000-file tree). After a publish, the next stage is made in
+#   the background, once the session has ended: the old releases past `keep` are renamed to
+#   `.trash.<id>` (one rename each, so the listing holds `keep` releases when the push returns)
+#   and removed there, and the new live release is copied to `.next.tmp`, then renamed `.next`.
+#   `<path>.releases/.lock` (flock) is held from the start of a push until that work is done: a
+#   push waits for the one before it. Without flock on the host, or when the background work
+#   was cut short, the push copies the live tree itself first.
 # - `expect`: the release the client's pushed record (tree.py) says is live. When it still is,
 #   `changed` (0|1: the client's exact diff of the mirror against that record) decides and no
 #   tree is walked here. Otherwise the stage is compared with the live tree (files by size, mtime
 #   and mode, as rsync's quick check does; symlinks by target), the `+|~|-<TAB>path` lines are
 #   sent back and deletions are gated (maxdel; -1: no limit), all before anything is swapped.
-# - The oldest release past `keep` becomes the next stage instead of being deleted: the next fill
-#   then only touches changed files (no hard link per unchanged file, no rm -rf of a whole tree).
-#   rsync never writes into an existing file (no --inplace): a changed file is a new inode
+# - rsync never writes into an existing file (no --inplace): a changed file is a new inode
 #   renamed over the old name, so releases sharing the old inode are untouched. A pure permission
 #   change is applied in place, though, and shows in the releases sharing that inode.
 # Lines back go to stderr, `@failover `-prefixed (stdout is rsync's protocol): the diff, then
 # `published ID`, `unchanged ID` or `refused`; `error: ...` (exit 3) when the script fails.
 _RELEASE = _SWAP + r"""
 set -eu
+LOCK_WAIT=600
 b=$1 new=$2 old=$3 keep=$4 maxdel=$5 expect=$6 changed=$7 fill=$8
 shift 8
 fail() { echo "@failover error: $*" >&2; exit 3; }
@@ -119,7 +126,15 @@ stage="$r/.next" diff="$r/.next.diff"
 if [ -e "$name" ] && [ ! -d "$name" ]; then
   fail "$b is neither a directory nor a symlink to one; move it away first"
 fi
+locked=""
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$r/.lock"
+  flock -w "$LOCK_WAIT" 9 ||
+    fail "could not lock $b.releases/.lock in ${LOCK_WAIT}s (is another push to it running?)"
+  locked=yes
+fi
 if [ "$fill" = rsync ]; then
+  rm -rf -- "$stage.tmp"
   [ -e "$stage" ] || [ ! -d "$name" ] || cp -al -- "$name/." "$stage"
   rsync "$@"
 fi
@@ -156,10 +171,18 @@ mv -T -- "$stage" "$r/$new"
 swap "$new" "$old"
 live=$(readlink -f -- "$name")
 ls -1 -- "$r" | sort | head -n -"$keep" | while IFS= read -r d; do
-  if [ "$(readlink -f -- "$r/$d")" = "$live" ]; then continue; fi
-  if [ ! -e "$stage" ]; then mv -T -- "$r/$d" "$stage"; else rm -rf -- "${r:?}/$d"; fi
+  if [ "$(readlink -f -- "$r/$d")" != "$live" ]; then mv -T -- "$r/$d" "$r/.trash.$d"; fi
 done
 echo "@failover published $new" >&2
+prepare_next() {  # the next push's stage, and the old releases' removal
+  cp -al -- "$r/$new/." "$stage.tmp" && mv -T -- "$stage.tmp" "$stage"
+  for d in "$r"/.trash.*; do rm -rf -- "$d"; done
+}
+if [ -n "$locked" ]; then  # after the session: it ends when no process holds its pipes
+  (prepare_next) </dev/null >/dev/null 2>&1 &
+else
+  for d in "$r"/.trash.*; do rm -rf -- "$d"; done
+fi
 """
 
 

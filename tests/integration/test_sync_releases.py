@@ -14,7 +14,7 @@ from failover.sync import release
 from failover.sync.mirror import Mirror
 from failover.sync.ssh import ssh_target
 from tests.rig import Rig
-from tests.synctree import fill, make_inventory, published, tree, versions, www
+from tests.synctree import fill, make_inventory, published, settled, tree, versions, www
 
 
 def test_reader_never_sees_a_mix_and_rollback_restores(rig: Rig, tmp_path: Path) -> None:
@@ -93,22 +93,83 @@ def test_link_down_mid_push_keeps_the_live_tree_and_the_next_run_resumes(
     assert report.bytes_sent < 30 * 250_000  # resumed: what arrived before the cut is not resent
 
 
-def test_recycled_stage_sends_only_changes_and_detects_no_change(rig: Rig, tmp_path: Path) -> None:
+def test_each_push_sends_only_its_own_changes_and_detects_no_change(
+        rig: Rig, tmp_path: Path) -> None:
     inv = make_inventory(rig, tmp_path, atomic=True, keep_releases=2)
     primary, standby = www(inv, "primary"), www(inv, "standby")
     fill(primary, "v1", files=20)
     mirror = Mirror(inv)
-    for i in range(4):  # past keep_releases: the oldest release becomes the next stage
-        (primary / "version.txt").write_text(f"{i}\n")
-        # same size: a distinct mtime is what tells rsync's quick check (pull and push) that it
-        # changed; four writes can fall in one tick of the file system's clock
-        os.utime(primary / "version.txt", (1_700_000_000 + i, 1_700_000_000 + i))
+    mirror.pull("webroot", "primary")
+    mirror.push("webroot", "standby")
+    for i in range(5):  # past keep_releases: old releases are pruned as pushes go on
+        # a different file each time (a stage made from an older release would send them all
+        # again), one file deleted and one created in the middle
+        changed = primary / f"d{i % 2}" / f"f{i:04d}.bin"
+        changed.write_bytes(b"v2\n" + os.urandom(1000))
+        if i == 2:
+            (primary / "d0" / "f0010.bin").unlink()
+            (primary / "d1" / "new.bin").write_bytes(b"new")
         mirror.pull("webroot", "primary")
         report = mirror.push("webroot", "standby")
         assert tree(standby) == tree(mirror.path("webroot"))
-    assert report.updated == ["version.txt"]
-    assert report.files_transferred == 1
-    assert Path(f"{standby}.releases/.next").is_dir()
-    published = sorted(os.listdir(f"{standby}.releases"))
+        # only this push's changes travel
+        assert report.files_transferred == (2 if i == 2 else 1), report
+        assert report.updated == [changed.relative_to(primary).as_posix()]
+    assert report.bytes_sent < 5_000
+    settled(standby)  # the next stage is a hard-link copy of the live release; old ones gone
+    assert tree(Path(f"{standby}.releases/.next")) == tree(standby)
+    assert os.stat(f"{standby}.releases/.next/index.html").st_ino == \
+        os.stat(standby / "index.html").st_ino
+    releases = sorted(d for d in os.listdir(f"{standby}.releases") if not d.startswith("."))
+    assert len(releases) == 2
+    assert sorted(d for d in os.listdir(f"{standby}.releases") if d.startswith(".")) == \
+        [".lock", ".next"]
     assert mirror.push("webroot", "standby").lines() == ["no changes"]
-    assert sorted(os.listdir(f"{standby}.releases")) == published
+    assert sorted(d for d in os.listdir(f"{standby}.releases") if not d.startswith(".")) == \
+        releases
+
+
+def test_a_symlink_in_the_live_release_is_never_written_through(rig: Rig,
+                                                                tmp_path: Path) -> None:
+    """A folder that is a symlink to outside the tree in the live release (and so in the next
+    stage, its hard-link copy) and a real folder in the mirror: the push replaces the symlink
+    with the folder, and nothing is written where the symlink pointed."""
+    inv = make_inventory(rig, tmp_path, atomic=True, keep_releases=2)
+    primary, standby = www(inv, "primary"), www(inv, "standby")
+    outside = standby.parent / "outside"
+    outside.mkdir(parents=True)
+    fill(primary, "v1", files=4)
+    (primary / "x").symlink_to(outside)
+    mirror = Mirror(inv)
+    for i in range(4):
+        if i == 1:  # x becomes a real folder, with a file in it
+            (primary / "x").unlink()
+            (primary / "x").mkdir()
+            (primary / "x" / "f").write_text("shop data\n")
+        else:
+            (primary / "index.html").write_text(f"round {i}\n")
+        mirror.pull("webroot", "primary")
+        mirror.push("webroot", "standby")
+        assert tree(standby) == tree(mirror.path("webroot"))
+    assert list(outside.iterdir()) == []
+
+
+def test_without_flock_on_the_host_the_push_prepares_its_own_stage(host_reset: Rig,
+                                                                   tmp_path: Path) -> None:
+    rig = host_reset
+    inv = make_inventory(rig, tmp_path, atomic=True, keep_releases=2)
+    primary, standby = www(inv, "primary"), www(inv, "standby")
+    fill(primary, "v1", files=20)
+    mirror = Mirror(inv)
+    with rig.standby.hide_tools("flock"):
+        assert "missing" in rig.standby.ssh(["sh", "-c", "command -v flock || echo missing"]).stdout
+        for i in range(4):
+            (primary / "d0" / f"f{2 * i:04d}.bin").write_bytes(b"v2\n" + os.urandom(1000))
+            mirror.pull("webroot", "primary")
+            report = mirror.push("webroot", "standby")
+            assert tree(standby) == tree(mirror.path("webroot"))
+            assert report.files_transferred == (21 if i == 0 else 1)
+            # nothing runs after the session: old releases are removed before it ends, and
+            # the next push copies the live release itself
+            assert [d for d in os.listdir(f"{standby}.releases") if d.startswith(".")] == []
+        assert len(os.listdir(f"{standby}.releases")) == 2

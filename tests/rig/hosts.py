@@ -134,27 +134,30 @@ class RigHost:
         self.sshd.restore_key()
 
     def hide_rsync(self) -> Undo:
-        """Restart sshd so its sessions get a PATH without rsync (other hosts keep theirs).
+        return self.hide_tools("rsync")
 
-        The namespaces share the filesystem, so rsync cannot be uninstalled for one host: its
-        sessions get `SetEnv PATH=<dir>` instead, a dir of links to every /usr/bin and /bin tool
-        but rsync.
+    def hide_tools(self, *names: str) -> Undo:
+        """Restart sshd so its sessions get a PATH without these tools (other hosts keep theirs).
+
+        The namespaces share the filesystem, so a tool cannot be uninstalled for one host: its
+        sessions get `SetEnv PATH=<dir>` instead, a dir of links to every /usr/bin, /bin and
+        /usr/sbin tool but those.
         """
-        bin_dir = self.dir / "bin-without-rsync"
+        bin_dir = self.dir / ("bin-without-" + "-".join(sorted(names)))
         if not bin_dir.is_dir():
             bin_dir.mkdir()
             for src in (Path("/usr/bin"), Path("/bin"), Path("/usr/sbin")):
                 for tool in src.iterdir():
                     link = bin_dir / tool.name
-                    if tool.name != "rsync" and not link.exists() and not link.is_symlink():
+                    if tool.name not in names and not link.exists() and not link.is_symlink():
                         link.symlink_to(tool)
-        log.info("%s: rsync hidden from sshd sessions", self.name)
+        log.info("%s: %s hidden from sshd sessions", self.name, ", ".join(names))
         self.sshd.extra_options = [f"SetEnv PATH={bin_dir}"]
         self.sshd.stop()
         self.sshd.start()
-        return Undo(self.show_rsync)
+        return Undo(self.show_tools)
 
-    def show_rsync(self) -> None:
+    def show_tools(self) -> None:
         if self.sshd.extra_options:
             self.sshd.extra_options = []
             self.sshd.stop()
@@ -164,7 +167,7 @@ class RigHost:
         """Undo every failure switch: link up, http + sshd running, original host key."""
         if not self.link_is_up():
             self.link_up()
-        self.show_rsync()
+        self.show_tools()
         if self.sshd.wrong_key_active or not self.sshd.running():
             self.restore_host_key()
         self.start_http()
