@@ -22,7 +22,6 @@ what our plain push adds on top of them.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import logging
 import os
 import random
@@ -39,6 +38,7 @@ from failover.model.inventory import Inventory
 from failover.sync.mirror import Mirror
 from failover.sync.rsync import PARTIAL_DIR
 from tests.rig import Rig
+from tests.synctree import settled
 
 FULL_ROUNDS = 5
 INCREMENTAL_ROUNDS = 7
@@ -99,17 +99,6 @@ def timed(fn: Callable[[], int]) -> tuple[float, int]:
     t0 = time.monotonic()
     sent = fn()
     return time.monotonic() - t0, sent
-
-
-def settle(path: Path) -> float:
-    """Wait for the host's work after an atomic push (it holds `<path>.releases/.lock`)."""
-    lock = Path(f"{path}.releases/.lock")
-    if not lock.exists():
-        return 0.0
-    t0 = time.monotonic()
-    with open(lock) as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-    return time.monotonic() - t0
 
 
 def rotated(labels: list[str], round_: int) -> list[str]:
@@ -173,7 +162,9 @@ def main() -> None:
         def run(label: str) -> tuple[float, int]:
             result = timed(runners[label])
             if "atomic" in label:
-                after.append(settle(rig.standby.data_dir / label.removeprefix("failover ")))
+                t0 = time.monotonic()
+                settled(rig.standby.data_dir / label.removeprefix("failover "))
+                after.append(time.monotonic() - t0)
             return result
         rows: dict[str, dict[str, list[tuple[float, int]]]] = {
             label: {"full": [], "incremental": []} for label in runners}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -46,8 +47,9 @@ def published(rig: Rig, tmp_path: Path, files: int = 20,
 
 def settled(path: Path) -> None:
     """Wait until the host's work after an atomic push to `path` is done (release.py: it holds
-    `<path>.releases/.lock`). The rig's hosts share this machine's file system."""
-    with open(f"{path}.releases/.lock") as lock:
+    `<path>.releases/.lock`; none yet: nothing to wait for). The rig's hosts share this
+    machine's file system."""
+    with contextlib.suppress(FileNotFoundError), open(f"{path}.releases/.lock") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
 
 

@@ -174,14 +174,11 @@ ls -1 -- "$r" | sort | head -n -"$keep" | while IFS= read -r d; do
   if [ "$(readlink -f -- "$r/$d")" != "$live" ]; then mv -T -- "$r/$d" "$r/.trash.$d"; fi
 done
 echo "@failover published $new" >&2
-prepare_next() {  # the next push's stage, and the old releases' removal
-  cp -al -- "$r/$new/." "$stage.tmp" && mv -T -- "$stage.tmp" "$stage"
-  for d in "$r"/.trash.*; do rm -rf -- "$d"; done
-}
 if [ -n "$locked" ]; then  # after the session: it ends when no process holds its pipes
-  (prepare_next) </dev/null >/dev/null 2>&1 &
+  { cp -al -- "$r/$new/." "$stage.tmp" && mv -T -- "$stage.tmp" "$stage"
+    rm -rf -- "$r"/.trash.*; } </dev/null >/dev/null 2>&1 &
 else
-  for d in "$r"/.trash.*; do rm -rf -- "$d"; done
+  rm -rf -- "$r"/.trash.*
 fi
 """
 

@@ -15,7 +15,7 @@ from tests.synctree import fill, make_inventory, tree, versions, www
 
 @pytest.fixture
 def no_rsync(host_reset: Rig) -> Iterator[Rig]:
-    with host_reset.standby.hide_rsync():
+    with host_reset.standby.hide_tools("rsync"):
         cp = host_reset.standby.ssh(["sh", "-c", "command -v rsync || echo missing"])
         assert cp.stdout.strip() == "missing"
         assert host_reset.primary.ssh(["sh", "-c", "command -v rsync"]).returncode == 0

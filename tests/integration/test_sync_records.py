@@ -61,12 +61,7 @@ def test_a_file_edited_in_the_live_release_is_not_the_records_business(
 
 def test_max_delete_by_the_record_is_checked_by_the_host_before_refusing(
         rig: Rig, tmp_path: Path) -> None:
-    inv = make_inventory(rig, tmp_path, atomic=True, max_delete=3)
-    primary, standby = www(inv, "primary"), www(inv, "standby")
-    fill(primary, "v1", files=20)
-    mirror = Mirror(inv)
-    mirror.pull("webroot", "primary")
-    mirror.push("webroot", "standby")
+    mirror, _, standby = published(rig, tmp_path, atomic=True, max_delete=3)
     for path in sorted((mirror.path("webroot") / "d0").iterdir())[:5]:
         path.unlink()  # (on the mirror itself: a pull would stop at the same limit)
     before = tree(standby)

@@ -95,12 +95,7 @@ def test_link_down_mid_push_keeps_the_live_tree_and_the_next_run_resumes(
 
 def test_each_push_sends_only_its_own_changes_and_detects_no_change(
         rig: Rig, tmp_path: Path) -> None:
-    inv = make_inventory(rig, tmp_path, atomic=True, keep_releases=2)
-    primary, standby = www(inv, "primary"), www(inv, "standby")
-    fill(primary, "v1", files=20)
-    mirror = Mirror(inv)
-    mirror.pull("webroot", "primary")
-    mirror.push("webroot", "standby")
+    mirror, primary, standby = published(rig, tmp_path, atomic=True, keep_releases=2)
     for i in range(5):  # past keep_releases: old releases are pruned as pushes go on
         # a different file each time (a stage made from an older release would send them all
         # again), one file deleted and one created in the middle

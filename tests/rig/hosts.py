@@ -133,9 +133,6 @@ class RigHost:
         log.info("%s: restoring the original host key", self.name)
         self.sshd.restore_key()
 
-    def hide_rsync(self) -> Undo:
-        return self.hide_tools("rsync")
-
     def hide_tools(self, *names: str) -> Undo:
         """Restart sshd so its sessions get a PATH without these tools (other hosts keep theirs).
 
