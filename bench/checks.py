@@ -79,7 +79,7 @@ def main() -> int:
         hanging = round(args.checks * args.hanging)
         hosts = {f"h{i:04d}": {"address": "127.0.0.2" if i < hanging else "127.0.0.1"}
                  for i in range(args.checks)}
-        inventory = Inventory.model_validate({
+        inventory = Inventory.parse({
             "site": "shop.test", "path": "/nonexistent/inventory.yaml",
             "state_dir": "/nonexistent/.failover", "hosts": hosts,
             "ssh": {"known_hosts": "/nonexistent/known_hosts"},

@@ -34,7 +34,7 @@ RECORDS = {(f"host{i:02d}", "A"): (60, [HOSTS["primary"]]) for i in range(N)}
 
 
 def inventory(zone: dict[str, Any]) -> Inventory:
-    return Inventory.model_validate({
+    return Inventory.parse({
         "site": "bench", "path": "/nonexistent/inventory.yaml", "state_dir": "/nonexistent",
         "hosts": {n: {"address": a} for n, a in HOSTS.items()},
         "ssh": {"known_hosts": "/nonexistent"}, "checks": [{"name": "t", "type": "tcp", "port": 1}],

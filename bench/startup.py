@@ -20,7 +20,7 @@ from pathlib import Path
 
 RUNS = 15
 FAILOVER = str(Path(sys.executable).parent / "failover")
-HEAVY = ["paramiko", "boto3", "requests", "dns", "yaml", "click", "pydantic"]
+HEAVY = ["paramiko", "boto3", "requests", "dns", "yaml", "click", "pydantic", "msgspec"]
 
 
 class Shop(BaseHTTPRequestHandler):

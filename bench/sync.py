@@ -72,7 +72,7 @@ def inventory(rig: Rig, work: Path, name: str, tree: Path, **sync: object) -> In
     state = work / name
     (state / "mirror").mkdir(parents=True)
     (state / "mirror" / "tree").symlink_to(tree)
-    return Inventory.model_validate({
+    return Inventory.parse({
         "site": "bench.test", "path": str(work / "inventory.yaml"), "state_dir": str(state),
         "hosts": hosts, "ssh": {"known_hosts": str(rig.known_hosts)},
         "dns": [{"provider": "powerdns", "zone": "bench.test.", "api_url": "http://127.0.0.1:1",

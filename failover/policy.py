@@ -73,7 +73,7 @@ def record_round(inventory: Inventory, state: State, report: RoundReport, now: f
             down = False
         changed_at = now if down != old.down else old.changed_at
         hosts[name] = HostState(fail=fail, ok=okc, down=down, changed_at=changed_at, checks=checks)
-    return state.model_copy(update={"hosts": hosts, "last_round_at": now})
+    return state.replace(hosts=hosts, last_round_at=now)
 
 
 def _cooldown_left(inventory: Inventory, state: State, now: float) -> float:

@@ -20,7 +20,7 @@ def make_inventory(rig: Rig, tmp_path: Path, **sync: Any) -> Inventory:
                     "ssh": {"user": "root", "identity": str(rig.client_key)}}
              for name, h in rig.hosts.items()}
     paths = {name: str(h.data_dir / tmp_path.name / "www") for name, h in rig.hosts.items()}
-    return Inventory.model_validate({
+    return Inventory.parse({
         "site": "shop.test", "path": str(tmp_path / "inventory.yaml"),
         "state_dir": str(tmp_path / ".failover"), "hosts": hosts,
         "ssh": {"known_hosts": str(rig.known_hosts), "connect_timeout": 2},

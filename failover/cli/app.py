@@ -79,7 +79,7 @@ class App:
         currents = [provider_for(z).read() for z in self.inventory.dns]
         active = active_host(self.inventory, currents) or next(iter(self.inventory.hosts))
         self.audit.write("active_resolved", active=active, source="dns")
-        return state.model_copy(update={"active": active})
+        return state.replace(active=active)
 
 
 def default_inventory() -> str:

@@ -23,7 +23,7 @@ def status(app: App) -> int:
     if state.last_flip is not None:
         cooldown_left = max(0.0, state.last_flip.at + inv.policy.cooldown - now)
     if app.json:
-        doc: dict[str, Any] = state.model_dump(mode="json", by_alias=True)
+        doc: dict[str, Any] = state.to_json()
         doc["cooldown_left"] = round(cooldown_left, 1)
         doc["site"] = inv.site
         doc["data_age"] = _data_ages(app, state, now)  # issue 4: each standby's RPO per set

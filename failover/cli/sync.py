@@ -135,8 +135,8 @@ def _rollback(app: App, set_name: str, host: str | None, yes: bool, dry_run: boo
         ms = state.mirrors.get(set_name)
         if ms is not None and host in ms.pushed:  # its data age is unknown now: stale if gated
             pushed = {h: t for h, t in ms.pushed.items() if h != host}
-            app.store.save(state.model_copy(update={"mirrors": {
-                **state.mirrors, set_name: ms.model_copy(update={"pushed": pushed})}}))
+            app.store.save(state.replace(mirrors={
+                **state.mirrors, set_name: ms.replace(pushed=pushed)}))
         app.audit.write("sync_rollback", set=set_name, host=host, **{"from": old, "to": new})
     if app.json:
         app.print_json({"set": set_name, "host": host, "from": old, "to": new})

@@ -8,7 +8,7 @@ Contract:
   reported together; a value whose ${VAR} could not be expanded gets no second error.
 - Relative paths in the inventory (state_dir, ssh.known_hosts, hosts.*.ssh.identity, playbooks.*,
   checks[*].ca_file) are made absolute against the inventory's folder, after `~` expansion.
-- Secret values (SecretStr fields) never appear in messages.
+- Secret values (Secret fields) never appear in messages.
 """
 
 from __future__ import annotations
@@ -19,14 +19,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from failover.config.env import expand
-from failover.config.explain import explain, one_of, sort_reasons
-from failover.config.locate import model_keys
 from failover.config.validate import check_inventory, check_playbook
 from failover.config.yamlmarks import Document, KeyPath, read_yaml
 from failover.errors import ConfigError, Reason
+from failover.model.coerce import Invalid, coerce, model_keys, one_of
 from failover.model.inventory import Inventory
 from failover.model.playbook import Playbook
 
@@ -35,7 +32,7 @@ log = logging.getLogger(__name__)
 DEFAULT_STATE_DIR = ".failover"
 LOADER_KEYS = ("path",)  # set by the loader; not a key users may write
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
 def load_inventory(path: Path, environ: Mapping[str, str] | None = None) -> Inventory:
@@ -80,7 +77,7 @@ def load_playbook(path: Path, inventory: Inventory,
     return playbook
 
 
-def _expanded(doc: Document, environ: Mapping[str, str], model: type[BaseModel],
+def _expanded(doc: Document, environ: Mapping[str, str], model: type,
               hidden: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[Reason], list[KeyPath]]:
     """The document's data with ${VAR} expanded (a fresh copy), the expansion problems, and
     their paths (validation errors there would only repeat them)."""
@@ -97,13 +94,16 @@ def _validate(model: type[M], doc: Document, data: dict[str, Any], reasons: list
               skip: list[KeyPath], hidden: tuple[str, ...] = ()) -> M:
     """The validated model, or ConfigError with `reasons` plus every validation error."""
     try:
-        value = model.model_validate(data)
-    except ValidationError as exc:
-        reasons = reasons + explain(exc, model, doc, data, skip=skip, hidden=hidden)
-        value = None
+        value: M = coerce(model, data, skip=skip, hidden=hidden)
+    except Invalid as exc:
+        reasons = reasons + [doc.reason(p.path, p.message, key=p.on_key) for p in exc.problems]
     _raise(reasons)
-    assert value is not None
     return value
+
+
+def sort_reasons(reasons: list[Reason]) -> list[Reason]:
+    unique = dict.fromkeys(reasons)
+    return sorted(unique, key=lambda r: (r.file, r.line or 0, r.column or 0, r.key))
 
 
 def _raise(reasons: list[Reason]) -> None:

@@ -13,9 +13,9 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from failover.config.explain import one_of, suggest
 from failover.config.yamlmarks import Document, KeyPath
 from failover.errors import Reason
+from failover.model.coerce import one_of, suggest
 from failover.model.inventory import (
     CommandCheck,
     HttpCheck,

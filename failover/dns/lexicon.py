@@ -3,7 +3,7 @@
 Implementation notes:
 - Settings come from the zone's `lexicon:` mapping: `provider` names the dns-lexicon provider,
   every other key is that provider's option (`auth_token`, `pdns_server`, ...), as the lexicon
-  CLI names them with '-' turned into '_'. Credential-looking values are SecretStr in the model.
+  CLI names them with '-' turned into '_'. Credential-looking values are Secret in the model.
 - We build the provider class ourselves instead of `lexicon.client.Client`: the Client guesses the
   zone with tldextract, which downloads the public suffix list (or asks the system resolver with
   `resolve_zone_name`). Our zone is known, so we set `domain` and no lookup happens. The provider

@@ -26,7 +26,7 @@ def count_auto_flip(inventory: Inventory, state: State, store: StateStore, now: 
     """`state` with `now` added to auto_flips (older entries past the window dropped), saved."""
     window = inventory.policy.auto_failover_window
     flips = [t for t in state.auto_flips if now - t < window] + [now]
-    counted = state.model_copy(update={"auto_flips": flips})
+    counted = state.replace(auto_flips=flips)
     store.save(counted)
     return counted
 
@@ -44,6 +44,6 @@ def page_if_blocked(decision: Decision, inventory: Inventory, state: State, stor
 
     failures = send_all(inventory, decision.page, event="auto_failover_blocked")
     audit.write("page", message=decision.page, failures=failures)
-    paged = state.model_copy(update={"paged_at": now})
+    paged = state.replace(paged_at=now)
     store.save(paged)
     return paged

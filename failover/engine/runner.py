@@ -92,11 +92,11 @@ class Runner:
             j.save()
             self._audit("run_end", status=j.status, error=j.error)
             if not ctx.dry_run:
-                last = LastRun.model_validate({
+                last = LastRun.parse({
                     "id": j.id, "playbook": j.title, "status": j.status,
                     "started_at": j.started_at, "finished_at": j.finished_at,
                     "from": self.variables.get("from"), "to": self.variables.get("to")})
-                ctx.save_state(ctx.state.model_copy(update={"last_run": last}))
+                ctx.save_state(ctx.state.replace(last_run=last))
         return j
 
     def _audit(self, event: str, **fields: object) -> None:

@@ -85,7 +85,7 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
     lines += [f"push mirror -> {to}:"] + ["  " + x for x in pushed.lines()]
     if not ctx.dry_run:
         ms = ms.pushed_to(to, now)
-        ctx.save_state(ctx.state.model_copy(update={"mirrors": {**ctx.state.mirrors, p.set: ms}}))
+        ctx.save_state(ctx.state.replace(mirrors={**ctx.state.mirrors, p.set: ms}))
     return Outcome(status="dry-run" if ctx.dry_run else status,
                    detail=detail or f"set {p.set} synced to {to}", lines=lines,
                    data={"push": pushed.to_json()})
@@ -160,9 +160,9 @@ def restore_dns(ctx: RunContext, to: str) -> Outcome:
 
 def _set_active(ctx: RunContext, host: str, *, changed: bool) -> None:
     if changed or ctx.state.active != host:
-        flip = Flip.model_validate({"at": ctx.clock(), "from": ctx.state.active, "to": host,
+        flip = Flip.parse({"at": ctx.clock(), "from": ctx.state.active, "to": host,
                                     "run_id": ctx.run_id})
-        ctx.save_state(ctx.state.model_copy(update={"active": host, "last_flip": flip}))
+        ctx.save_state(ctx.state.replace(active=host, last_flip=flip))
 
 
 def do_dns(ctx: RunContext, p: pb.DnsAction, *, restore: bool = False) -> Outcome:

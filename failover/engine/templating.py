@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pydantic import BaseModel
+from failover.model.types import Model
 
 _PLACEHOLDER = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]*)\s*}}")
 _BROKEN = re.compile(r"{{|}}")
@@ -29,8 +29,8 @@ def names_in(value: Any) -> Iterator[tuple[str, str]]:
         rest = _PLACEHOLDER.sub("", value)
         if _BROKEN.search(rest):
             raise TemplateError(f"{value!r}: a placeholder is written {{{{ name }}}}")
-    elif isinstance(value, BaseModel):
-        yield from names_in(value.model_dump(by_alias=True, exclude_none=True))
+    elif isinstance(value, Model):
+        yield from names_in(_plain(value))
     elif isinstance(value, Mapping):
         for v in value.values():
             yield from names_in(v)
@@ -50,11 +50,16 @@ def render(value: Any, variables: Mapping[str, str]) -> Any:
             return variables[name]
 
         return _PLACEHOLDER.sub(sub, value)
-    if isinstance(value, BaseModel):
-        data = render(value.model_dump(by_alias=True, exclude_none=True), variables)
-        return type(value).model_validate(data)
+    if isinstance(value, Model):
+        return type(value).parse(render(_plain(value), variables))
     if isinstance(value, Mapping):
         return {k: render(v, variables) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [render(v, variables) for v in value]
     return value
+
+
+def _plain(model: Model) -> dict[str, Any]:
+    """A model's fields as written in a playbook (`from`, not `from_`), unset ones left out."""
+    data: dict[str, Any] = model.to_json()
+    return {k: v for k, v in data.items() if v is not None}

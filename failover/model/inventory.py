@@ -1,10 +1,10 @@
 """The inventory: one site, its hosts, DNS zones, checks, policy, sync sets, playbooks, notifiers.
 
-Pydantic v2 models with `extra="forbid"`: unknown keys are errors, and each error carries a location
-that config/ turns into file:line:column through the YAML marks. Values are already expanded
-(`${VAR}`) and relative paths already resolved against the inventory's folder when they get here.
-Cross-references (a record naming an unknown host) are checked in config/validate.py, which knows
-the marks.
+Frozen models (model/types.py); unknown keys are errors, and each error carries a location that
+config/ turns into file:line:column through the YAML marks (model/coerce.py). Values are already
+expanded (`${VAR}`) and relative paths already resolved against the inventory's folder when they
+get here. Cross-references (a record naming an unknown host) are checked in config/validate.py,
+which knows the marks.
 """
 
 from __future__ import annotations
@@ -13,13 +13,22 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+import msgspec
 
-from failover.model.types import STRICT, Cidr, Duration, Fqdn, IPv4, IPv6, Name, Port
-
-
-class Model(BaseModel):
-    model_config = STRICT
+from failover.model.types import (
+    After,
+    Cidr,
+    Duration,
+    Fqdn,
+    IPv4,
+    IPv6,
+    Meta,
+    Model,
+    Name,
+    Port,
+    Secret,
+    Tag,
+)
 
 
 class HostSsh(Model):
@@ -49,29 +58,28 @@ class Record(Model):
 
     name: str
     type: RecordType
-    ttl: int = Field(default=60, ge=1, le=604800)
+    ttl: Annotated[int, Meta(ge=1, le=604800)] = 60
     values: dict[Name, str | list[str]] | None = None
+
+
+def _nameservers(value: list[str]) -> list[str]:
+    for ns in value:
+        host, _, port = ns.rpartition(":") if ns.count(":") == 1 else (ns, "", "")
+        if not (host or ns) or (port and not (port.isdigit() and 1 <= int(port) <= 65535)):
+            raise ValueError(f"{ns!r} is not host[:port] (e.g. 127.0.0.1:5353)")
+    return value
 
 
 class ZoneBase(Model):
     zone: Fqdn
-    nameservers: list[str] = []
-    records: list[Record] = Field(min_length=1)
-
-    @field_validator("nameservers")
-    @classmethod
-    def _nameservers(cls, value: list[str]) -> list[str]:
-        for ns in value:
-            host, _, port = ns.rpartition(":") if ns.count(":") == 1 else (ns, "", "")
-            if not (host or ns) or (port and not (port.isdigit() and 1 <= int(port) <= 65535)):
-                raise ValueError(f"{ns!r} is not host[:port] (e.g. 127.0.0.1:5353)")
-        return value
+    records: Annotated[list[Record], Meta(min_length=1)]
+    nameservers: Annotated[list[str], After(_nameservers)] = []
 
 
 class PowerDnsZone(ZoneBase):
     provider: Literal["powerdns"]
     api_url: str
-    api_key: SecretStr
+    api_key: Secret
     server_id: str = "localhost"
     timeout: Duration = 10.0
 
@@ -86,15 +94,13 @@ class Tsig(Model):
 
     name: str
     algorithm: TsigAlgorithm = "hmac-sha256"
-    secret: SecretStr | None = None
+    secret: Secret | None = None
     secret_file: Path | None = None
 
-    @model_validator(mode="after")
-    def _one_secret(self) -> Tsig:
+    def __post_init__(self) -> None:
         if (self.secret is None) == (self.secret_file is None):
             raise ValueError("give exactly one of `secret` (e.g. \"${TSIG_SECRET}\") or "
                              "`secret_file`")
-        return self
 
 
 class Rfc2136Zone(ZoneBase):
@@ -119,29 +125,27 @@ class Route53Zone(ZoneBase):
 
 
 _LEXICON_SECRET_HINTS = ("auth", "token", "secret", "password", "key")
+LexiconValue = str | int | bool  # as written; credential-looking strings become Secret
+
+
+def _lexicon(value: dict[str, LexiconValue]) -> dict[str, LexiconValue | Secret]:
+    if not isinstance(value.get("provider"), str) or not value["provider"]:
+        raise ValueError("needs `provider:` (a dns-lexicon provider name, e.g. ovh)")
+    # credentials are masked everywhere (repr, --json, audit): a Secret prints ***
+    return {k: Secret(v) if isinstance(v, str) and k != "provider"
+            and any(h in k.lower() for h in _LEXICON_SECRET_HINTS) else v
+            for k, v in value.items()}
 
 
 class LexiconZone(ZoneBase):
     """Any dns-lexicon provider: `lexicon: {provider: ovh, auth_...: ...}`. Not atomic."""
 
     provider: Literal["lexicon"]
-    lexicon: dict[str, str | int | bool | SecretStr]
+    lexicon: Annotated[dict[str, LexiconValue], After(_lexicon)]
     timeout: Duration = 30.0
 
-    @field_validator("lexicon")
-    @classmethod
-    def _settings(cls, value: dict[str, str | int | bool | SecretStr]
-                  ) -> dict[str, str | int | bool | SecretStr]:
-        if not isinstance(value.get("provider"), str) or not value["provider"]:
-            raise ValueError("needs `provider:` (a dns-lexicon provider name, e.g. ovh)")
-        # credentials are masked everywhere (repr, --json, audit): SecretStr prints ***
-        return {k: SecretStr(v) if isinstance(v, str) and k != "provider"
-                and any(h in k.lower() for h in _LEXICON_SECRET_HINTS) else v
-                for k, v in value.items()}
 
-
-DnsZone = Annotated[PowerDnsZone | Rfc2136Zone | Route53Zone | LexiconZone,
-                    Field(discriminator="provider")]
+DnsZone = Annotated[PowerDnsZone | Rfc2136Zone | Route53Zone | LexiconZone, Tag("provider")]
 
 
 Severity = Literal["critical", "warning"]
@@ -157,47 +161,45 @@ class CheckBase(Model):
 
     name: Name
     timeout: Duration = 5.0
-    retries: int = Field(default=0, ge=0, le=10)
+    retries: Annotated[int, Meta(ge=0, le=10)] = 0
     severity: Severity = "critical"
+
+
+def _url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    return value
+
+
+def _statuses(value: list[int | str]) -> list[int | str]:
+    for item in value:
+        status_range(item)
+    return value
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+    return value
 
 
 class HttpCheck(CheckBase):
     """GET `url` from the host's own address, with the URL's name as Host header and TLS SNI."""
 
     type: Literal["http"]
-    url: str
-    expect_status: list[int | str] = Field(default=[200], min_length=1)  # 200, "2xx", "200-299"
+    url: Annotated[str, After(_url)]
+    # 200, "2xx", "200-299"
+    expect_status: Annotated[list[int | str], Meta(min_length=1), After(_statuses)] = \
+        msgspec.field(default_factory=lambda: [200])
     expect_body: str | None = None
-    expect_regex: str | None = None  # searched in the first 64 KiB of the body
+    expect_regex: Annotated[str, After(_regex)] | None = None  # searched in the first 64 KiB
     max_latency: Duration | None = None  # slower than this = failed
     headers: dict[str, str] = {}
     follow_redirects: bool = False  # off: a 301 is the answer (list it in expect_status)
     ca_file: Path | None = None
-    cert_min_days: int = Field(default=14, ge=0)  # a certificate expiring sooner = WARNING
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http:// or https:// URL")
-        return value
-
-    @field_validator("expect_status")
-    @classmethod
-    def _statuses(cls, value: list[int | str]) -> list[int | str]:
-        for item in value:
-            status_range(item)
-        return value
-
-    @field_validator("expect_regex")
-    @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
-        return value
+    cert_min_days: Annotated[int, Meta(ge=0)] = 14  # a certificate expiring sooner = WARNING
 
     def status_ok(self, status: int) -> bool:
         return any(lo <= status <= hi for lo, hi in map(status_range, self.expect_status))
@@ -231,14 +233,12 @@ class SmtpCheck(CheckBase):
     tls_name: str | None = None  # the name the server's certificate must carry; needs starttls
     ca_file: Path | None = None
 
-    @model_validator(mode="after")
-    def _tls(self) -> SmtpCheck:
+    def __post_init__(self) -> None:
         if self.starttls and not self.tls_name:
             raise ValueError("starttls: true needs tls_name (the name on the server's "
                              "certificate, e.g. mx.shop.example)")
         if not self.starttls and (self.tls_name or self.ca_file):
             raise ValueError("tls_name and ca_file need starttls: true")
-        return self
 
 
 class DnsCheck(CheckBase):
@@ -262,23 +262,21 @@ class CommandCheck(CheckBase):
     """Run `command` (an argv list) on the host over SSH; pass on exit status 0."""
 
     type: Literal["command"]
-    command: list[str] = Field(min_length=1)
+    command: Annotated[list[str], Meta(min_length=1)]
 
 
-Check = Annotated[
-    HttpCheck | TcpCheck | SmtpCheck | DnsCheck | SshCheck | CommandCheck,
-    Field(discriminator="type"),
-]
+Check = Annotated[HttpCheck | TcpCheck | SmtpCheck | DnsCheck | SshCheck | CommandCheck,
+                  Tag("type")]
 
 
 class Policy(Model):
-    failure_threshold: int = Field(default=3, ge=1)
-    recovery_threshold: int = Field(default=5, ge=1)
+    failure_threshold: Annotated[int, Meta(ge=1)] = 3
+    recovery_threshold: Annotated[int, Meta(ge=1)] = 5
     cooldown: Duration = 1800.0
     auto_failover: bool = True
     auto_failback: bool = False
     # automatic flips allowed per window; past it a person is paged and must act
-    max_auto_failovers: int = Field(default=1, ge=0)
+    max_auto_failovers: Annotated[int, Meta(ge=0)] = 1
     auto_failover_window: Duration = 86400.0
 
 
@@ -286,13 +284,13 @@ class SyncSet(Model):
     name: Name
     path: str | dict[Name, str]
     exclude: list[str] = []
-    max_delete: int = Field(default=200, ge=0)
+    max_delete: Annotated[int, Meta(ge=0)] = 200
     atomic: bool = False
     # issue 4: freshness gate, releases kept, transport, bandwidth and I/O timeout
     max_age: Duration | None = None  # a standby whose last good push is older is stale
-    keep_releases: int = Field(default=5, ge=2)
+    keep_releases: Annotated[int, Meta(ge=2)] = 5
     transport: Literal["auto", "rsync", "sftp"] = "auto"  # auto: sftp when a host lacks rsync
-    bwlimit: int | None = Field(default=None, ge=1)  # KiB/s per transfer (rsync --bwlimit)
+    bwlimit: Annotated[int, Meta(ge=1)] | None = None  # KiB/s per transfer (rsync --bwlimit)
     io_timeout: Duration = 60.0  # no data for this long ends a transfer (rsync --timeout)
 
     def path_on(self, host: str) -> str:
@@ -302,35 +300,34 @@ class SyncSet(Model):
 
 class WebhookNotify(Model):
     type: Literal["webhook"]
-    url: SecretStr
+    url: Secret
     timeout: Duration = 10.0
 
 
-Notifier = Annotated[WebhookNotify, Field(discriminator="type")]
+Notifier = Annotated[WebhookNotify, Tag("type")]
+
+
+def _targets(value: list[str]) -> list[str]:
+    for target in value:
+        if not target.startswith("tcp://") or target.rpartition(":")[2].isdigit() is False:
+            raise ValueError(f"{target!r} is not tcp://HOST:PORT (e.g. tcp://9.9.9.9:53)")
+    return value
 
 
 class Inventory(Model):
     site: str
     path: Path  # the inventory file itself; set by the loader
     state_dir: Path
-    hosts: dict[Name, Host] = Field(min_length=2)
+    hosts: Annotated[dict[Name, Host], Meta(min_length=2)]
     ssh: SshSettings
-    dns: list[DnsZone] = Field(min_length=1)
-    checks: list[Check] = Field(min_length=1)
-    control_targets: list[str] = []
-    policy: Policy = Policy()
+    dns: Annotated[list[DnsZone], Meta(min_length=1)]
+    checks: Annotated[list[Check], Meta(min_length=1)]
+    control_targets: Annotated[list[str], After(_targets)] = []
+    policy: Policy = msgspec.field(default_factory=Policy)
     sync: list[SyncSet] = []
     playbooks: dict[Name, Path] = {}
     notify: list[Notifier] = []
     vars: dict[Name, str] = {}
-
-    @field_validator("control_targets")
-    @classmethod
-    def _targets(cls, value: list[str]) -> list[str]:
-        for target in value:
-            if not target.startswith("tcp://") or target.rpartition(":")[2].isdigit() is False:
-                raise ValueError(f"{target!r} is not tcp://HOST:PORT (e.g. tcp://9.9.9.9:53)")
-        return value
 
     def host_order(self) -> list[str]:
         return list(self.hosts)

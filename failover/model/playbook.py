@@ -6,15 +6,11 @@ time, so the models here keep them as plain strings (host names are checked afte
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, model_validator
+import msgspec
 
-from failover.model.types import STRICT, Duration
-
-
-class Model(BaseModel):
-    model_config = STRICT
+from failover.model.types import Duration, Meta, Model
 
 
 class CheckAction(Model):
@@ -24,7 +20,7 @@ class CheckAction(Model):
 
 class SyncAction(Model):
     set: str
-    from_: str | None = Field(default=None, alias="from")
+    from_: str | None = msgspec.field(default=None, name="from")
     to: str
 
 
@@ -63,7 +59,7 @@ class PipeEnd(Model):
 class PipeAction(Model):
     """Stream `from`'s command's stdout into `to`'s command's stdin (sync/pipe.py)."""
 
-    from_: PipeEnd = Field(alias="from")
+    from_: PipeEnd = msgspec.field(name="from")
     to: PipeEnd
     timeout: Duration = 3600.0
 
@@ -72,14 +68,12 @@ class DnsTtlAction(Model):
     """Lower the TTL of every managed record to `ttl` (values untouched), or `restore: true`
     to put back the inventory's TTLs (engine/ttl_step.py)."""
 
-    ttl: int | None = Field(default=None, ge=1, le=604800)
+    ttl: Annotated[int, Meta(ge=1, le=604800)] | None = None
     restore: bool = False
 
-    @model_validator(mode="after")
-    def _one(self) -> DnsTtlAction:
+    def __post_init__(self) -> None:
         if (self.ttl is None) != self.restore:
             raise ValueError("give either `ttl: SECONDS` (lower) or `restore: true`")
-        return self
 
 
 ACTIONS: dict[str, type[Model]] = {
@@ -108,17 +102,13 @@ class Step(Model):
     pipe: PipeAction | None = None
     dns_ttl: DnsTtlAction | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _one_action(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            found = [k for k in ACTIONS if k in data]
-            if len(found) != 1:
-                what = "none" if not found else " and ".join(found)
-                raise ValueError(
-                    f"a step needs exactly one action (one of: {', '.join(ACTIONS)}); found {what}"
-                )
-        return data
+    def __post_init__(self) -> None:
+        found = [k for k in ACTIONS if getattr(self, k) is not None]
+        if len(found) != 1:
+            what = "none" if not found else " and ".join(found)
+            raise ValueError(
+                f"a step needs exactly one action (one of: {', '.join(ACTIONS)}); found {what}"
+            )
 
     @property
     def action(self) -> str:
@@ -137,5 +127,5 @@ class Step(Model):
 
 class Playbook(Model):
     name: str
-    steps: list[Step] = Field(min_length=1)
+    steps: Annotated[list[Step], Meta(min_length=1)]
     rescue: list[Step] = []

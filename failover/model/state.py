@@ -6,22 +6,24 @@ of (inventory, state, round report, now).
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
 
+import msgspec
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+from failover.model.types import Meta, Model
+
+Count = Annotated[int, Meta(ge=0)]
 
 
 class Streak(Model):
-    fail: int = Field(default=0, ge=0)  # consecutive failed rounds
-    ok: int = Field(default=0, ge=0)  # consecutive passed rounds
+    fail: Count = 0  # consecutive failed rounds
+    ok: Count = 0  # consecutive passed rounds
     detail: str = ""  # the last round's result, for `status`
 
 
 class HostState(Model):
-    fail: int = Field(default=0, ge=0)
-    ok: int = Field(default=0, ge=0)
+    fail: Count = 0
+    ok: Count = 0
     down: bool = False
     changed_at: float | None = None  # when `down` last changed
     checks: dict[str, Streak] = {}
@@ -33,16 +35,16 @@ class MirrorState(Model):
     pushed: dict[str, float] = {}  # host -> how old its data is: the pull time it was pushed from
 
     def pulled(self, host: str, now: float) -> MirrorState:
-        return self.model_copy(update={"pulled_at": now, "pulled_from": host})
+        return self.replace(pulled_at=now, pulled_from=host)
 
     def pushed_to(self, host: str, now: float) -> MirrorState:
         """The standby's data is as old as the mirror's last pull (freshness.py), not `now`."""
-        return self.model_copy(update={"pushed": {**self.pushed, host: self.pulled_at or now}})
+        return self.replace(pushed={**self.pushed, host: self.pulled_at or now})
 
 
 class Flip(Model):
     at: float
-    from_: str | None = Field(default=None, alias="from")
+    from_: str | None = msgspec.field(default=None, name="from")
     to: str
     run_id: str
     automatic: bool = False
@@ -54,7 +56,7 @@ class LastRun(Model):
     status: str  # ok | failed | rescued | interrupted | dry-run
     started_at: float
     finished_at: float | None = None
-    from_: str | None = Field(default=None, alias="from")
+    from_: str | None = msgspec.field(default=None, name="from")
     to: str | None = None
 
 

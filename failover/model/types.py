@@ -1,15 +1,139 @@
-"""Small value types shared by the inventory and playbook models."""
+"""The base of every model, and the small value types the inventory and playbooks share.
+
+Models are msgspec Structs: frozen, keyword-only, compared by value, created in microseconds
+(`failover check` runs every minute from cron, so what a healthy round imports is measured:
+bench/startup.py). They hold already-valid values; `failover.model.coerce` turns plain data
+(parsed YAML or JSON) into them and says, for every problem at once, where and what is valid.
+
+A field's annotation may carry metadata for coerce:
+- `Parse(fn)`: `fn(raw value)` returns the field's value or raises ValueError with the message
+  (durations, ports: they accept several spellings).
+- `After(fn)`: after the base type is coerced, `fn(value)` returns it (maybe normalised) or
+  raises ValueError (IP addresses, names, URLs).
+- `msgspec.Meta(ge=, le=, min_length=)`: bounds, also shown in the JSON Schema.
+- `Tag("type")` on a union of models: the key whose value picks the model.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict
+import msgspec
+from msgspec import Meta
 
-# Every model forbids unknown keys (a typo must never pass silently) and is immutable.
-STRICT = ConfigDict(extra="forbid", frozen=True, strict=False, hide_input_in_errors=True)
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**_: Any) -> Any:
+        return lambda cls: cls
+
+__all__ = ["After", "Cidr", "Duration", "Fqdn", "IPv4", "IPv6", "Meta", "Model", "Name", "Parse",
+           "Port", "Secret", "Tag", "format_duration", "parse_duration"]
+
+
+class _KeywordOnly(msgspec.StructMeta):
+    """Every model's fields are keyword-only (msgspec sets kw_only per class, not inherited)."""
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
+                **options: Any) -> Any:
+        options.setdefault("kw_only", True)
+        return super().__new__(mcls, name, bases, namespace, **options)
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True,
+                     field_specifiers=(msgspec.field,))  # what the metaclass does, for mypy
+class Model(msgspec.Struct, metaclass=_KeywordOnly, frozen=True, forbid_unknown_fields=True):
+    """A frozen value. `replace(**changes)` makes a changed copy (the original stays)."""
+
+    def replace(self, **changes: Any) -> Self:
+        return msgspec.structs.replace(self, **changes)
+
+    @classmethod
+    def parse(cls, data: Any) -> Self:
+        """Coerce plain data into this model; raises `Invalid` listing every problem."""
+        from failover.model.coerce import coerce
+
+        value: Self = coerce(cls, data)
+        return value
+
+    def to_json(self) -> Any:
+        """Plain JSON-able data as users write it (`from`, not `from_`); secrets as ***."""
+        return msgspec.to_builtins(self, enc_hook=json_default)
+
+
+class Parse:
+    """Annotation metadata: `fn(raw)` makes the value (see the module docstring)."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn = fn
+
+
+class After:
+    """Annotation metadata: `fn(value)` checks the coerced value (see the module docstring)."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn = fn
+
+
+class Tag:
+    """Annotation metadata on a union of models: `key` names the model (`type: http`)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+SECRET_MASK = "***"  # noqa: S105 (the mask, not a password)
+
+
+class Secret:
+    """A value that must never be printed, logged or written: repr and str are `***`.
+
+    `get_secret_value()` is the one way to read it, at the point of use (an HTTP header, a
+    TSIG key).
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret('{SECRET_MASK}')"
+
+    def __str__(self) -> str:
+        return SECRET_MASK
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def json_default(value: Any) -> Any:
+    """JSON for the types msgspec and json do not know: secrets as ***, paths as text."""
+    from pathlib import PurePath
+
+    if isinstance(value, Secret):
+        return SECRET_MASK
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _DURATION = re.compile(rf"^\s*(?:{_NUM}h)?\s*(?:{_NUM}m)?\s*(?:{_NUM}s?)?\s*$")
@@ -40,10 +164,14 @@ def format_duration(seconds: float) -> str:
     return f"{seconds}s"
 
 
-def _port(value: int) -> int:
-    if not 1 <= value <= 65535:
-        raise ValueError(f"{value} is not a port (1-65535)")
-    return value
+def _port(value: object) -> int:
+    text = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) \
+        else ""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        shown = repr(value) if isinstance(value, str) else str(value).lower() \
+            if isinstance(value, bool) else value
+        raise ValueError(f"{shown} is not a port (1-65535)")
+    return int(text)
 
 
 def _ipv4(value: str) -> str:
@@ -82,10 +210,10 @@ def _cidr(value: str) -> str:
         raise ValueError(f"{value!r} is not a network (e.g. 203.0.113.0/24)") from None
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
-Cidr = Annotated[str, AfterValidator(_cidr)]
-Port = Annotated[int, AfterValidator(_port)]
-IPv4 = Annotated[str, AfterValidator(_ipv4)]
-IPv6 = Annotated[str, AfterValidator(_ipv6)]
-Name = Annotated[str, AfterValidator(_name)]
-Fqdn = Annotated[str, AfterValidator(_fqdn)]
+Duration = Annotated[float, Parse(parse_duration)]
+Port = Annotated[int, Parse(_port), Meta(ge=1, le=65535)]
+Cidr = Annotated[str, After(_cidr)]
+IPv4 = Annotated[str, After(_ipv4)]
+IPv6 = Annotated[str, After(_ipv6)]
+Name = Annotated[str, After(_name)]
+Fqdn = Annotated[str, After(_fqdn)]

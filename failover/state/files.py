@@ -8,27 +8,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
+from failover.model.types import SECRET_MASK, json_default
 
-SECRET_MASK = "***"  # noqa: S105 (the mask, not a password)
-
-
-def _default(value: object) -> object:
-    if isinstance(value, SecretStr):
-        return SECRET_MASK
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    to_json = getattr(value, "to_json", None)
-    if callable(to_json):
-        return to_json()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+__all__ = ["SECRET_MASK", "append_line", "dumps", "ensure_dir", "write_atomic"]
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """JSON text; a Secret renders as *** wherever it hides."""
-    return json.dumps(value, default=_default, indent=indent, sort_keys=False)
+    return json.dumps(value, default=json_default, indent=indent, sort_keys=False)
 
 
 def ensure_dir(path: Path) -> Path:

@@ -6,10 +6,12 @@ import json
 import logging
 from pathlib import Path
 
-from pydantic import ValidationError
+import msgspec
 
 from failover.errors import ConfigError, Reason
+from failover.model.coerce import Invalid
 from failover.model.state import State
+from failover.model.types import json_default
 from failover.state.files import write_atomic
 
 log = logging.getLogger(__name__)
@@ -27,20 +29,21 @@ class StateStore:
         except FileNotFoundError:
             return State()
         try:
-            return State.model_validate(json.loads(text))
+            return State.parse(json.loads(text))
         except json.JSONDecodeError as e:
             raise ConfigError(
                 [Reason(str(self.path), e.lineno, e.colno, "", f"is not valid JSON: {e.msg}"
                         "; move it aside to start with a fresh state")]
             ) from None
-        except ValidationError as e:
+        except Invalid as e:
             reasons = [
-                Reason(str(self.path), None, None, ".".join(str(p) for p in err["loc"]),
-                       f"{err['msg']}; move the file aside to start with a fresh state")
-                for err in e.errors()
+                Reason(str(self.path), None, None, ".".join(str(p) for p in problem.path),
+                       f"{problem.message}; move the file aside to start with a fresh state")
+                for problem in e.problems
             ]
             raise ConfigError(reasons) from None
 
     def save(self, state: State) -> None:
-        write_atomic(self.path, state.model_dump_json(by_alias=True, indent=2) + "\n")
+        text = msgspec.json.format(msgspec.json.encode(state, enc_hook=json_default), indent=2)
+        write_atomic(self.path, text + b"\n")
         log.debug("saved: state path=%s active=%s", self.path, state.active)

@@ -158,4 +158,4 @@ def state_updates(state: State, run: SyncRun, now: float) -> State:
         ms = mirrors.get(t.set, MirrorState())
         pull = t.direction == "pull"
         mirrors[t.set] = ms.pulled(t.host, now) if pull else ms.pushed_to(t.host, now)
-    return state.model_copy(update={"mirrors": mirrors})
+    return state.replace(mirrors=mirrors)

@@ -18,7 +18,7 @@ RECORDS = [{"name": "@", "type": "A", "ttl": 60}, {"name": "www", "type": "A", "
 
 
 def make_inventory(hosts: dict[str, str], zones: list[dict[str, Any]]) -> Inventory:
-    return Inventory.model_validate({
+    return Inventory.parse({
         "site": "shop.test", "path": "/nonexistent/inventory.yaml", "state_dir": "/nonexistent",
         "hosts": {name: {"address": address} for name, address in hosts.items()},
         "ssh": {"known_hosts": "/nonexistent/known_hosts"},

@@ -21,7 +21,7 @@ PAGE = "<html><body><button>Add to cart</button></body></html>\n"
 
 
 def make_inventory(rig: Rig, tmp_path: Path, **extra: Any) -> Inventory:
-    return Inventory.model_validate(
+    return Inventory.parse(
         {
             "site": "shop.test",
             "path": str(tmp_path / "inventory.yaml"),

@@ -23,7 +23,7 @@ PAGE = "<html><body><button>Add to cart</button></body></html>\n"
 
 def inventory(rig: Rig, tmp_path: Path, checks: list[dict[str, Any]],
               **extra: Any) -> Inventory:
-    return Inventory.model_validate({
+    return Inventory.parse({
         "site": "shop.test",
         "path": str(tmp_path / "inventory.yaml"),
         "state_dir": str(tmp_path / ".failover"),

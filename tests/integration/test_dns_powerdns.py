@@ -26,7 +26,7 @@ MX = {"primary": "10 mx.primary.example.", "standby": "10 mx.standby.example."}
 
 
 def make_inventory(hosts: dict[str, str], zones: list[dict[str, Any]]) -> Inventory:
-    return Inventory.model_validate({
+    return Inventory.parse({
         "site": "shop.test", "path": "/nonexistent/inventory.yaml", "state_dir": "/nonexistent",
         "hosts": {name: {"address": address} for name, address in hosts.items()},
         "ssh": {"known_hosts": "/nonexistent/known_hosts"},

@@ -40,7 +40,7 @@ def make_inventory(rig: Rig, zone: str, nameservers: list[str]) -> Inventory:
         "records": [{"name": "@", "type": "A", "ttl": 60}, {"name": "www", "type": "A", "ttl": 60},
                     {"name": "@", "type": "TXT", "ttl": 300,
                      "values": {"primary": TXT, "standby": TXT}}]}
-    return Inventory.model_validate({
+    return Inventory.parse({
         "site": "shop.test", "path": "/nonexistent/inventory.yaml", "state_dir": "/nonexistent",
         "hosts": {"primary": {"address": rig.primary.address},
                   "standby": {"address": rig.standby.address}},

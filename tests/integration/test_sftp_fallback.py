@@ -67,7 +67,7 @@ def test_sftp_keeps_the_gates_and_pulls_too(no_rsync: Rig, tmp_path: Path) -> No
     before = tree(www(inv, "standby"))
     for i in range(0, 10, 2):
         (www(inv, "primary") / f"d0/f{i:04d}.bin").unlink()
-    other = Mirror(inv.model_copy(update={"state_dir": tmp_path / "other"}))
+    other = Mirror(inv.replace(state_dir=tmp_path / "other"))
     pulled = other.pull("webroot", "standby")  # no rsync there: the pull goes through SFTP
     assert pulled.transport == "sftp"
     assert tree(other.path("webroot")) == before

@@ -27,8 +27,8 @@ def test_ssh_target_from_inventory(rig: Rig, tmp_path: Path) -> None:
 
 def test_ssh_target_without_ssh_settings(rig: Rig, tmp_path: Path) -> None:
     inv = make_inventory(rig, tmp_path)
-    bare = inv.model_copy(update={"hosts": {**inv.hosts, "standby": inv.hosts["standby"]
-                                            .model_copy(update={"ssh": None})}})
+    bare = inv.replace(hosts={**inv.hosts, "standby": inv.hosts["standby"]
+                                            .replace(ssh=None)})
     with pytest.raises(UsageError, match=r"host standby has no ssh settings"):
         ssh_target(bare, "standby")
     with pytest.raises(UsageError, match=r"unknown host 'nope'"):

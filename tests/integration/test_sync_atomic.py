@@ -110,7 +110,7 @@ def test_pull_reads_through_the_symlink(shop: Inventory, tmp_path: Path) -> None
     mirror = Mirror(shop)
     mirror.pull("webroot", "primary")
     mirror.push("webroot", "standby")
-    other = Mirror(shop.model_copy(update={"state_dir": tmp_path / "other-state"}))
+    other = Mirror(shop.replace(state_dir=tmp_path / "other-state"))
     report = other.pull("webroot", "standby")
     assert "index.html" in report.created
     assert tree(other.path("webroot")) == tree(mirror.path("webroot"))

@@ -173,7 +173,7 @@ def test_unknown_host_key_stops_rsync(rig: Rig, tmp_path: Path) -> None:
     fill_shop(www(inv, "primary"))
     empty = tmp_path / "known_hosts"
     empty.write_text("")
-    inv = inv.model_copy(update={"ssh": inv.ssh.model_copy(update={"known_hosts": empty})})
+    inv = inv.replace(ssh=inv.ssh.replace(known_hosts=empty))
     with pytest.raises(HostKeyMismatch, match=r"primary .* is not in known_hosts"):
         Mirror(inv).pull("webroot", "primary", dry_run=True)
     assert empty.read_text() == ""
@@ -187,7 +187,7 @@ def test_unreachable_host_is_a_sync_error(host_reset: Rig, shop: Inventory) -> N
 
 
 def test_missing_source_path(shop: Inventory) -> None:
-    other = shop.model_copy(update={"sync": [shop.sync[0].model_copy(
-        update={"path": {"primary": "/nonexistent/www", "standby": "/tmp/x"}})]})
+    other = shop.replace(sync=[shop.sync[0].replace(
+        path={"primary": "/nonexistent/www", "standby": "/tmp/x"})])
     with pytest.raises(SyncError, match=r"exit 23, partial transfer.*nonexistent"):
         Mirror(other).pull("webroot", "primary")

@@ -36,7 +36,7 @@ def web() -> Iterator[WebServer]:
 
 
 def run_http(url: str, **fields: Any) -> CheckResult:
-    model = HttpCheck.model_validate({"name": "web", "type": "http", "url": url, **fields})
+    model = HttpCheck.parse({"name": "web", "type": "http", "url": url, **fields})
     return asyncio.run(check_for(model).run("primary", HOST))
 
 
@@ -66,7 +66,7 @@ def test_max_latency_fails_a_slow_answer(web: WebServer) -> None:
 
 def test_retries_are_counted_and_a_failure_after_retries_is_one_result() -> None:
     with refusing_port() as port:
-        model = TcpCheck.model_validate({"name": "t", "type": "tcp", "port": port,
+        model = TcpCheck.parse({"name": "t", "type": "tcp", "port": port,
                                          "retries": 2, "severity": "warning"})
         result = asyncio.run(check_for(model).run("primary", HOST))
     assert (result.ok, result.attempts, result.severity) == (False, 3, "warning")

@@ -31,7 +31,7 @@ HOST = Host(address="127.0.0.1")
 
 
 def http_check(url: str, **fields: Any) -> HttpCheck:
-    return HttpCheck.model_validate({"name": "storefront", "type": "http", "url": url, **fields})
+    return HttpCheck.parse({"name": "storefront", "type": "http", "url": url, **fields})
 
 
 def probe(url: str, **fields: Any) -> CheckResult:

@@ -190,7 +190,7 @@ def test_bad_control_target_is_a_config_error(target: str, open_port: int) -> No
     with pytest.raises(ValueError, match=r"tcp://HOST:PORT|not a port"):
         parse_target(target)
     inventory = make_inventory([{"name": "p", "type": "tcp", "port": open_port}])
-    bad = inventory.model_copy(update={"control_targets": [target]})
+    bad = inventory.replace(control_targets=[target])
     with pytest.raises(ConfigError, match="control_targets"):
         run_round(bad)
     with pytest.raises(ConfigError, match="control_targets"):

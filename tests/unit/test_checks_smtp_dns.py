@@ -25,7 +25,7 @@ def run(model: Any) -> CheckResult:
 
 
 def smtp(port: int, **fields: Any) -> SmtpCheck:
-    return SmtpCheck.model_validate({"name": "mail", "type": "smtp", "port": port,
+    return SmtpCheck.parse({"name": "mail", "type": "smtp", "port": port,
                                      "timeout": "1s", **fields})
 
 
@@ -102,7 +102,7 @@ def test_dns_check_times_out_on_a_silent_server() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))
         port = silent.getsockname()[1]
-        model = DnsCheck.model_validate({"name": "dns", "type": "dns", "query": "shop.test.",
+        model = DnsCheck.parse({"name": "dns", "type": "dns", "query": "shop.test.",
                                          "server": f"127.0.0.1:{port}", "timeout": "0.5s"})
         result = run(model)
     assert (result.ok, result.detail) == (False, "timeout after 0.5s")
@@ -111,7 +111,7 @@ def test_dns_check_times_out_on_a_silent_server() -> None:
 def test_dns_check_bad_settings_are_configuration_errors() -> None:
     for fields, message in (({"record_type": "BOGUS"}, "BOGUS"),
                             ({"server": "127.0.0.1:99999"}, "is not host")):
-        model = DnsCheck.model_validate({"name": "dns", "type": "dns", "query": "shop.test.",
+        model = DnsCheck.parse({"name": "dns", "type": "dns", "query": "shop.test.",
                                          **fields})
         with pytest.raises(ValueError, match=message):
             check_for(model)

@@ -208,7 +208,7 @@ def make_inventory(
     folder: Path = Path("/nonexistent"),
 ) -> Inventory:
     """A minimal valid inventory whose hosts all live at 127.0.0.1."""
-    return Inventory.model_validate(
+    return Inventory.parse(
         {
             "site": "shop.test",
             "path": folder / "inventory.yaml",

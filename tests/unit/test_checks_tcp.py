@@ -56,7 +56,7 @@ def test_registry_maps_type_to_module() -> None:
 
 
 def test_unknown_type_names_the_available_ones() -> None:
-    model = TcpCheck.model_construct(name="mail", type="smtp-nonexistent", port=25, timeout=1.0)
+    model = TcpCheck(name="mail", type="smtp-nonexistent", port=25, timeout=1.0)
     with pytest.raises(ValueError, match=r"no check type 'smtp-nonexistent' \(available: .*http"):
         check_for(model)
 

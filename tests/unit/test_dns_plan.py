@@ -27,7 +27,7 @@ def make_inventory(*zones: dict[str, Any]) -> Inventory:
     ]
     default_zone = {"provider": "powerdns", "zone": "Shop.Test", "api_url": "http://127.0.0.1:1",
                     "api_key": "k", "records": records}
-    return Inventory.model_validate({
+    return Inventory.parse({
         "site": "shop.test", "path": "/nonexistent/inventory.yaml", "state_dir": "/nonexistent",
         "hosts": {"primary": {"address": "10.203.0.11", "address6": "2001:DB8:0::11"},
                   "secondary": {"address": "10.203.0.12"}},

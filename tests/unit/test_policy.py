@@ -14,7 +14,7 @@ from failover.policy import Status
 
 
 def inventory(**policy_over: object) -> Inventory:
-    return Inventory.model_validate({
+    return Inventory.parse({
         "site": "shop.test", "path": Path("/x/inventory.yaml"), "state_dir": Path("/x/.failover"),
         "hosts": {"primary": {"address": "10.203.0.11"}, "standby": {"address": "10.203.0.12"},
                   "third": {"address": "10.203.0.13"}},
@@ -105,7 +105,7 @@ def test_offline_checker_never_acts_and_counts_nothing() -> None:
 def test_cooldown_blocks_a_second_automatic_flip() -> None:
     inv = inventory()
     flipped = State(active="primary",
-                    last_flip=Flip.model_validate({"at": 900.0, "from": "standby", "to": "primary",
+                    last_flip=Flip.parse({"at": 900.0, "from": "standby", "to": "primary",
                                                    "run_id": "r1"}))
     _, d = rounds(inv, flipped, PRIMARY_DOWN, 3, now=1000.0)
     assert (d.status, d.action) == (Status.CRITICAL, "none")

@@ -117,7 +117,7 @@ def test_bad_status_ranges(item: int | str) -> None:
 
 
 def test_status_ok_mixes_codes_and_ranges() -> None:
-    check = HttpCheck.model_validate({"name": "web", "type": "http", "url": "http://x/",
+    check = HttpCheck.parse({"name": "web", "type": "http", "url": "http://x/",
                                       "expect_status": [200, "3xx"]})
     assert [check.status_ok(s) for s in (200, 204, 301, 399, 404)] == [
         True, False, True, True, False]

@@ -18,7 +18,7 @@ NOW = 1_800_000_000.0
 
 
 def inventory(tmp_path: Path, **sync: Any) -> Inventory:
-    return Inventory.model_validate({
+    return Inventory.parse({
         "site": "shop.test", "path": str(tmp_path / "inventory.yaml"),
         "state_dir": str(tmp_path / ".failover"),
         "hosts": {"a": {"address": "127.0.0.1"}, "b": {"address": "127.0.0.2"},

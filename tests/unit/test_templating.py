@@ -13,7 +13,7 @@ def test_render_replaces_every_placeholder_in_nested_values() -> None:
 
 
 def test_render_models_keeps_aliases() -> None:
-    action = SyncAction.model_validate({"set": "web", "from": "{{ from }}", "to": "{{ to }}"})
+    action = SyncAction.parse({"set": "web", "from": "{{ from }}", "to": "{{ to }}"})
     out = render(action, {"from": "primary", "to": "standby"})
     assert (out.from_, out.to) == ("primary", "standby")
 
@@ -24,7 +24,7 @@ def test_undefined_variable_is_an_error_naming_it() -> None:
 
 
 def test_names_in_finds_every_use_and_rejects_broken_braces() -> None:
-    action = SshAction.model_validate({"host": "{{ to }}", "command": ["echo", "{{ site }}"]})
+    action = SshAction.parse({"host": "{{ to }}", "command": ["echo", "{{ site }}"]})
     assert sorted(n for n, _ in names_in(action)) == ["site", "to"]
     with pytest.raises(TemplateError, match="placeholder is written"):
         list(names_in("{{ to }"))
