@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	$(PY) -m pip install -q -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
-	$(PY) -c 'import failover, pytest, paramiko, dns, pydantic'
+	$(PY) -c 'import failover, pytest, paramiko, dns, msgspec'
 	touch $@
 
 test: setup

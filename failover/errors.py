@@ -6,7 +6,7 @@ state files, provider answers), for safety gates, and for steps that failed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
 class FailoverError(Exception):
@@ -22,8 +22,7 @@ class FailoverError(Exception):
         return self.message
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(msgspec.Struct, frozen=True):
     """One thing wrong with an input file: where, which key, what would be valid."""
 
     file: str

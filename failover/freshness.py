@@ -9,15 +9,14 @@ never synced is stale for every set that has one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from failover.model.inventory import Inventory
 from failover.model.state import State
 from failover.model.types import format_duration
 
 
-@dataclass(frozen=True)
-class DataAge:
+class DataAge(msgspec.Struct, frozen=True):
     set: str
     host: str
     synced_at: float | None  # data time of the last good push; None = never

@@ -16,7 +16,8 @@ import codecs
 import contextlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 from failover.checks.base import ProbeFailed
 
@@ -29,8 +30,7 @@ _HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(msgspec.Struct, frozen=True):
     status: int
     reason: str
     headers: dict[str, str]  # lower-case names; repeated fields joined with ", "

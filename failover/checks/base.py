@@ -21,8 +21,9 @@ import importlib
 import logging
 import pkgutil
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
+
+import msgspec
 
 from failover.model.inventory import Check as CheckModel
 from failover.model.inventory import CheckBase, Host, Inventory
@@ -50,8 +51,7 @@ class ProbeFailed(Exception):
     """Raised inside `_probe()` when the host answered, but wrongly. The message is the detail."""
 
 
-@dataclass(frozen=True)
-class Passed:
+class Passed(msgspec.Struct, frozen=True):
     """What `_probe()` may return instead of a plain summary: a pass that carries a warning."""
 
     detail: str

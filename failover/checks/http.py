@@ -27,9 +27,10 @@ import logging
 import re
 import ssl
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
+
+import msgspec
 
 from failover.checks._http11 import BODY_LIMIT, Response, build_request, read_response
 from failover.checks.base import Check, Passed, ProbeFailed, close_stream
@@ -43,8 +44,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TARGET_SAFE = "!#$%&'()*+,/:;=?@[]~"  # RFC 3986 reserved characters and '%': kept as written
 
 
-@dataclass(frozen=True)
-class Url:
+class Url(msgspec.Struct, frozen=True):
     """The parts of a check URL that a probe needs."""
 
     tls: bool

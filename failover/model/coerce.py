@@ -23,7 +23,6 @@ Contract:
 
 from __future__ import annotations
 
-import difflib
 import functools
 import types
 from collections.abc import Callable, Collection, Iterable
@@ -83,6 +82,8 @@ def one_of(values: Iterable[str]) -> str:
 
 def suggest(word: str, valid: Iterable[str]) -> str:
     """` (did you mean 'address'?)` when `word` looks like a typo of one of `valid`."""
+    import difflib
+
     close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.75)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -7,8 +7,6 @@ get here. Cross-references (a record naming an unknown host) are checked in conf
 which knows the marks.
 """
 
-from __future__ import annotations
-
 import re
 from pathlib import Path
 from typing import Annotated, Literal

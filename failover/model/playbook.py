@@ -4,8 +4,6 @@ String values may hold `{{ var }}` placeholders; they are rendered by engine/tem
 time, so the models here keep them as plain strings (host names are checked after rendering).
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import msgspec

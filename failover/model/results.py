@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import msgspec
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(msgspec.Struct, frozen=True):
     host: str
     check: str
     ok: bool
@@ -21,21 +20,19 @@ class CheckResult:
         return self.severity == "critical"
 
 
-@dataclass(frozen=True)
-class ControlResult:
+class ControlResult(msgspec.Struct, frozen=True):
     target: str
     ok: bool
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class RoundReport:
+class RoundReport(msgspec.Struct, frozen=True):
     """Every host's results of one round, gathered before anything is decided."""
 
     started_at: float
     finished_at: float
     results: tuple[CheckResult, ...]
-    control: tuple[ControlResult, ...] = field(default=())
+    control: tuple[ControlResult, ...] = ()
 
     def host_ok(self, host: str) -> bool:
         """The host was checked and passed every critical check (warning checks do not count)."""

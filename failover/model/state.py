@@ -4,9 +4,7 @@ Frozen models: policy.py takes a State and returns a new one, so every decision 
 of (inventory, state, round report, now).
 """
 
-from __future__ import annotations
-
-from typing import Annotated
+from typing import Annotated, Self
 
 import msgspec
 
@@ -34,10 +32,10 @@ class MirrorState(Model):
     pulled_from: str | None = None
     pushed: dict[str, float] = {}  # host -> how old its data is: the pull time it was pushed from
 
-    def pulled(self, host: str, now: float) -> MirrorState:
+    def pulled(self, host: str, now: float) -> Self:
         return self.replace(pulled_at=now, pulled_from=host)
 
-    def pushed_to(self, host: str, now: float) -> MirrorState:
+    def pushed_to(self, host: str, now: float) -> Self:
         """The standby's data is as old as the mirror's last pull (freshness.py), not `now`."""
         return self.replace(pushed={**self.pushed, host: self.pulled_at or now})
 
