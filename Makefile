@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates bind9 bind9-utils nftables
 PYTEST_ARGS ?=
 
-.PHONY: all setup deps venv test demo bench lint clean
+.PHONY: all setup deps venv test demo bench lint docs clean
 
 all: test
 
@@ -40,6 +40,9 @@ bench: setup
 	$(PY) -m bench.dns_flip
 	$(PY) -m bench.checks
 	$(PY) -m bench.sync
+
+docs: setup
+	$(PY) -c 'import sys; from failover.config.reference import reference; sys.stdout.write(reference())' > docs/inventory.md
 
 lint: setup
 	$(PY) -m pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true

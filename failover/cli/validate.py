@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from failover.cli.app import App, json_option
+from failover.model.inventory import Policy
+from failover.model.types import format_duration
 
 
 @click.command()
@@ -26,13 +30,38 @@ def validate(app: App) -> int:
         raise ConfigError(reasons)
     warnings = lint(inv)
     if app.json:
-        app.print_json({"valid": True, "inventory": str(inv.path), "warnings": warnings})
+        app.print_json({"valid": True, "inventory": str(inv.path), "warnings": warnings,
+                        "policy": inv.policy.to_json()})
         return 0
     app.out(f"{inv.path}: valid: site {inv.site}, {len(inv.hosts)} hosts, {len(inv.dns)} zone(s), "
             f"{len(inv.checks)} checks, {len(inv.playbooks)} playbooks")
+    app.out(f"policy: {policy_in_effect(inv.policy, written_policy_keys(inv.path))}")
     for w in warnings:
         app.out(f"warning: {w}")
     return 0
+
+
+def written_policy_keys(path: Path) -> set[str]:
+    from failover.config.yamlmarks import read_yaml
+
+    data = read_yaml(path).data
+    policy = data.get("policy") if isinstance(data, dict) else None
+    return set(policy) if isinstance(policy, dict) else set()
+
+
+def policy_in_effect(policy: Policy, written: set[str]) -> str:
+    """Every policy value, the ones not written marked as defaults: what automation will do is
+    never a guess."""
+    parts = []
+    for name in policy.__struct_fields__:
+        value = getattr(policy, name)
+        shown = format_duration(value) if isinstance(value, float) else \
+            str(value).lower() if isinstance(value, bool) else str(value)
+        if name not in written:
+            shown += " (default" + (": a person decides every failover" if
+                                    name == "auto_failover" and not value else "") + ")"
+        parts.append(f"{name} {shown}")
+    return ", ".join(parts)
 
 
 COMMANDS = [validate]

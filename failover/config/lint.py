@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from failover.config.blast import blast_radius
-from failover.model.inventory import Inventory
+from failover.model.inventory import HttpCheck, Inventory
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,13 @@ def lint(inventory: Inventory) -> list[str]:
                 warnings.append(f"dns[{z}].records[{r}] ({record.name} {record.type} in "
                                 f"{zone.zone}): TTL {record.ttl}s is above {MAX_TTL}s; resolvers "
                                 "may keep sending clients to the old host that long after a flip")
+    warnings += [f"checks[{c}] ({check.name}): an http check without expect_body passes on any "
+                 "page that answers 200, such as an empty web root's directory listing or a "
+                 "hoster's parking page; add expect_body: a text only your shop's page shows "
+                 "(e.g. \"Add to cart\")"
+                 for c, check in enumerate(inventory.checks)
+                 if isinstance(check, HttpCheck) and not check.expect_body
+                 and not check.expect_regex]
     warnings += blast_radius(inventory)
     if not inventory.control_targets:
         warnings.append("no control_targets configured: the checker cannot tell its own outage "

@@ -124,6 +124,8 @@ def _type(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
 def _bounds(meta: msgspec.Meta, kind: Any) -> dict[str, Any]:
     names = {"ge": "minimum", "gt": "exclusiveMinimum", "le": "maximum", "lt": "exclusiveMaximum"}
     out = {names[k]: getattr(meta, k) for k in names if getattr(meta, k) is not None}
+    if meta.description:
+        out["description"] = meta.description
     if meta.min_length is not None:
         out["minItems" if kind == "array" else "minProperties" if kind == "object"
             else "minLength"] = meta.min_length

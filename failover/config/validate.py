@@ -13,7 +13,9 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from failover.config.knownhosts import has_key, known_name
 from failover.config.yamlmarks import Document, KeyPath
+from failover.engine.templating import RUN_VARS, TemplateError, names_in
 from failover.errors import Reason
 from failover.model.coerce import one_of, suggest
 from failover.model.inventory import (
@@ -28,7 +30,7 @@ from failover.model.playbook import Playbook, Step
 
 log = logging.getLogger(__name__)
 
-RESERVED_VARS = ("from", "to", "site", "run_id")  # set by every run; `vars:` may not shadow them
+RESERVED_VARS = RUN_VARS  # set by every run; `vars:` may not shadow them
 
 
 def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
@@ -50,6 +52,7 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
     seen_sets: dict[str, KeyPath] = {}
     for s, sync_set in enumerate(inv.sync):
         reasons += _unique(doc, seen_sets, sync_set.name, ("sync", s, "name"), "sync set name")
+        reasons += _absolute_paths(doc, ("sync", s, "path"), sync_set.path)
         if isinstance(sync_set.path, dict):
             reasons += _host_keys(doc, ("sync", s, "path"), sync_set.path, hosts)
             missing = [h for h in hosts if h not in sync_set.path]
@@ -68,25 +71,51 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
                                    f"{name}.ssh: {{user: deploy, identity: ~/.ssh/key}})")
                         for name, host in inv.hosts.items()
                         if host.ssh is None or host.ssh.identity is None]
-    reasons += _file(doc, ("ssh", "known_hosts"), inv.ssh.known_hosts)
+    known_hosts = _file(doc, ("ssh", "known_hosts"), inv.ssh.known_hosts)
+    reasons += known_hosts or _host_keys_known(inv, doc)
     for name, host in inv.hosts.items():
         if host.ssh is not None and host.ssh.identity is not None:
             reasons += _file(doc, ("hosts", name, "ssh", "identity"), host.ssh.identity)
     for name, playbook in inv.playbooks.items():
         reasons += _file(doc, ("playbooks", name), playbook)
-    reasons += [
-        doc.reason(("vars", v), f"reserved variable name ({', '.join(RESERVED_VARS)} are set by "
-                                "every run)", key=True)
-        for v in inv.vars if v in RESERVED_VARS
-    ]
+    reserved = f"reserved variable name ({', '.join(RESERVED_VARS)} are set by every run)"
+    reasons += [doc.reason(("vars", v), reserved, key=True)
+                for v in inv.vars if v in RESERVED_VARS]
+    reasons += [doc.reason(("hosts", name, "vars", v), reserved, key=True)
+                for name, host in inv.hosts.items() for v in host.vars if v in RESERVED_VARS]
     log.debug("cross-checked: file=%s problems=%d", doc.file, len(reasons))
     return reasons
 
 
+def _absolute_paths(doc: Document, at: KeyPath, path: str | Mapping[str, str]) -> list[Reason]:
+    """A relative path would land in the SSH user's home folder on each host: never meant."""
+    paths = path.items() if isinstance(path, Mapping) else [(None, path)]
+    return [doc.reason(at if host is None else (*at, host),
+                       f"{value!r} is not an absolute path; on the host it would be relative to "
+                       "the SSH user's home folder (write the full path, e.g. /var/www/shop/)")
+            for host, value in paths if not value.startswith("/")]
+
+
+def _host_keys_known(inv: Inventory, doc: Document) -> list[Reason]:
+    """Every host we log in to has a key in known_hosts (looked up in the file, no network)."""
+    missing = [f"{name} ({known_name(host.address, host.ssh.port)})"
+               for name, host in inv.hosts.items()
+               if host.ssh is not None
+               and not has_key(inv.ssh.known_hosts, host.address, host.ssh.port)]
+    if not missing:
+        return []
+    return [doc.reason(("ssh", "known_hosts"), (
+        f"no host key for {one_of(missing)} in {inv.ssh.known_hosts}: a sync or failover would "
+        "stop at its first connection. Fetch each key out of band (`ssh-keyscan -p PORT "
+        "ADDRESS`), compare its fingerprint (`ssh-keygen -lf FILE`) with the one your hoster "
+        "shows, then add the line"))]
+
+
 def check_playbook(playbook: Playbook, inv: Inventory, doc: Document) -> list[Reason]:
-    """Literal (untemplated) check names, sync sets and host names exist in the inventory.
-    Values holding `{{` are rendered at run time; the engine checks them then."""
-    reasons: list[Reason] = []
+    """Literal (untemplated) check names, sync sets and host names exist in the inventory, and
+    every `{{ name }}` is a variable the step will have (run variables, `vars`, and the `vars` of
+    the host the step acts on: of that host when it is named, of every host when templated)."""
+    reasons: list[Reason] = _variables(playbook, inv, doc)
     checks = [c.name for c in inv.checks]
     sets = [s.name for s in inv.sync]
     for section in ("steps", "rescue"):
@@ -100,6 +129,43 @@ def check_playbook(playbook: Playbook, inv: Inventory, doc: Document) -> list[Re
             if step.sync is not None:
                 reasons += _known(doc, (*at, "set"), step.sync.set, sets, "sync set", "sync sets")
     return reasons
+
+
+def _variables(playbook: Playbook, inv: Inventory, doc: Document) -> list[Reason]:
+    reasons: list[Reason] = []
+    base = {*RUN_VARS, *inv.vars}
+    everywhere = set.intersection(*(set(h.vars) for h in inv.hosts.values()))
+    raw = doc.data if isinstance(doc.data, dict) else {}
+    for section in ("steps", "rescue"):
+        for i, step in enumerate(getattr(playbook, section)):
+            host = step.host_param
+            defined = base | (everywhere if host is None or "{{" in host
+                              else set(inv.hosts[host].vars) if host in inv.hosts else set())
+            if host is None:
+                defined = base
+            written = raw.get(section, [])[i] if isinstance(raw.get(section), list) else {}
+            for path, value in _strings(written, (section, i)):
+                try:
+                    missing = [n for n, _ in names_in(value) if n not in defined]
+                except TemplateError as exc:
+                    reasons.append(doc.reason(path, str(exc)))
+                    continue
+                reasons += [doc.reason(path, f"undefined variable {name!r} in {value!r}; "
+                                             f"defined here: {one_of(sorted(defined))}")
+                            for name in dict.fromkeys(missing)]
+    return reasons
+
+
+def _strings(value: object, path: KeyPath) -> Iterable[tuple[KeyPath, str]]:
+    """Every string in a step as written, with its path (for the marks)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
 
 
 def _host_params(step: Step) -> Iterable[tuple[str, str]]:

@@ -13,12 +13,13 @@ Contract:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from failover.engine import steps
 from failover.engine.context import RunContext
 from failover.engine.journal import Journal, StepRecord, new_run_id
-from failover.engine.templating import TemplateError, names_in, render
+from failover.engine.templating import TemplateError, names_in, render, step_variables
 from failover.errors import (
     ConfigError,
     FailoverError,
@@ -33,11 +34,13 @@ from failover.model.state import LastRun
 log = logging.getLogger(__name__)
 
 
-def check_variables(playbook: Playbook, path: Path, variables: dict[str, str]) -> None:
+def check_variables(playbook: Playbook, path: Path, run_vars: dict[str, str],
+                    host_vars: Mapping[str, Mapping[str, str]]) -> None:
     reasons = []
     for phase in ("steps", "rescue"):
         for i, step in enumerate(getattr(playbook, phase)):
             try:
+                variables = step_variables(step, run_vars, host_vars)
                 for name, text in names_in(step):
                     if name not in variables:
                         reasons.append(Reason(str(path), None, None, f"{phase}[{i}]",
@@ -59,7 +62,8 @@ class Runner:
         ctx.run_id = run_id
         self.variables = {**ctx.inventory.vars, **variables, "site": ctx.inventory.site,
                           "run_id": run_id}
-        check_variables(playbook, path, self.variables)
+        self.host_vars = {name: host.vars for name, host in ctx.inventory.hosts.items()}
+        check_variables(playbook, path, self.variables, self.host_vars)
         runs = ctx.inventory.state_dir / "runs"
         self.journal = Journal(id=run_id, playbook=str(path), title=playbook.name,
                                variables=self.variables, dry_run=ctx.dry_run, who=ctx.audit.who,
@@ -113,7 +117,8 @@ class Runner:
             self.journal.save()
             prefix = f"[{'rescue ' if phase == 'rescue' else ''}{i + 1}/{len(steps_)}]"
             try:
-                params = render(step.params, self.variables)
+                params = render(step.params, step_variables(step, self.variables,
+                                                            self.host_vars))
                 kwargs = {"restore": True} if phase == "rescue" and step.action == "dns" else {}
                 out = steps.ACTIONS[step.action](ctx, params, **kwargs)
                 rec.status, rec.detail, rec.lines, rec.data = (out.status, out.detail, out.lines,

@@ -11,7 +11,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from failover.model.playbook import Step
 from failover.model.types import Model
+
+RUN_VARS = ("from", "to", "site", "run_id")  # set by every run; `vars:` may not shadow them
 
 _PLACEHOLDER = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]*)\s*}}")
 _BROKEN = re.compile(r"{{|}}")
@@ -37,6 +40,19 @@ def names_in(value: Any) -> Iterator[tuple[str, str]]:
     elif isinstance(value, list | tuple):
         for v in value:
             yield from names_in(v)
+
+
+def step_variables(step: Step, variables: Mapping[str, str],
+                   host_vars: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """The variables of one step: the run's, plus the `vars` of the host the step acts on
+    (hosts.NAME.vars override the inventory's `vars`; from/to/site/run_id always win).
+    Raises TemplateError when the host itself names an undefined variable."""
+    raw = step.host_param
+    if raw is None:
+        return dict(variables)
+    host = render(raw, variables)
+    return {**variables, **host_vars.get(host, {}), **{k: variables[k] for k in RUN_VARS
+                                                        if k in variables}}
 
 
 def render(value: Any, variables: Mapping[str, str]) -> Any:

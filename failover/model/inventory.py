@@ -30,22 +30,37 @@ from failover.model.types import (
 
 
 class HostSsh(Model):
-    user: str = "root"
+    """How failover logs in to a host: key only, host key always verified."""
+
+    user: Annotated[str, Meta(description="login user (e.g. deploy)")] = "root"
     port: Port = 22
-    identity: Path | None = None
+    identity: Annotated[Path | None, Meta(
+        description="private key file without a passphrase; relative to the inventory")] = None
 
 
 class Host(Model):
-    provider: str | None = None
-    address: IPv4
-    address6: IPv6 | None = None
-    ssh: HostSsh | None = None
-    networks: list[Cidr] = []  # the hoster's networks, for the blast-radius lint
+    """A machine that can serve the site. The first host is the preferred primary."""
+
+    provider: Annotated[str | None, Meta(
+        description="the hoster's name, a label: lint warns when two hosts share one")] = None
+    address: Annotated[IPv4, Meta(
+        description="checked directly (never through DNS); the value of managed A records")]
+    address6: Annotated[IPv6 | None, Meta(
+        description="the value of managed AAAA records")] = None
+    ssh: Annotated[HostSsh | None, Meta(
+        description="needed for sync, ssh steps and ssh/command checks")] = None
+    networks: Annotated[list[Cidr], Meta(
+        description="the hoster's networks, for the blast-radius lint")] = []
+    vars: Annotated[dict[Name, str], Meta(
+        description="override `vars` in playbook steps acting on this host")] = {}
 
 
 class SshSettings(Model):
-    known_hosts: Path
-    connect_timeout: Duration = 10.0
+    """SSH for every host. Host keys are always verified; an unknown key stops the run."""
+
+    known_hosts: Annotated[Path, Meta(
+        description="holds every host's key (checked when the inventory is read)")]
+    connect_timeout: Annotated[Duration, Meta(description="per connection attempt")] = 10.0
 
 
 RecordType = Literal["A", "AAAA", "MX", "CNAME", "TXT"]
@@ -54,10 +69,11 @@ RecordType = Literal["A", "AAAA", "MX", "CNAME", "TXT"]
 class Record(Model):
     """A managed rrset. Without `values`, A follows host.address and AAAA host.address6."""
 
-    name: str
+    name: Annotated[str, Meta(description="`@` for the zone apex, `www`, or a full name")]
     type: RecordType
-    ttl: Annotated[int, Meta(ge=1, le=604800)] = 60
-    values: dict[Name, str | list[str]] | None = None
+    ttl: Annotated[int, Meta(ge=1, le=604800, description="seconds; keep it low (60)")] = 60
+    values: Annotated[dict[Name, str | list[str]] | None, Meta(
+        description="the record's value(s) per host; required except for A/AAAA")] = None
 
 
 def _nameservers(value: list[str]) -> list[str]:
@@ -69,17 +85,19 @@ def _nameservers(value: list[str]) -> list[str]:
 
 
 class ZoneBase(Model):
-    zone: Fqdn
-    records: Annotated[list[Record], Meta(min_length=1)]
-    nameservers: Annotated[list[str], After(_nameservers)] = []
+    zone: Annotated[Fqdn, Meta(description="the zone's name, e.g. shop.example.")]
+    records: Annotated[list[Record], Meta(
+        min_length=1, description="the records a flip changes")]
+    nameservers: Annotated[list[str], After(_nameservers), Meta(
+        description="host[:port] list dns_verify asks; default: the zone's NS set")] = []
 
 
 class PowerDnsZone(ZoneBase):
     provider: Literal["powerdns"]
-    api_url: str
-    api_key: Secret
+    api_url: Annotated[str, Meta(description="the API's base URL, e.g. http://127.0.0.1:8081")]
+    api_key: Annotated[Secret, Meta(description="write ${PDNS_API_KEY}, never the key")]
     server_id: str = "localhost"
-    timeout: Duration = 10.0
+    timeout: Annotated[Duration, Meta(description="per API request")] = 10.0
 
 
 TsigAlgorithm = Literal["hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224",
@@ -90,10 +108,11 @@ class Tsig(Model):
     """A TSIG key: the secret inline (from `${VAR}`) or in `secret_file` (base64, as tsig-keygen
     prints it, or a whole `key "name" {...};` file)."""
 
-    name: str
+    name: Annotated[str, Meta(description="the key's name on the server")]
     algorithm: TsigAlgorithm = "hmac-sha256"
-    secret: Secret | None = None
-    secret_file: Path | None = None
+    secret: Annotated[Secret | None, Meta(description="base64; write ${TSIG_SECRET}")] = None
+    secret_file: Annotated[Path | None, Meta(
+        description="a file holding the secret, or a whole `key {...};` block")] = None
 
     def __post_init__(self) -> None:
         if (self.secret is None) == (self.secret_file is None):
@@ -105,21 +124,24 @@ class Rfc2136Zone(ZoneBase):
     """Dynamic UPDATE (RFC 2136) over TCP to `server` ("host[:port]"), signed with `tsig`."""
 
     provider: Literal["rfc2136"]
-    server: str
-    tsig: Tsig
-    timeout: Duration = 10.0
+    server: Annotated[str, Meta(description="host[:port] of the primary that takes UPDATEs")]
+    tsig: Annotated[Tsig, Meta(description="every query and update is signed")]
+    timeout: Annotated[Duration, Meta(description="per query or update")] = 10.0
 
 
 class Route53Zone(ZoneBase):
     """Amazon Route 53; credentials from boto3's chain (profile, environment, instance role)."""
 
     provider: Literal["route53"]
-    hosted_zone_id: str | None = None
-    profile: str | None = None
-    endpoint_url: str | None = None
+    hosted_zone_id: Annotated[str | None, Meta(
+        description="default: found by the zone's name")] = None
+    profile: Annotated[str | None, Meta(
+        description="an AWS profile; default: boto3's usual credential chain")] = None
+    endpoint_url: Annotated[str | None, Meta(description="another API endpoint")] = None
     region: str = "us-east-1"
-    timeout: Duration = 10.0
-    sync_timeout: Duration = 300.0  # how long to wait for a change to be INSYNC
+    timeout: Annotated[Duration, Meta(description="per API request")] = 10.0
+    sync_timeout: Annotated[Duration, Meta(
+        description="how long to wait for a change to be INSYNC")] = 300.0
 
 
 _LEXICON_SECRET_HINTS = ("auth", "token", "secret", "password", "key")
@@ -139,8 +161,9 @@ class LexiconZone(ZoneBase):
     """Any dns-lexicon provider: `lexicon: {provider: ovh, auth_...: ...}`. Not atomic."""
 
     provider: Literal["lexicon"]
-    lexicon: Annotated[dict[str, LexiconValue], After(_lexicon)]
-    timeout: Duration = 30.0
+    lexicon: Annotated[dict[str, LexiconValue], After(_lexicon), Meta(
+        description="dns-lexicon's settings: provider, auth_...; credentials are masked")]
+    timeout: Annotated[Duration, Meta(description="per API request")] = 30.0
 
 
 DnsZone = Annotated[PowerDnsZone | Rfc2136Zone | Route53Zone | LexiconZone, Tag("provider")]
@@ -157,10 +180,12 @@ class CheckBase(Model):
     makes a host down.
     """
 
-    name: Name
-    timeout: Duration = 5.0
-    retries: Annotated[int, Meta(ge=0, le=10)] = 0
-    severity: Severity = "critical"
+    name: Annotated[Name, Meta(description="unique; playbooks' check steps name it")]
+    timeout: Annotated[Duration, Meta(description="per attempt")] = 5.0
+    retries: Annotated[int, Meta(
+        ge=0, le=10, description="extra attempts in the same round before it fails")] = 0
+    severity: Annotated[Severity, Meta(
+        description="warning: reported (exit 1), never makes a host down")] = "critical"
 
 
 def _url(value: str) -> str:
@@ -187,17 +212,22 @@ class HttpCheck(CheckBase):
     """GET `url` from the host's own address, with the URL's name as Host header and TLS SNI."""
 
     type: Literal["http"]
-    url: Annotated[str, After(_url)]
-    # 200, "2xx", "200-299"
-    expect_status: Annotated[list[int | str], Meta(min_length=1), After(_statuses)] = \
+    url: Annotated[str, After(_url), Meta(
+        description="the site's URL; its name is sent as Host and TLS SNI")]
+    expect_status: Annotated[list[int | str], Meta(
+        min_length=1, description='200, "2xx" or "200-299"'), After(_statuses)] = \
         msgspec.field(default_factory=lambda: [200])
-    expect_body: str | None = None
-    expect_regex: Annotated[str, After(_regex)] | None = None  # searched in the first 64 KiB
-    max_latency: Duration | None = None  # slower than this = failed
+    expect_body: Annotated[str | None, Meta(
+        description="a text only your shop's page shows (e.g. Add to cart)")] = None
+    expect_regex: Annotated[Annotated[str, After(_regex)] | None, Meta(
+        description="searched in the first 64 KiB of the body")] = None
+    max_latency: Annotated[Duration | None, Meta(description="slower than this fails")] = None
     headers: dict[str, str] = {}
-    follow_redirects: bool = False  # off: a 301 is the answer (list it in expect_status)
-    ca_file: Path | None = None
-    cert_min_days: Annotated[int, Meta(ge=0)] = 14  # a certificate expiring sooner = WARNING
+    follow_redirects: Annotated[bool, Meta(
+        description="off: a 301 is the answer (list it in expect_status)")] = False
+    ca_file: Annotated[Path | None, Meta(description="default: the system's CAs")] = None
+    cert_min_days: Annotated[int, Meta(
+        ge=0, description="a certificate expiring sooner is a WARNING")] = 14
 
     def status_ok(self, status: int) -> bool:
         return any(lo <= status <= hi for lo, hi in map(status_range, self.expect_status))
@@ -218,7 +248,7 @@ def status_range(item: int | str) -> tuple[int, int]:
 
 class TcpCheck(CheckBase):
     type: Literal["tcp"]
-    port: Port
+    port: Annotated[Port, Meta(description="passes when a connection is accepted")]
 
 
 class SmtpCheck(CheckBase):
@@ -228,8 +258,9 @@ class SmtpCheck(CheckBase):
     type: Literal["smtp"]
     port: Port = 25
     starttls: bool = False
-    tls_name: str | None = None  # the name the server's certificate must carry; needs starttls
-    ca_file: Path | None = None
+    tls_name: Annotated[str | None, Meta(
+        description="the name the certificate must carry; needs starttls")] = None
+    ca_file: Annotated[Path | None, Meta(description="default: the system's CAs")] = None
 
     def __post_init__(self) -> None:
         if self.starttls and not self.tls_name:
@@ -243,10 +274,12 @@ class DnsCheck(CheckBase):
     """Ask a DNS server for `query`/`record_type`; pass when it answers and holds `expect`."""
 
     type: Literal["dns"]
-    query: str
+    query: Annotated[str, Meta(description="the name to ask for")]
     record_type: str = "A"
-    expect: list[str] = []  # every value must be in the answer (empty: any answer passes)
-    server: str | None = None  # "host[:port]"; default: the checked host's address
+    expect: Annotated[list[str], Meta(
+        description="values the answer must hold; empty: any answer passes")] = []
+    server: Annotated[str | None, Meta(
+        description="host[:port] to ask; default: the checked host's address")] = None
     port: Port = 53
 
 
@@ -260,7 +293,8 @@ class CommandCheck(CheckBase):
     """Run `command` (an argv list) on the host over SSH; pass on exit status 0."""
 
     type: Literal["command"]
-    command: Annotated[list[str], Meta(min_length=1)]
+    command: Annotated[list[str], Meta(
+        min_length=1, description="an argv list, run over SSH; exit 0 passes")]
 
 
 Check = Annotated[HttpCheck | TcpCheck | SmtpCheck | DnsCheck | SshCheck | CommandCheck,
@@ -268,28 +302,45 @@ Check = Annotated[HttpCheck | TcpCheck | SmtpCheck | DnsCheck | SshCheck | Comma
 
 
 class Policy(Model):
-    failure_threshold: Annotated[int, Meta(ge=1)] = 3
-    recovery_threshold: Annotated[int, Meta(ge=1)] = 5
-    cooldown: Duration = 1800.0
-    auto_failover: bool = True
-    auto_failback: bool = False
-    # automatic flips allowed per window; past it a person is paged and must act
-    max_auto_failovers: Annotated[int, Meta(ge=0)] = 1
-    auto_failover_window: Duration = 86400.0
+    """When automation acts. Without `auto_failover: true` a person decides every failover."""
+
+    failure_threshold: Annotated[int, Meta(
+        ge=1, description="failed rounds in a row before a host is down")] = 3
+    recovery_threshold: Annotated[int, Meta(
+        ge=1, description="passed rounds in a row before a down host counts as up")] = 5
+    cooldown: Annotated[Duration, Meta(
+        description="no automatic flip within this time of the last flip")] = 1800.0
+    auto_failover: Annotated[bool, Meta(
+        description="true: check and watch fail over without asking (the consent)")] = False
+    auto_failback: Annotated[bool, Meta(
+        description="true: move back to the preferred host once it recovered")] = False
+    max_auto_failovers: Annotated[int, Meta(
+        ge=0, description="automatic flips per window; past it a person is paged")] = 1
+    auto_failover_window: Annotated[Duration, Meta(
+        description="the window max_auto_failovers counts in")] = 86400.0
 
 
 class SyncSet(Model):
+    """A tree of content kept in the orchestrator's mirror and pushed to the standbys."""
+
     name: Name
-    path: str | dict[Name, str]
-    exclude: list[str] = []
-    max_delete: Annotated[int, Meta(ge=0)] = 200
-    atomic: bool = False
-    # issue 4: freshness gate, releases kept, transport, bandwidth and I/O timeout
-    max_age: Duration | None = None  # a standby whose last good push is older is stale
-    keep_releases: Annotated[int, Meta(ge=2)] = 5
-    transport: Literal["auto", "rsync", "sftp"] = "auto"  # auto: sftp when a host lacks rsync
-    bwlimit: Annotated[int, Meta(ge=1)] | None = None  # KiB/s per transfer (rsync --bwlimit)
-    io_timeout: Duration = 60.0  # no data for this long ends a transfer (rsync --timeout)
+    path: Annotated[str | dict[Name, str], Meta(
+        description="absolute; the same on every host, or one per host")]
+    exclude: Annotated[list[str], Meta(
+        description="rsync patterns: name, *.log, dir/, a/b")] = []
+    max_delete: Annotated[int, Meta(
+        ge=0, description="a sync that would delete more files stops before any change")] = 200
+    atomic: Annotated[bool, Meta(
+        description="publish whole releases behind a symlink (path becomes the link)")] = False
+    max_age: Annotated[Duration | None, Meta(
+        description="a standby whose copy is older is stale (WARNING, failover refused)")] = None
+    keep_releases: Annotated[int, Meta(ge=2, description="releases kept (atomic sets)")] = 5
+    transport: Annotated[Literal["auto", "rsync", "sftp"], Meta(
+        description="auto: SFTP when a host lacks rsync")] = "auto"
+    bwlimit: Annotated[Annotated[int, Meta(ge=1)] | None, Meta(
+        description="KiB/s per transfer")] = None
+    io_timeout: Annotated[Duration, Meta(
+        description="no data for this long ends a transfer")] = 60.0
 
     def path_on(self, host: str) -> str:
         path = self.path if isinstance(self.path, str) else self.path[host]
@@ -297,8 +348,10 @@ class SyncSet(Model):
 
 
 class WebhookNotify(Model):
+    """POST a JSON message ({"text", "site", "event"}) to a chat or paging webhook."""
+
     type: Literal["webhook"]
-    url: Secret
+    url: Annotated[Secret, Meta(description="write ${CHAT_WEBHOOK}: its path is a secret")]
     timeout: Duration = 10.0
 
 
@@ -313,19 +366,30 @@ def _targets(value: list[str]) -> list[str]:
 
 
 class Inventory(Model):
-    site: str
+    """The site one inventory protects. Unknown keys are errors; `${VAR}` reads the
+    environment; relative paths are relative to the inventory file."""
+
+    site: Annotated[str, Meta(description="the shop's name, in messages and notifications")]
     path: Path  # the inventory file itself; set by the loader
-    state_dir: Path
-    hosts: Annotated[dict[Name, Host], Meta(min_length=2)]
-    ssh: SshSettings
-    dns: Annotated[list[DnsZone], Meta(min_length=1)]
-    checks: Annotated[list[Check], Meta(min_length=1)]
-    control_targets: Annotated[list[str], After(_targets)] = []
-    policy: Policy = msgspec.field(default_factory=Policy)
-    sync: list[SyncSet] = []
-    playbooks: dict[Name, Path] = {}
-    notify: list[Notifier] = []
-    vars: dict[Name, str] = {}
+    state_dir: Annotated[Path, Meta(
+        description="state, audit log, journals, mirror and lock (default .failover)")]
+    hosts: Annotated[dict[Name, Host], Meta(
+        min_length=2, description="in priority order: the first is the preferred primary")]
+    ssh: Annotated[SshSettings, Meta(description="how failover reaches every host")]
+    dns: Annotated[list[DnsZone], Meta(
+        min_length=1, description="zones a flip changes, all or none")]
+    checks: Annotated[list[Check], Meta(
+        min_length=1, description="run against every host's own address each round")]
+    control_targets: Annotated[list[str], After(_targets), Meta(
+        description="tcp://HOST:PORT the checker reaches when it is online itself")] = []
+    policy: Annotated[Policy, Meta(description="when automation acts")] = \
+        msgspec.field(default_factory=Policy)
+    sync: Annotated[list[SyncSet], Meta(description="content kept warm on the standbys")] = []
+    playbooks: Annotated[dict[Name, Path], Meta(
+        description="name -> file: failover, failback and your own")] = {}
+    notify: Annotated[list[Notifier], Meta(description="where people hear about it")] = []
+    vars: Annotated[dict[Name, str], Meta(
+        description="{{ name }} values for playbooks")] = {}
 
     def host_order(self) -> list[str]:
         return list(self.hosts)

@@ -87,6 +87,10 @@ ACTIONS: dict[str, type[Model]] = {
 }
 
 
+# The parameter that names the host a step acts on: that host's `vars` apply to the step.
+HOST_PARAMS = {"check": "host", "ssh": "host", "sync": "to", "dns": "to", "dns_verify": "to"}
+
+
 class Step(Model):
     name: str | None = None
     ignore_errors: bool = False
@@ -121,6 +125,13 @@ class Step(Model):
     @property
     def title(self) -> str:
         return self.name or self.action
+
+    @property
+    def host_param(self) -> str | None:
+        """The value naming the host this step acts on (maybe `{{ to }}`), or None."""
+        key = HOST_PARAMS.get(self.action)
+        value = getattr(self.params, key) if key else None
+        return value if isinstance(value, str) else None
 
 
 class Playbook(Model):

@@ -68,11 +68,19 @@ CASES = [
      "inventory.yaml:20:22 policy.failure_threshold: must be 1 or more, got 0"),
     ("one host", "  standby:\n    address: 127.0.0.12\n", "",
      "inventory.yaml:3:3 hosts: needs at least 2 hosts"),
+    ("relative sync path", "playbooks:\n", "sync:\n  - {name: webroot, path: shopcopy}\n"
+     "playbooks:\n", "inventory.yaml:22:27 sync[0].path: 'shopcopy' is not an absolute path"),
+    ("no key for a host", "    ssh: {user: root, port: 22}\n",
+     "    ssh: {user: root, port: 2222}\n",
+     "inventory.yaml:9:16 ssh.known_hosts: no host key for primary ([127.0.0.11]:2222) in"),
 ]
 
 
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+
+
 def _write(tmp_path: Path, text: str) -> Path:
-    (tmp_path / "known_hosts").write_text("")
+    (tmp_path / "known_hosts").write_text(f"127.0.0.11 {KEY}\n")
     (tmp_path / "failover.yaml").write_text("name: x\nsteps:\n  - dns: {to: \"{{ to }}\"}\n")
     path = tmp_path / "inventory.yaml"
     path.write_text(text)
@@ -111,6 +119,38 @@ def test_bad_inventory_is_one_clear_line(tmp_path: Path, old: str, new: str, mes
     check = _run(tmp_path, "check")  # Nagios reads 2 as CRITICAL: bad input is UNKNOWN
     assert check.returncode == 3
     assert check.stderr == p.stderr
+
+
+def test_an_empty_known_hosts_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD)
+    (tmp_path / "known_hosts").write_text("")
+    p = _run(tmp_path, "validate")
+    assert p.returncode == 2
+    assert p.stderr.startswith("inventory.yaml:9:16 ssh.known_hosts: no host key for primary "
+                               "(127.0.0.11) in "), p.stderr
+    assert _run(tmp_path, "check").returncode == 3
+
+
+def test_an_undefined_playbook_variable_is_refused_with_its_line(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD)
+    (tmp_path / "failover.yaml").write_text(
+        "name: x\nsteps:\n  - check: {host: \"{{ to }}\"}\n  - dns: {to: \"{{ destination }}\"}\n")
+    p = _run(tmp_path, "validate")
+    assert p.returncode == 2
+    assert p.stderr.strip() == (
+        f"{tmp_path / 'failover.yaml'}:4:15 steps[1].dns.to: undefined variable 'destination' "
+        "in '{{ destination }}'; defined here: from, run_id, site, to")
+
+
+def test_validate_warns_about_an_http_check_without_expect_body_and_shows_the_policy(
+        tmp_path: Path) -> None:
+    _write(tmp_path, GOOD)
+    p = _run(tmp_path, "validate")
+    assert p.returncode == 0, p.stderr
+    assert ("warning: checks[0] (web): an http check without expect_body passes on any page "
+            "that answers 200") in p.stdout
+    assert "policy: failure_threshold 3, recovery_threshold 5 (default), cooldown 30m " \
+           "(default), auto_failover false (default: a person decides every failover)" in p.stdout
 
 
 def test_usage_errors(tmp_path: Path) -> None:

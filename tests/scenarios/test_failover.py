@@ -124,15 +124,15 @@ def test_changed_host_key_stops_the_run_and_names_the_host(site: Site) -> None:
     assert site.state()["active"] == "primary"
 
 
-def test_unknown_host_key_stops_the_run(site: Site) -> None:
+def test_unknown_host_key_stops_the_run_before_it_starts(site: Site) -> None:
     known = site.dir / "known_hosts"
     known.write_text("".join(line for line in site.rig.known_hosts.read_text().splitlines(True)
                              if not line.startswith(site.standby.address)))
     p = site.run("failover", "--yes", FAILOVER_KNOWN_HOSTS=str(known))
-    assert p.returncode == 1
-    assert "standby" in p.stdout + p.stderr
-    assert "host key" in p.stdout + p.stderr
+    assert p.returncode == 2  # the inventory cannot work: refused before the first step
+    assert f"no host key for standby ({site.standby.address}) in {known}" in p.stderr
     assert site.dns() == at(site.primary.address)
+    assert not list(site.state_dir.glob("runs/*.json"))
 
 
 def test_step_failing_after_dns_runs_rescue_and_puts_dns_back(warm_site: Site) -> None:
@@ -209,3 +209,15 @@ def test_failback_brings_the_orders_home(warm_site: Site) -> None:
     assert (site.primary.webroot / "orders.txt").read_text().endswith("order 2001\n")
     assert site.state()["active"] == "primary"
     assert [c["to"] for c in events(site, "dns_change")] == ["standby", "primary"]
+
+
+def test_without_auto_failover_in_the_inventory_a_person_decides(site: Site) -> None:
+    site.edit(lambda inv: inv["policy"].pop("auto_failover"))
+    site.primary.link_down()
+    codes = [site.run("check").returncode for _ in range(4)]
+    last = site.run("check")
+    assert codes[-1] == 2 and last.returncode == 2, last.stdout + last.stderr
+    assert "failover needs a person: policy.auto_failover is false" in last.stdout
+    assert site.dns() == at(site.primary.address)
+    assert not events(site, "dns_change")
+    assert site.state()["active"] == "primary"

@@ -24,11 +24,16 @@ policy: {max_auto_failovers: 2, auto_failover_window: 12h}
 checks:
 """
 
+# both hosts of the examples below have a key (the loader checks it, without the network)
+KNOWN_HOSTS = ("203.0.113.10,198.51.100.20 ssh-ed25519 "
+               "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n")
+
+
 
 @pytest.fixture(autouse=True)
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "known_hosts").write_text("")
+    (tmp_path / "known_hosts").write_text(KNOWN_HOSTS)
     (tmp_path / "id_key").write_text("")
     return tmp_path
 

@@ -17,12 +17,17 @@ from failover.config import load_inventory
 from failover.errors import ConfigError
 from failover.model.inventory import Inventory
 
+# both hosts of the examples below have a key (the loader checks it, without the network)
+KNOWN_HOSTS = ("203.0.113.10,198.51.100.20 ssh-ed25519 "
+               "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n")
+
+
 
 @pytest.fixture(autouse=True)
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Work in tmp_path, where a known_hosts file exists."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "known_hosts").write_text("")
+    (tmp_path / "known_hosts").write_text(KNOWN_HOSTS)
     return tmp_path
 
 
@@ -118,7 +123,7 @@ def test_unknown_key_in_a_host() -> None:
         checks:
           - {name: storefront, type: http, url: "https://shop.example/"}
     """) == ["inventory.yaml:3:36 hosts.ovh-gra.adress6: unknown key; valid keys here: address, "
-             "address6, networks, provider, ssh (did you mean 'address6'?)"]
+             "address6, networks, provider, ssh, vars (did you mean 'address6'?)"]
 
 
 def test_unknown_key_in_a_dns_zone_names_the_providers_keys() -> None:
@@ -622,7 +627,7 @@ def test_relative_paths_are_resolved_against_the_inventory_folder(tmp_path: Path
     folder = tmp_path / "conf"
     (folder / "keys").mkdir(parents=True)
     (folder / "keys" / "id").write_text("key")
-    (folder / "known_hosts").write_text("")
+    (folder / "known_hosts").write_text(KNOWN_HOSTS)
     text = textwrap.dedent(MINIMAL).replace("ovh-gra: {provider: ovh, address: 203.0.113.10}",
                                             "ovh-gra: {address: 203.0.113.10, ssh: {identity: "
                                             "keys/id}}")
@@ -644,4 +649,71 @@ def test_the_loader_owns_path() -> None:
     assert problems(MINIMAL + "    path: /elsewhere\n") == [
         "inventory.yaml:14:1 path: unknown key; valid keys here: checks, control_targets, dns, "
         "hosts, notify, playbooks, policy, site, ssh, state_dir, sync, vars"
+    ]
+
+
+def test_a_relative_sync_path_is_refused() -> None:
+    assert problems(MINIMAL + """\
+    sync:
+      - {name: webroot, path: shopcopy}
+      - {name: media, path: {ovh-gra: /srv/media/, scw-par: media/}}
+    """) == [
+        "inventory.yaml:15:27 sync[0].path: 'shopcopy' is not an absolute path; on the host it "
+        "would be relative to the SSH user's home folder (write the full path, e.g. "
+        "/var/www/shop/)",
+        "inventory.yaml:16:57 sync[1].path.scw-par: 'media/' is not an absolute path; on the "
+        "host it would be relative to the SSH user's home folder (write the full path, e.g. "
+        "/var/www/shop/)",
+    ]
+
+
+WITH_SSH = MINIMAL.replace("ovh-gra: {provider: ovh, address: 203.0.113.10}",
+                           "ovh-gra: {provider: ovh, address: 203.0.113.10, ssh: {port: 2222}}"
+                           ).replace("scw-par: {provider: scaleway, address: 198.51.100.20}",
+                                     "scw-par: {provider: scaleway, address: 198.51.100.20, "
+                                     "ssh: {}}")
+
+
+def test_known_hosts_must_hold_every_hosts_key(site: Path) -> None:
+    (site / "known_hosts").write_text("")
+    assert problems(WITH_SSH) == [
+        f"inventory.yaml:5:20 ssh.known_hosts: no host key for ovh-gra ([203.0.113.10]:2222), "
+        f"scw-par (198.51.100.20) in {site / 'known_hosts'}: a sync or failover would stop at "
+        "its first connection. Fetch each key out of band (`ssh-keyscan -p PORT ADDRESS`), "
+        "compare its fingerprint (`ssh-keygen -lf FILE`) with the one your hoster shows, then "
+        "add the line"
+    ]
+
+
+def test_known_hosts_lines_are_read_as_openssh_reads_them(site: Path) -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+    salt = b"0123456789abcdefghij"
+    digest = hmac.new(salt, b"198.51.100.20", hashlib.sha1).digest()
+    hashed = f"|1|{base64.b64encode(salt).decode()}|{base64.b64encode(digest).decode()}"
+    (site / "known_hosts").write_text(
+        f"# comment\n@revoked 198.51.100.20 {key}\n"
+        f"203.0.113.10 {key}\n")  # port 22 only: not the host's port 2222
+    assert len(problems(WITH_SSH)) == 1
+    (site / "known_hosts").write_text(f"[203.0.113.10]:2222 {key}\n{hashed} {key}\n")
+    assert load(WITH_SSH).hosts["ovh-gra"].ssh is not None
+    (site / "known_hosts").write_text(f"*,!198.51.100.20 {key}\n")
+    assert "scw-par (198.51.100.20)" in problems(WITH_SSH)[0]
+    assert "ovh-gra" not in problems(WITH_SSH)[0]
+
+
+def test_auto_failover_is_off_unless_written() -> None:
+    assert load(MINIMAL).policy.auto_failover is False
+    assert load(MINIMAL + "    policy: {auto_failover: true}\n").policy.auto_failover is True
+
+
+def test_host_vars_may_not_shadow_run_variables() -> None:
+    assert problems(MINIMAL.replace(
+        "scw-par: {provider: scaleway, address: 198.51.100.20}",
+        "scw-par: {provider: scaleway, address: 198.51.100.20, vars: {to: x}}")) == [
+        "inventory.yaml:4:64 hosts.scw-par.vars.to: reserved variable name (from, to, site, "
+        "run_id are set by every run)"
     ]

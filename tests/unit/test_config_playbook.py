@@ -207,3 +207,73 @@ def test_playbook_needs_a_name_and_steps(inventory: Inventory) -> None:
         "failover.yaml:1:1 name: required key is missing",
         "failover.yaml:1:8 steps: needs at least 1 step, got none",
     ]
+
+
+def test_an_undefined_variable_names_its_line_and_what_is_defined(inventory: Inventory) -> None:
+    assert problems("""
+        name: Fail over
+        steps:
+          - dns: {to: "{{ destination }}"}
+          - notify: {message: "{{ site }} is on {{ to }}"}
+    """, inventory) == [
+        "failover.yaml:3:15 steps[0].dns.to: undefined variable 'destination' in "
+        "'{{ destination }}'; defined here: from, run_id, site, to"
+    ]
+
+
+HOST_VARS = INVENTORY.replace(
+    "ovh-gra: {provider: ovh, address: 203.0.113.10}",
+    "ovh-gra: {provider: ovh, address: 203.0.113.10, vars: {start: a, only_gra: x}}").replace(
+    "scw-par: {provider: scaleway, address: 198.51.100.20}",
+    "scw-par: {provider: scaleway, address: 198.51.100.20, vars: {start: b}}") + \
+    "vars: {start: global, notice: n}\n"
+
+
+def test_host_vars_count_for_steps_acting_on_that_host(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "known_hosts").write_text("")
+    (tmp_path / "inventory.yaml").write_text(HOST_VARS)
+    inv = load_inventory(Path("inventory.yaml"), {})
+    # `start` is defined on every host (and globally); `only_gra` only on ovh-gra
+    load("""
+        name: ok
+        steps:
+          - ssh: {host: "{{ to }}", command: "{{ start }}"}
+          - ssh: {host: ovh-gra, command: "{{ only_gra }}"}
+          - notify: {message: "{{ notice }}"}
+    """, inv)
+    assert problems("""
+        name: not ok
+        steps:
+          - ssh: {host: "{{ to }}", command: "{{ only_gra }}"}
+          - notify: {message: "{{ only_gra }}"}
+    """, inv) == [
+        "failover.yaml:3:38 steps[0].ssh.command: undefined variable 'only_gra' in "
+        "'{{ only_gra }}'; defined here: from, notice, run_id, site, start, to",
+        "failover.yaml:4:23 steps[1].notify.message: undefined variable 'only_gra' in "
+        "'{{ only_gra }}'; defined here: from, notice, run_id, site, start, to",
+    ]
+
+
+def test_host_vars_override_vars_in_the_step_that_acts_on_the_host(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from failover.engine.templating import render, step_variables
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "known_hosts").write_text("")
+    (tmp_path / "inventory.yaml").write_text(HOST_VARS)
+    inv = load_inventory(Path("inventory.yaml"), {})
+    playbook = load("""
+        name: start
+        steps:
+          - ssh: {host: "{{ to }}", command: "{{ start }} on {{ to }}"}
+          - notify: {message: "{{ start }}"}
+    """, inv)
+    host_vars = {name: host.vars for name, host in inv.hosts.items()}
+    run = {**inv.vars, "from": "ovh-gra", "to": "scw-par", "site": "s", "run_id": "r"}
+    ssh, notify = playbook.steps
+    assert render(ssh.params, step_variables(ssh, run, host_vars)).command == "b on scw-par"
+    back = {**run, "from": "scw-par", "to": "ovh-gra"}
+    assert render(ssh.params, step_variables(ssh, back, host_vars)).command == "a on ovh-gra"
+    assert render(notify.params, step_variables(notify, run, host_vars)).message == "global"

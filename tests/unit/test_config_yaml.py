@@ -155,6 +155,7 @@ def test_lint_warnings(tmp_path: Path) -> None:
             records: [{name: "@", type: A, ttl: 3600}]
         checks:
           - {name: storefront, type: http, url: "https://shop.example/"}
+        policy: {auto_failover: true}
     """))
     inventory = load_inventory(tmp_path / "inventory.yaml", {})
     assert lint(inventory) == [
@@ -163,6 +164,9 @@ def test_lint_warnings(tmp_path: Path) -> None:
         "hosts ovh-gra and ovh-rbx share provider 'ovh': one outage can take both",
         "dns[0].records[0] (@ A in shop.example.): TTL 3600s is above 300s; resolvers may keep "
         "sending clients to the old host that long after a flip",
+        "checks[0] (storefront): an http check without expect_body passes on any page that "
+        "answers 200, such as an empty web root's directory listing or a hoster's parking page; "
+        "add expect_body: a text only your shop's page shows (e.g. \"Add to cart\")",
         "no control_targets configured: the checker cannot tell its own outage from the hosts'",
         "no sync sets: a standby serves whatever content it already has",
         "policy.auto_failover is true but playbooks has no 'failover' entry: an automatic "

@@ -24,7 +24,7 @@ def inventory(**policy_over: object) -> Inventory:
         "checks": [{"name": "web", "type": "tcp", "port": 80}],
         "control_targets": ["tcp://127.0.0.1:53"],
         "policy": {"failure_threshold": 3, "recovery_threshold": 2, "cooldown": "30m",
-                   **policy_over},
+                   "auto_failover": True, **policy_over},
     })
 
 
