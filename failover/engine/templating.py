@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from failover.model.base import Model
 from failover.model.playbook import Step
-from failover.model.types import Model
 
 RUN_VARS = ("from", "to", "site", "run_id")  # set by every run; `vars:` may not shadow them
 

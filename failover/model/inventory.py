@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from failover.model.base import Model
 from failover.model.types import (
     After,
     Cidr,
@@ -21,7 +22,6 @@ from failover.model.types import (
     IPv4,
     IPv6,
     Meta,
-    Model,
     Name,
     Port,
     Secret,

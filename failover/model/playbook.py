@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import msgspec
 
-from failover.model.types import Duration, Meta, Model
+from failover.model.base import Model
+from failover.model.types import Duration, Meta
 
 
 class CheckAction(Model):

@@ -8,7 +8,8 @@ from typing import Annotated, Self
 
 import msgspec
 
-from failover.model.types import Meta, Model
+from failover.model.base import Model
+from failover.model.types import Meta
 
 Count = Annotated[int, Meta(ge=0)]
 

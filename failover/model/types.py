@@ -1,9 +1,5 @@
-"""The base of every model, and the small value types the inventory and playbooks share.
-
-Models are msgspec Structs: frozen, keyword-only, compared by value, created in microseconds
-(`failover check` runs every minute from cron, so what a healthy round imports is measured:
-bench/startup.py). They hold already-valid values; `failover.model.coerce` turns plain data
-(parsed YAML or JSON) into them and says, for every problem at once, where and what is valid.
+"""The small value types the inventory and playbooks share, and the annotation metadata that
+model/coerce.py reads.
 
 A field's annotation may carry metadata for coerce:
 - `Parse(fn)`: `fn(raw value)` returns the field's value or raises ValueError with the message
@@ -19,49 +15,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import Annotated, Any
 
-import msgspec
 from msgspec import Meta
 
-if TYPE_CHECKING:
-    from typing_extensions import dataclass_transform
-else:
-    def dataclass_transform(**_: Any) -> Any:
-        return lambda cls: cls
-
-__all__ = ["After", "Cidr", "Duration", "Fqdn", "IPv4", "IPv6", "Meta", "Model", "Name", "Parse",
-           "Port", "Secret", "Tag", "format_duration", "parse_duration"]
-
-
-class _KeywordOnly(msgspec.StructMeta):
-    """Every model's fields are keyword-only (msgspec sets kw_only per class, not inherited)."""
-
-    def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
-                **options: Any) -> Any:
-        options.setdefault("kw_only", True)
-        return super().__new__(mcls, name, bases, namespace, **options)
-
-
-@dataclass_transform(kw_only_default=True, frozen_default=True,
-                     field_specifiers=(msgspec.field,))  # what the metaclass does, for mypy
-class Model(msgspec.Struct, metaclass=_KeywordOnly, frozen=True, forbid_unknown_fields=True):
-    """A frozen value. `replace(**changes)` makes a changed copy (the original stays)."""
-
-    def replace(self, **changes: Any) -> Self:
-        return msgspec.structs.replace(self, **changes)
-
-    @classmethod
-    def parse(cls, data: Any) -> Self:
-        """Coerce plain data into this model; raises `Invalid` listing every problem."""
-        from failover.model.coerce import coerce
-
-        value: Self = coerce(cls, data)
-        return value
-
-    def to_json(self) -> Any:
-        """Plain JSON-able data as users write it (`from`, not `from_`); secrets as ***."""
-        return msgspec.to_builtins(self, enc_hook=json_default)
+__all__ = ["After", "Cidr", "Duration", "Fqdn", "IPv4", "IPv6", "Meta", "Name", "Parse", "Port",
+           "Secret", "Tag", "format_duration", "parse_duration"]
 
 
 class Parse:
