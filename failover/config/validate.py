@@ -69,6 +69,9 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
                         for name, host in inv.hosts.items()
                         if host.ssh is None or host.ssh.identity is None]
     reasons += _file(doc, ("ssh", "known_hosts"), inv.ssh.known_hosts)
+    if inv.policy.preferred is not None:  # where failback goes: must be one of the hosts
+        reasons += _known(doc, ("policy", "preferred"), inv.policy.preferred, hosts, "host",
+                          "hosts")
     for name, host in inv.hosts.items():
         if host.ssh is not None and host.ssh.identity is not None:
             reasons += _file(doc, ("hosts", name, "ssh", "identity"), host.ssh.identity)

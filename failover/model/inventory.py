@@ -280,6 +280,7 @@ class Policy(Model):
     # automatic flips allowed per window; past it a person is paged and must act
     max_auto_failovers: int = Field(default=1, ge=0)
     auto_failover_window: Duration = 86400.0
+    preferred: Name | None = None  # where `failback` goes; default: the first host
 
 
 class SyncSet(Model):
