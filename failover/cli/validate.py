@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 
-from failover.cli.app import App, json_option
+from failover.cli.app import App
 
 
 @click.command()
-@json_option
 @click.pass_obj
 def validate(app: App) -> int:
     """Check the inventory and its playbooks; print warnings. Exit 0 valid, 2 invalid."""
