@@ -1,8 +1,8 @@
 """bench/startup: `failover check --no-act` (healthy, 3 checks) vs a bare Python start-up.
 
-Both run in the same process of this script, interleaved, so machine noise hits both alike. Prints
-medians and the ratio, and which heavy modules the check path imported (paramiko, boto3, requests
-and dnspython must not be, on a healthy round).
+All run from this script, interleaved, so machine noise hits them alike. Prints medians and the
+ratio, what `--prom-file` adds (prometheus_client is imported only then), and which heavy modules
+the check path imported (paramiko, boto3, requests and dnspython must not be, on a healthy round).
 """
 
 from __future__ import annotations
@@ -86,12 +86,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         inv = inventory(Path(d), ports)
         check = [FAILOVER, "-i", str(inv), "check", "--no-act"]
+        prom = [*check, "--prom-file", str(Path(d) / "failover.prom")]
         bare = [sys.executable, "-c", "import click, yaml"]
         timed(check)
+        timed(prom)
         timed(bare)  # warm the page cache
-        t_check, t_bare = [], []
+        t_check, t_prom, t_bare = [], [], []
         for _ in range(RUNS):
             t_check.append(timed(check))
+            t_prom.append(timed(prom))
             t_bare.append(timed(bare))
         probe = subprocess.run(
             [sys.executable, "-c",
@@ -103,8 +106,11 @@ def main() -> None:
     for srv in servers:
         srv.shutdown()
     mc, mb = statistics.median(t_check), statistics.median(t_bare)
+    mp = statistics.median(t_prom)
     print(f"failover check --no-act (3 checks x 2 hosts): median {mc * 1000:.0f} ms "
           f"(min {min(t_check) * 1000:.0f})")
+    print(f"  the same with --prom-file:                 median {mp * 1000:.0f} ms "
+          f"(min {min(t_prom) * 1000:.0f}; +{(mp - mc) * 1000:.0f} ms)")
     print(f"python -c 'import click, yaml':             median {mb * 1000:.0f} ms "
           f"(min {min(t_bare) * 1000:.0f})")
     print(f"ratio: {mc / mb:.2f}x  ({RUNS} interleaved runs each)")

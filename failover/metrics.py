@@ -1,10 +1,15 @@
-"""Prometheus text format (exposition format 0.0.4) for node_exporter's textfile collector.
+"""Prometheus text format for node_exporter's textfile collector, one file per round.
 
-    write_prom_file(path, report, state, status)
+    write_prom_file(path, report, state, hosts, status, unknown=None, at=None)
 
-The file is written atomically (temp file + rename, failover.state.files.write_atomic), as the
-textfile collector requires: it may read at any moment and must never see half a file. It is
-0644 (node_exporter runs as another user) and holds no secrets: host and check names only.
+Every round writes the file, including the ones that could not judge (status 3 UNKNOWN: a bad
+inventory, the lock held, the checker offline), so dashboards see why rather than only
+staleness. The text comes from prometheus_client (escaping, number formatting and the
+exposition format are its job), imported here only, and this module is imported only with
+--prom-file. The file is written atomically (temp file + rename,
+failover.state.files.write_atomic), as the textfile collector requires: it may read at any moment
+and must never see half a file. It is 0644 (node_exporter runs as another user) and holds no
+secrets: host and check names, and a fixed set of reason words.
 
 Metrics (gauges):
   failover_check_up{host,check}               1 passed, 0 failed this round
@@ -13,11 +18,14 @@ Metrics (gauges):
   failover_active{host}                       1 for the active host, 0 for the others
   failover_round_timestamp_seconds            when the round finished (unix time)
   failover_status                             the round's exit status: 0 OK .. 3 UNKNOWN
+  failover_unknown_reason{reason}             1, only in a round that could not judge: why
+                                              (UNKNOWN_REASONS)
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from failover.model.results import RoundReport
@@ -26,6 +34,9 @@ from failover.state.files import write_atomic
 
 log = logging.getLogger(__name__)
 
+UNKNOWN_REASONS = ("inventory", "usage", "lock_held", "checker_offline", "all_hosts_failing",
+                   "interrupted", "error")
+
 _HELP = {
     "failover_check_up": "1 if the check passed on the host in the last round, else 0.",
     "failover_check_latency_seconds": "Time the check took in the last round, retries included.",
@@ -33,41 +44,49 @@ _HELP = {
     "failover_active": "1 for the host DNS points at (the active host), 0 for the others.",
     "failover_round_timestamp_seconds": "Unix time the last round finished.",
     "failover_status": "Exit status of the last round: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+    "failover_unknown_reason": "1 when the last round could not judge (status 3), labelled "
+                               "with why: " + ", ".join(UNKNOWN_REASONS) + ".",
 }
 
 
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+def render(report: RoundReport | None, state: State | None, hosts: list[str], status: int, *,
+           unknown: str | None = None, at: float | None = None) -> str:
+    """The text of the metrics file for one round.
+
+    `report` is None when no check ran (the round stopped before probing); `state` is None when
+    it could not be read; `unknown` is the reason word of an UNKNOWN round; `at` is the round's
+    end when there is no report (default: now).
+    """
+    from prometheus_client import CollectorRegistry, Gauge, generate_latest
+
+    registry = CollectorRegistry(auto_describe=False)
+
+    def gauge(name: str, labels: tuple[str, ...] = ()) -> Gauge:
+        return Gauge(name, _HELP[name], labels, registry=registry)
+
+    up = gauge("failover_check_up", ("host", "check"))
+    latency = gauge("failover_check_latency_seconds", ("host", "check"))
+    down = gauge("failover_host_down", ("host",))
+    active = gauge("failover_active", ("host",))
+    for r in report.results if report is not None else ():
+        up.labels(r.host, r.check).set(int(r.ok))
+        latency.labels(r.host, r.check).set(r.latency)
+    if state is not None:
+        for host in hosts:
+            down.labels(host).set(int(host in state.hosts and state.hosts[host].down))
+            active.labels(host).set(int(host == state.active))
+    finished = report.finished_at if report is not None else at if at is not None else time.time()
+    gauge("failover_round_timestamp_seconds").set(finished)
+    gauge("failover_status").set(status)
+    if unknown is not None:
+        gauge("failover_unknown_reason", ("reason",)).labels(unknown).set(1)
+    return generate_latest(registry).decode("utf-8")
 
 
-def _labels(**labels: str) -> str:
-    return "{" + ",".join(f'{k}="{_label(v)}"' for k, v in labels.items()) + "}"
-
-
-def render(report: RoundReport, state: State, hosts: list[str], status: int) -> str:
-    """The text of the metrics file for one round."""
-    samples: dict[str, list[str]] = {name: [] for name in _HELP}
-    for r in report.results:
-        lab = _labels(host=r.host, check=r.check)
-        samples["failover_check_up"].append(f"failover_check_up{lab} {int(r.ok)}")
-        samples["failover_check_latency_seconds"].append(
-            f"failover_check_latency_seconds{lab} {r.latency:.6f}")
-    for host in hosts:
-        lab = _labels(host=host)
-        down = state.hosts[host].down if host in state.hosts else False
-        samples["failover_host_down"].append(f"failover_host_down{lab} {int(down)}")
-        samples["failover_active"].append(f"failover_active{lab} {int(host == state.active)}")
-    samples["failover_round_timestamp_seconds"].append(
-        f"failover_round_timestamp_seconds {report.finished_at:.3f}")
-    samples["failover_status"].append(f"failover_status {status}")
-    lines: list[str] = []
-    for name, rows in samples.items():
-        lines += [f"# HELP {name} {_HELP[name]}", f"# TYPE {name} gauge", *rows]
-    return "\n".join(lines) + "\n"
-
-
-def write_prom_file(path: Path, report: RoundReport, state: State, hosts: list[str],
-                    status: int) -> None:
+def write_prom_file(path: Path, report: RoundReport | None, state: State | None,
+                    hosts: list[str], status: int, *, unknown: str | None = None,
+                    at: float | None = None) -> None:
     """Write the metrics of one round to `path`, atomically (0644)."""
-    write_atomic(path, render(report, state, hosts, status), mode=0o644)
-    log.info("metrics written: path=%s checks=%d", path, len(report.results))
+    write_atomic(path, render(report, state, hosts, status, unknown=unknown, at=at), mode=0o644)
+    log.info("metrics written: path=%s status=%d checks=%d", path, status,
+             len(report.results) if report is not None else 0)

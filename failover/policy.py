@@ -4,14 +4,23 @@ Exit statuses follow the monitoring-plugin convention (Nagios, Icinga, Zabbix):
 OK 0, WARNING 1 (some checks failing below threshold, or a standby unhealthy),
 CRITICAL 2 (the active host is down: failover done, or needed and blocked),
 UNKNOWN 3 (the checker could not judge: it is offline itself, or the inventory is bad).
+
+When the active host is down and automation does not act (no healthy standby, auto_failover off,
+cooldown, max_auto_failovers, a stale standby; cli/check.py adds the lock held past --wait), the
+Decision carries a Page: the reason and the exact command a person runs to override it. Sending
+it, once per `policy.auto_failover_window` and reason, is engine/guard.py's job; `page_due` is the
+rule it applies.
 """
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Literal
 
+from failover.freshness import refusal
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
 from failover.model.state import HostState, State, Streak
@@ -27,6 +36,21 @@ class Status(IntEnum):
 
 Action = Literal["none", "failover", "failback"]
 
+# Why automation did not act although the active host is down; one page per reason and window.
+PageReason = Literal["no_healthy_standby", "auto_failover_off", "cooldown", "max_auto_failovers",
+                     "stale_standby", "lock_held", "refused"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A message for a person: the active host is down and automation does not act."""
+
+    reason: PageReason
+    text: str  # what happened, why automation stopped, and the command that overrides it
+
+    def to_json(self) -> dict[str, str]:
+        return {"reason": self.reason, "text": self.text}
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -35,11 +59,47 @@ class Decision:
     reasons: tuple[str, ...]
     from_: str | None = None
     to: str | None = None
-    page: str | None = None  # a message for a person (notify): automatic failover is blocked
+    page: Page | None = None  # automatic failover is needed and blocked: tell a person
 
     def to_json(self) -> dict[str, object]:
         return {"status": self.status.name, "action": self.action, "from": self.from_,
-                "to": self.to, "reasons": list(self.reasons)}
+                "to": self.to, "reasons": list(self.reasons),
+                "page": self.page.to_json() if self.page else None}
+
+
+def preferred_host(inventory: Inventory) -> str:
+    """Where the site lives when all is well: `policy.preferred`, else the first host."""
+    return inventory.policy.preferred or next(iter(inventory.hosts))
+
+
+def override_command(inventory: Inventory, action: str, to: str, *extra: str) -> str:
+    """The exact command a person runs to do what automation did not (global options last)."""
+    return shlex.join(["failover", action, "--to", to, "--yes", *extra,
+                       "-i", str(inventory.path)])
+
+
+def page_due(marks: Mapping[str, float], reason: str, now: float, window: float) -> bool:
+    """A page for `reason` is due unless one went out within `window` (marks: reason -> time)."""
+    at = marks.get(reason)
+    return at is None or not 0 <= now - at < window
+
+
+def active_down(state: State) -> bool:
+    """The active host is down by policy (its streak reached failure_threshold)."""
+    return state.active is not None and state.hosts.get(state.active, HostState()).down
+
+
+def lock_held_page(inventory: Inventory, state: State, detail: str) -> Page | None:
+    """A page when a round could not take the lock while the active host is down (by the last
+    round state.json holds), so automation cannot act; None when the active host is not down."""
+    if not active_down(state):
+        return None
+    assert state.active is not None
+    standby = next(h for h in inventory.hosts if h != state.active)
+    command = override_command(inventory, "failover", standby)
+    return Page("lock_held", f"{inventory.site}: active host {state.active} is down (by the last "
+                             f"round) and automatic failover cannot run: {detail}; if that run is "
+                             f"stuck, stop it, then a person can fail over: `{command}`")
 
 
 def _streak(old: Streak, ok: bool, detail: str) -> Streak:
@@ -74,6 +134,16 @@ def record_round(inventory: Inventory, state: State, report: RoundReport, now: f
         changed_at = now if down != old.down else old.changed_at
         hosts[name] = HostState(fail=fail, ok=okc, down=down, changed_at=changed_at, checks=checks)
     return state.replace(hosts=hosts, last_round_at=now)
+
+
+def _remaining(seconds: float) -> str:
+    """A time left, as a person reads it: 45s, 28m58s, 2h05m."""
+    secs = max(0, round(seconds))
+    if secs < 60:
+        return f"{secs}s"
+    if secs < 3600:
+        return f"{secs // 60}m{secs % 60:02d}s"
+    return f"{secs // 3600}h{secs % 3600 // 60:02d}m"
 
 
 def _cooldown_left(inventory: Inventory, state: State, now: float) -> float:
@@ -114,8 +184,14 @@ def _auto_allowed(inventory: Inventory, state: State, now: float, action: str,
     window = format_duration(policy.auto_failover_window)
     block = (f"automatic failover blocked: {len(recent)} automatic flip(s) in the last {window} "
              f"(policy.max_auto_failovers={policy.max_auto_failovers}); a person must decide: "
-             f"`failover {action} --to {to}`")
-    page = f"{inventory.site}: {why}; {block}"
+             f"`{override_command(inventory, action, to)}`")
+    return _blocked(inventory, "max_auto_failovers", why, block, from_, to)
+
+
+def _blocked(inventory: Inventory, reason: PageReason, why: str, block: str, from_: str,
+             to: str | None) -> Decision:
+    """CRITICAL, nothing done, and a page saying why and how a person overrides it."""
+    page = Page(reason, f"{inventory.site}: {why}; {block}")
     return Decision(Status.CRITICAL, "none", (why, block), from_, to, page=page)
 
 
@@ -136,32 +212,41 @@ def decide(inventory: Inventory, state: State, report: RoundReport, now: float) 
     if me.down:
         why = f"active host {active} is down ({me.fail} failed rounds in a row)"
         if not healthy:
-            return Decision(Status.CRITICAL, "none",
-                            (why, "failover blocked: no standby passed its checks this round"))
+            command = override_command(inventory, "failover", standbys[0])
+            return _blocked(inventory, "no_healthy_standby", why,
+                            "failover blocked: no standby passed its checks this round; once "
+                            f"one does, a person can fail over: `{command}`", active, None)
+        to = healthy[0]
+        command = override_command(inventory, "failover", to)
         if not policy.auto_failover:
-            return Decision(Status.CRITICAL, "none",
-                            (why, "failover needs a person: policy.auto_failover is false"),
-                            active, healthy[0])
+            return _blocked(inventory, "auto_failover_off", why,
+                            "failover needs a person: policy.auto_failover is false; to fail "
+                            f"over: `{command}`", active, to)
         left = _cooldown_left(inventory, state, now)
         if left > 0:
-            return Decision(Status.CRITICAL, "none",
-                            (why, f"failover blocked: cooldown for {format_duration(left)} more "
-                                  f"(policy.cooldown={format_duration(policy.cooldown)})"),
-                            active, healthy[0])
-        blocked = _auto_allowed(inventory, state, now, "failover", active, healthy[0], why)
+            return _blocked(inventory, "cooldown", why,
+                            f"failover blocked: cooldown for {_remaining(left)} more "
+                            f"(policy.cooldown={format_duration(policy.cooldown)}); to fail "
+                            f"over now: `{command}`", active, to)
+        blocked = _auto_allowed(inventory, state, now, "failover", active, to, why)
         if blocked is not None:
             return blocked
-        return Decision(Status.CRITICAL, "failover", (why, f"failing over to {healthy[0]}"),
-                        active, healthy[0])
+        stale = refusal(inventory, state, to, now)
+        if stale is not None:
+            anyway = override_command(inventory, "failover", to, "--accept-stale")
+            return _blocked(inventory, "stale_standby", why,
+                            f"automatic failover refused: {stale}; to fail over anyway: "
+                            f"`{anyway}`", active, to)
+        return Decision(Status.CRITICAL, "failover", (why, f"failing over to {to}"), active, to)
 
-    preferred = next(iter(inventory.hosts))
+    preferred = preferred_host(inventory)
     if (policy.auto_failback and active != preferred and report.host_ok(preferred)
             and state.hosts.get(preferred, HostState()).ok >= policy.recovery_threshold
             and _cooldown_left(inventory, state, now) == 0
             and len(auto_flips_in_window(inventory, state, now)) < policy.max_auto_failovers):
         return Decision(Status.WARNING, "failback",
-                        (f"preferred host {preferred} healthy for "
-                         f"{policy.recovery_threshold} rounds; failing back",), active, preferred)
+                        (f"preferred host {preferred} healthy for {policy.recovery_threshold} "
+                         "rounds", f"failing back to {preferred}"), active, preferred)
 
     reasons: list[str] = []
     if me.fail:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -11,28 +12,44 @@ from typing import Any
 
 import click
 
-from failover.errors import UsageError
+from failover.errors import ConfigError, Reason, UsageError
 from failover.model.inventory import Inventory
 from failover.model.state import State
 from failover.state.audit import AuditLog
 from failover.state.files import dumps
 from failover.state.store import StateStore
 
+LOG_LEVELS = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG}
+
 
 @dataclass
 class App:
-    inventory_path: Path
+    """Global options (-i, --json, -v, -q) may come before or after the command; each one sets
+    its value here as click meets it, so the last one given wins."""
+
+    inventory_path: Path = field(default_factory=lambda: Path(default_inventory()))
     json: bool = False
-    verbosity: int = 0
+    verbosity: int = 0  # -1 with -q (also: only the status line on check's stdout), 1-2 with -v
     command: str = ""
     clock: Any = time.time
     _inventory: Inventory | None = field(default=None, repr=False)
+
+    @property
+    def quiet(self) -> bool:
+        return self.verbosity < 0
+
+    def set_verbosity(self, verbosity: int) -> None:
+        self.verbosity = max(-1, min(2, verbosity))
+        logging.getLogger().setLevel(LOG_LEVELS[self.verbosity])
 
     @property
     def inventory(self) -> Inventory:
         if self._inventory is None:
             from failover.config import load_inventory
 
+            if not self.inventory_path.exists():
+                raise ConfigError([Reason(str(self.inventory_path), None, None, "",
+                                          _no_inventory(self.inventory_path))])
             self._inventory = load_inventory(self.inventory_path)
         return self._inventory
 
@@ -83,14 +100,15 @@ class App:
 
 
 def default_inventory() -> str:
-    return os.environ.get("FAILOVER_INVENTORY", "inventory.yaml")
+    return os.environ.get("FAILOVER_INVENTORY") or "inventory.yaml"
 
 
-def _set_json(ctx: click.Context, _: click.Parameter, value: bool) -> None:
-    if value:
-        ctx.find_object(App).json = True  # type: ignore[union-attr]
-
-
-json_option = click.option(
-    "--json", "json_", is_flag=True, expose_value=False, callback=_set_json,
-    help="Print one JSON document on stdout (same as the global --json).")
+def _no_inventory(path: Path) -> str:
+    """Why there is no inventory to read, and how to name one (follows the file's name)."""
+    where = "" if path.is_absolute() else f" in {Path.cwd()}"
+    env = os.environ.get("FAILOVER_INVENTORY")
+    if env and Path(env) == path:
+        return (f"not found{where} ($FAILOVER_INVENTORY names it): point $FAILOVER_INVENTORY "
+                "at the site's inventory, or give -i PATH")
+    return (f"not found{where}: give the site's inventory with -i PATH, or set "
+            "$FAILOVER_INVENTORY=PATH")

@@ -1,21 +1,46 @@
-"""`failover check`: one round, as cron runs it; exit status 0-3 for monitoring systems."""
+"""`failover check`: one round, as cron (or Nagios, Icinga, Zabbix) runs it; exit status 0-3.
+
+Stdout, in the monitoring-plugin form (cli/plugin.py): the status line first, written when the
+round is over (so it says what the round did, not what it was about to do), then the round's
+table, the decision's reasons, the page sent (if any), the playbook's steps and its verdict.
+`-q` leaves only the status line. The playbook's steps also go to the log as they happen (`-v`).
+A round that cannot judge (bad inventory, lock held, checker offline) prints an UNKNOWN status
+line too (cli/main.py for errors), and with --prom-file every round writes the metrics file.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import click
 
-from failover.cli.app import App, json_option
-from failover.cli.render import round_json, round_table
+from failover.cli.app import App
+from failover.cli.plugin import outcome_json, perfdata, status_line, summary, unknown_reason
+from failover.cli.render import round_table
 from failover.engine.monitor import RoundOutcome
+from failover.errors import ConfigError, FailoverError, LockHeld
+from failover.model.results import RoundReport
+from failover.model.state import State
+from failover.policy import Status
+from failover.state.files import dumps
 from failover.state.lock import RunLock
+
+log = logging.getLogger(__name__)
 
 prom_file_option = click.option(
     "--prom-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="Also write the round's metrics in Prometheus text format to this file (atomically), "
-         "for node_exporter's textfile collector.")
+         "for node_exporter's textfile collector; every round writes it, UNKNOWN ones too.")
+
+
+@dataclass
+class CheckRound:
+    outcome: RoundOutcome
+    no_act: bool
+    judged: State  # the state the round was judged in (the table shows it, not the run's end)
+    run_lines: list[str] = field(default_factory=list)  # the playbook's progress, if one ran
 
 
 @click.command()
@@ -23,71 +48,121 @@ prom_file_option = click.option(
 @click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another run's lock before giving up (exit 3).")
 @prom_file_option
-@json_option
 @click.pass_obj
 def check(app: App, no_act: bool, wait: float, prom_file: Path | None) -> int:
     """One round of every check on every host; act on the policy unless --no-act.
 
     Exit: 0 OK, 1 WARNING, 2 CRITICAL (active host down), 3 UNKNOWN.
     """
-    outcome = one_round(app, no_act=no_act, wait=wait, prom_file=prom_file)
-    if app.json:
-        app.print_json(outcome_json(outcome))
-    return int(outcome.decision.status)
+    done = one_round(app, no_act=no_act, wait=wait, prom_file=prom_file)
+    show(app, done)
+    return int(done.outcome.decision.status)
 
 
-def one_round(app: App, *, no_act: bool, wait: float, prom_file: Path | None) -> RoundOutcome:
-    """Probe, decide and (unless no_act) act under the lock; print the human result.
+def one_round(app: App, *, no_act: bool, wait: float, prom_file: Path | None) -> CheckRound:
+    """Probe, decide and (unless no_act) act under the lock; write the metrics file.
 
-    Shared by `check` and `watch`, so both make exactly the same decisions.
+    Shared by `check` and `watch`, so both make exactly the same decisions. A round that fails
+    (bad inventory, lock held, a provider down) still writes the metrics file, pages a person
+    when the lock keeps automation from acting on a down host, then raises.
     """
+    try:
+        done = _round(app, no_act=no_act, wait=wait)
+    except (FailoverError, KeyboardInterrupt) as e:
+        if isinstance(e, LockHeld) and not no_act:
+            _page_lock_held(app, e)
+        if prom_file is not None:
+            _write_unknown_metrics(app, prom_file, e)
+        raise
+    if prom_file is not None:
+        o = done.outcome
+        unknown = unknown_reason(None, o) if o.decision.status == Status.UNKNOWN else None
+        _write_metrics(prom_file, o.report, o.state, list(app.inventory.hosts),
+                       int(o.decision.status), unknown)
+    return done
+
+
+def _round(app: App, *, no_act: bool, wait: float) -> CheckRound:
     from failover.engine.monitor import act, assess
 
     inv = app.inventory
     if no_act:
         outcome = assess(inv, app.store, app.audit, app.resolve_active(app.store.load()),
                          record=False, clock=app.clock)
-        _show(app, outcome, no_act=True)
-    else:
-        with RunLock(inv.state_dir / "lock", wait):
-            outcome = assess(inv, app.store, app.audit, app.resolve_active(app.store.load()),
-                             record=True, clock=app.clock)
-            _show(app, outcome, no_act=False)
-            act(outcome, inv, app.store, app.audit, emit=app.progress, clock=app.clock)
-        _show_run(app, outcome)
-    if prom_file is not None:
-        from failover.metrics import write_prom_file
+        return CheckRound(outcome, no_act=True, judged=outcome.state)
+    lines: list[str] = []
 
-        write_prom_file(prom_file, outcome.report, outcome.state, list(inv.hosts),
-                        int(outcome.decision.status))
-    return outcome
+    def emit(line: str) -> None:
+        lines.append(line)
+        log.info("run: %s", line)
 
-
-def outcome_json(outcome: RoundOutcome) -> dict[str, Any]:
-    d = outcome.decision
-    return {
-        "status": d.status.name, "exit_code": int(d.status), "active": outcome.state.active,
-        "round": round_json(outcome.report), "decision": d.to_json(),
-        "run": outcome.run.to_json() if outcome.run else None, "run_error": outcome.run_error,
-    }
+    with RunLock(inv.state_dir / "lock", wait):
+        outcome = assess(inv, app.store, app.audit, app.resolve_active(app.store.load()),
+                         record=True, clock=app.clock)
+        judged = outcome.state
+        act(outcome, inv, app.store, app.audit, emit=emit, clock=app.clock)
+    return CheckRound(outcome, no_act=False, judged=judged, run_lines=lines)
 
 
-def _show(app: App, outcome: RoundOutcome, *, no_act: bool) -> None:
-    d = outcome.decision
-    for line in round_table(outcome.report, outcome.state):
+def _page_lock_held(app: App, error: LockHeld) -> None:
+    """The lock kept this round from acting: page a person if the active host is down (by the
+    last round in state.json, read only: the lock holder owns that file)."""
+    from failover.engine.guard import page_lock_held
+
+    try:
+        inv, state = app.inventory, app.store.load()
+    except ConfigError:
+        return
+    note = page_lock_held(inv, state, app.audit, str(error), app.clock())
+    if note is not None:
+        click.echo(f"failover: {note}", err=True)
+
+
+def _write_unknown_metrics(app: App, path: Path, error: BaseException) -> None:
+    """A round that stopped before judging: status 3 and why; what the state file knows."""
+    try:
+        hosts, state = list(app.inventory.hosts), app.store.load()
+    except ConfigError:
+        hosts, state = [], None
+    _write_metrics(path, None, state, hosts, int(Status.UNKNOWN), unknown_reason(error),
+                   at=app.clock())
+
+
+def _write_metrics(path: Path, report: RoundReport | None, state: State | None, hosts: list[str],
+                   status: int, unknown: str | None, at: float | None = None) -> None:
+    from failover.metrics import write_prom_file
+
+    try:
+        write_prom_file(path, report, state, hosts, status, unknown=unknown, at=at)
+    except OSError as e:  # the round stands; the metrics file could not be written
+        click.echo(f"failover: metrics file {path}: {e.strerror or e}", err=True)
+
+
+def show(app: App, done: CheckRound, *, json_lines: bool = False) -> None:
+    """Print the round: status line first (monitoring-plugin form), then the details."""
+    o, inv = done.outcome, app.inventory
+    if app.json:
+        doc = outcome_json(o, inv, no_act=done.no_act)
+        click.echo(dumps(doc)) if json_lines else app.print_json(doc)
+        return
+    d = o.decision
+    app.out(status_line(d.status, summary(o, no_act=done.no_act), perfdata(o, inv)))
+    if app.quiet:
+        return
+    for line in round_table(o.report, done.judged):
         app.out(line)
     for reason in d.reasons:
         app.out(f"{d.status.name}: {reason}")
-    if no_act and d.action != "none":
+    if done.no_act and d.action != "none":
         app.out(f"--no-act: would run the {d.action} playbook ({d.from_} -> {d.to})")
-
-
-def _show_run(app: App, outcome: RoundOutcome) -> None:
-    action = outcome.decision.action
-    if outcome.run_error:
-        app.out(f"{action} FAILED: {outcome.run_error}; active host: {outcome.state.active}")
-    elif outcome.run is not None:
-        app.out(f"{action} done: run {outcome.run.id}; active host is now {outcome.state.active}")
+    if o.page_note:
+        app.out(o.page_note)
+    for line in done.run_lines:
+        app.out(line)
+    if o.run_error:
+        app.out(f"{d.action} FAILED: {o.run_error}; active host: {o.state.active}")
+    elif o.run is not None:
+        app.out(f"{d.action} done: run {o.run.id}; active host is now {o.state.active}")
 
 
 COMMANDS = [check]

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from failover.cli.app import App, json_option
+from failover.cli.app import App
 from failover.cli.render import table
 
 
@@ -17,7 +17,6 @@ def dns() -> None:
 
 
 @dns.command()
-@json_option
 @click.pass_obj
 def show(app: App) -> int:
     """Current values of every managed record, per zone, and the host they point at."""
@@ -57,7 +56,6 @@ def show(app: App) -> int:
 
 @dns.command()
 @click.option("--to", "to", required=True, metavar="HOST", help="The host to point DNS at.")
-@json_option
 @click.pass_obj
 def diff(app: App, to: str) -> int:
     """The changes a flip to HOST would make: values before and after, per zone."""

@@ -1,7 +1,10 @@
 """Entry point: global options, the command registry, and the one place that maps errors to exit
-codes (DESIGN.md): `check` speaks the monitoring-plugin convention (usage or inventory error = 3
-UNKNOWN, since Nagios reads 2 as CRITICAL); every other command: 0 done, 1 failed, 2 usage or
-inventory error, 130 interrupted.
+codes (DESIGN.md): `check` and `watch` speak the monitoring-plugin convention (usage or inventory
+error = 3 UNKNOWN, since Nagios reads 2 as CRITICAL, with a `FAILOVER UNKNOWN - ...` status line on
+stdout); every other command: 0 done, 1 failed, 2 usage or inventory error, 130 interrupted.
+
+Global options (-i, --json, -v, -q) are accepted before the command and after it, by every command
+and group (`failover -q check` and `failover check -q` are the same); the last one given wins.
 """
 
 from __future__ import annotations
@@ -9,31 +12,71 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
+from click.core import ParameterSource
 
-from failover.cli.app import App, default_inventory
+from failover.cli.app import App
 from failover.errors import ConfigError, FailoverError, Interrupted, UsageError
 
 MONITORING = {"check", "watch"}
 
 
+def _app(ctx: click.Context, param: click.Parameter) -> App | None:
+    """The App, when `param` was given on the command line (defaults never override)."""
+    if param.name is None or ctx.get_parameter_source(param.name) != ParameterSource.COMMANDLINE:
+        return None
+    return ctx.ensure_object(App)
+
+
+def _set_inventory(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None and (app := _app(ctx, param)):
+        app.inventory_path = value
+
+
+def _set_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and (app := _app(ctx, param)):
+        app.json = True
+
+
+def _set_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    if value and (app := _app(ctx, param)):
+        app.set_verbosity(value)
+
+
+def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and (app := _app(ctx, param)):
+        app.set_verbosity(-1)
+
+
+def global_options() -> list[click.Parameter]:
+    """Fresh instances for one command (click keeps per-command state in them)."""
+    return [
+        click.Option(["-i", "--inventory"], type=click.Path(dir_okay=False, path_type=Path),
+                     metavar="PATH", expose_value=False, callback=_set_inventory,
+                     help="The site's inventory file (default: ./inventory.yaml, or "
+                          "$FAILOVER_INVENTORY when set)."),
+        click.Option(["--json"], is_flag=True, expose_value=False, callback=_set_json,
+                     help="Print one JSON document on stdout."),
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_set_verbose,
+                     help="More log lines on stderr (-vv: debug)."),
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_quiet,
+                     help="Only errors on stderr; check and watch print only their status "
+                          "line on stdout."),
+    ]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-i", "--inventory", "inventory", default=default_inventory,
-              show_default="inventory.yaml", type=click.Path(dir_okay=False, path_type=Path),
-              help="The site's inventory file.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-@click.option("-v", "--verbose", count=True, help="More log lines on stderr (-vv: debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.version_option(package_name="failover", prog_name="failover",
+                      message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, inventory: Path, as_json: bool, verbose: int, quiet: bool) -> None:
-    """Keep the shop alive when its hoster fails: checks, warm standby, DNS flip."""
-    levels = [logging.WARNING, logging.INFO, logging.DEBUG]
-    level = logging.ERROR if quiet else levels[min(verbose, 2)]
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = App(inventory_path=inventory, json=as_json, verbosity=verbose,
-                  command=ctx.invoked_subcommand or "")
+def cli(ctx: click.Context) -> None:
+    """Keep the shop alive when its hoster fails: checks, warm standby, DNS flip.
+
+    Global options (-i, --json, -v, -q) work before or after the command.
+    """
+    ctx.ensure_object(App).command = ctx.invoked_subcommand or ""
 
 
 def _register() -> None:
@@ -42,9 +85,32 @@ def _register() -> None:
     for module in (validate, check, watch, status, run, sync, dns):
         for command in module.COMMANDS:
             cli.add_command(command)
+    _add_global_options(cli)
+
+
+def _add_global_options(command: click.Command) -> None:
+    command.params.extend(global_options())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _add_global_options(sub)
 
 
 _register()
+
+
+def command_of(argv: list[str]) -> str:
+    """The command word of `argv` (the first argument that is not an option or -i's value)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("-i", "--inventory"):
+            skip = True
+        elif arg == "--":
+            return ""
+        elif not arg.startswith("-"):
+            return arg
+    return ""
 
 
 def _exit_code(command: str, error: BaseException) -> int:
@@ -57,29 +123,48 @@ def _exit_code(command: str, error: BaseException) -> int:
     return 1
 
 
+def _failed(app: App, command: str, error: BaseException) -> int:
+    """The exit code for `error`; check and watch also print their UNKNOWN status line."""
+    code = _exit_code(command, error)
+    if command in MONITORING:
+        from failover.cli.plugin import error_summary, status_line
+        from failover.policy import Status
+
+        summary = error_summary(error)
+        if app.json:
+            doc: dict[str, Any] = {"status": "UNKNOWN", "exit_code": code, "summary": summary}
+            app.print_json(doc)
+        else:
+            click.echo(status_line(Status.UNKNOWN, summary))
+    return code
+
+
 def raw_main(argv: list[str]) -> int:
     """Run one command; return its exit code. Commands return their own code (check: 0-3)."""
-    command = next((a for a in argv if a in cli.commands), "")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    command = command_of(argv)
+    app = App(command=command)
     try:
-        code = cli.main(args=argv, prog_name="failover", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="failover", standalone_mode=False, obj=app)
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.exceptions.Abort:
         click.echo("failover: aborted; nothing changed", err=True)
-        return _exit_code(command, Interrupted("aborted"))
+        return _failed(app, command, Interrupted("aborted"))
     except click.ClickException as e:
         e.show()
-        return _exit_code(command, click.UsageError(e.message))
+        return _failed(app, command, click.UsageError(e.format_message()))
     except ConfigError as e:
         for reason in e.reasons:
             click.echo(str(reason), err=True)
-        return _exit_code(command, e)
+        return _failed(app, command, e)
     except FailoverError as e:
         click.echo(f"failover: {e}", err=True)
-        return _exit_code(command, e)
-    except KeyboardInterrupt:
+        return _failed(app, command, e)
+    except KeyboardInterrupt as e:
         click.echo("failover: interrupted", err=True)
-        return 130
+        return _failed(app, command, e)
     return code if isinstance(code, int) else 0
 
 

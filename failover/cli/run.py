@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from failover.cli.app import App, json_option
+from failover.cli.app import App
 from failover.errors import UsageError
 from failover.state.lock import RunLock
 
@@ -40,9 +40,11 @@ def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
         state = app.resolve_active(app.store.load())
         active = state.active
         assert active is not None
-        target = to or (hosts[0] if playbook == "failback" else
-                        next(h for h in hosts if h != active))
-        if target == active and playbook in ("failover", "failback"):
+        if playbook == "failback":
+            target = _failback_target(app, active, to)
+        else:
+            target = to or next(h for h in hosts if h != active)
+        if target == active and playbook == "failover":
             raise UsageError(f"{target} is already the active host; nothing to do")
         if not dry_run:
             app.confirm(f"Run playbook {playbook!r} for {inv.site}: {active} -> {target}? "
@@ -67,10 +69,26 @@ def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
         return go()
 
 
+def _failback_target(app: App, active: str, to: str | None) -> str:
+    """Failback goes to the preferred host (policy.preferred, else the first host); never away
+    from it, and never to the active host."""
+    from failover.policy import preferred_host
+
+    preferred = preferred_host(app.inventory)
+    if active == preferred:
+        elsewhere = f"; to move it to {to}: `failover failover --to {to}`" if to else ""
+        raise UsageError(f"the site is already on its preferred host {preferred}; nothing to "
+                         f"fail back{elsewhere}")
+    target = to or preferred
+    if target == active:
+        raise UsageError(f"--to {target}: that is the active host; failback moves the site "
+                         f"away from it (default: to the preferred host {preferred})")
+    return target
+
+
 @click.command("run")
 @click.argument("playbook")
 @_options
-@json_option
 @click.pass_obj
 def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
             accept_stale: bool) -> int:
@@ -80,7 +98,6 @@ def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, w
 
 @click.command("failover")
 @_options
-@json_option
 @click.pass_obj
 def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
                  accept_stale: bool) -> int:
@@ -90,11 +107,11 @@ def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float
 
 @click.command("failback")
 @_options
-@json_option
 @click.pass_obj
 def failback_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
                  accept_stale: bool) -> int:
-    """Run the failback playbook: move the site back (default: to the first host)."""
+    """Run the failback playbook: move the site back to its preferred host (policy.preferred,
+    else the first host); exit 2 when it is already there."""
     return _execute(app, "failback", to, dry_run, yes, wait, accept_stale)
 
 

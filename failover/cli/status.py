@@ -6,13 +6,12 @@ from typing import Any
 
 import click
 
-from failover.cli.app import App, json_option
+from failover.cli.app import App
 from failover.cli.render import ago, stamp, table
 from failover.model.types import format_duration
 
 
 @click.command()
-@json_option
 @click.pass_obj
 def status(app: App) -> int:
     """Show what the state file knows; contacts nothing."""
@@ -29,17 +28,20 @@ def status(app: App) -> int:
         doc["data_age"] = _data_ages(app, state, now)  # issue 4: each standby's RPO per set
         app.print_json(doc)
         return 0
-    app.out(f"site {inv.site}: active host {state.active or 'unknown (no round yet)'}")
+    active = state.active or ("unknown until the first round (`failover dns show` says where DNS "
+                              "points)")
+    app.out(f"site {inv.site}: active host {active}")
     app.out(f"last round: {ago(state.last_round_at, now)}")
     rows = [["HOST", "STATE", "FAILED ROUNDS", "OK ROUNDS", "SINCE"]]
     for name in inv.hosts:
         h = state.hosts.get(name)
-        role = "active" if name == state.active else "standby"
+        # before the first round nobody knows which host is active (status reads no DNS)
+        role = "" if state.active is None else "active, " if name == state.active else "standby, "
         if h is None:
-            rows.append([name, f"{role}, unchecked", "-", "-", "-"])
+            rows.append([name, f"{role}unchecked", "-", "-", "-"])
         else:
             health = "DOWN" if h.down else ("failing" if h.fail else "up")
-            rows.append([name, f"{role}, {health}", str(h.fail), str(h.ok), stamp(h.changed_at)])
+            rows.append([name, f"{role}{health}", str(h.fail), str(h.ok), stamp(h.changed_at)])
     for line in table(rows):
         app.out(line)
     if state.last_flip is not None:

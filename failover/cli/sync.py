@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from failover.cli.app import App, json_option
+from failover.cli.app import App
 from failover.errors import UsageError
 from failover.state.lock import RunLock
 
@@ -37,7 +37,6 @@ def _size(n: float) -> str:
 @click.option("--host", "host", metavar="HOST", help="The host for --rollback.")
 @click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another run's lock.")
-@json_option
 @click.pass_obj
 def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
              targets: tuple[str, ...], rollback: str | None, host: str | None,

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import click
 
-from failover.cli.app import App, json_option
+from failover.cli.app import App
 from failover.model.inventory import Policy
 from failover.model.types import format_duration
 
 
 @click.command()
-@json_option
 @click.pass_obj
 def validate(app: App) -> int:
     """Check the inventory and its playbooks; print warnings. Exit 0 valid, 2 invalid."""

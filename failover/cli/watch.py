@@ -9,10 +9,11 @@ Stopping: SIGTERM or SIGINT sets a flag; a round in progress (and any playbook i
 finishes, its state is saved, the lock is released, and watch exits 0. Each round takes the run
 lock only for itself, so a person's `failover run` can get in between rounds.
 
-Each round is exactly `failover check` (cli/check.py `one_round`): same decisions, same output;
-with --json, one JSON document per round, one per line. A round that cannot take the lock, or
-fails on something outside the inventory (a provider API down), is logged and the next one runs
-on schedule; a bad inventory or usage error stops watch (exit 3).
+Each round is exactly `failover check` (cli/check.py `one_round`): same decisions, same output
+(a status line first, then the details; `-q`: the status line only); with --json, one JSON
+document per round, one per line. A round that cannot take the lock, or fails on something
+outside the inventory (a provider API down), prints an UNKNOWN status line, is logged, and the
+next one runs on schedule; a bad inventory or usage error stops watch (exit 3).
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from types import FrameType
 
 import click
 
-from failover.cli.app import App, json_option
-from failover.cli.check import one_round, outcome_json, prom_file_option
+from failover.cli.app import App
+from failover.cli.check import one_round, prom_file_option, show
+from failover.cli.plugin import error_summary, status_line
 from failover.errors import ConfigError, FailoverError, LockHeld, UsageError
 from failover.model.types import format_duration, parse_duration
+from failover.policy import Status
 from failover.state.files import dumps
 
 log = logging.getLogger(__name__)
@@ -62,7 +65,6 @@ def next_start(origin: float, interval: float, now: float) -> float:
 @click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
               help="How long a round waits for another run's lock before it is skipped.")
 @prom_file_option
-@json_option
 @click.pass_obj
 def watch(app: App, interval: float, rounds: int, wait: float, prom_file: Path | None) -> int:
     """Run check rounds every --interval until stopped; acts like `check` does.
@@ -87,17 +89,19 @@ def watch(app: App, interval: float, rounds: int, wait: float, prom_file: Path |
             done += 1
             log.info("round started: n=%d", done)
             try:
-                outcome = one_round(app, no_act=False, wait=wait, prom_file=prom_file)
+                result = one_round(app, no_act=False, wait=wait, prom_file=prom_file)
             except LockHeld as exc:
                 log.warning("round skipped: n=%d reason=%s", done, exc)
+                _unknown(app, exc)
             except (ConfigError, UsageError):
                 raise  # the inventory or the command line is wrong: no later round is better
             except FailoverError as exc:  # e.g. the DNS API unreachable while resolving
                 log.error("round failed: n=%d error=%s", done, exc)
+                _unknown(app, exc)
             else:
-                if app.json:
-                    click.echo(dumps(outcome_json(outcome)))  # JSON Lines: one per round
-                log.info("round finished: n=%d status=%s", done, outcome.decision.status.name)
+                show(app, result, json_lines=True)  # --json: JSON Lines, one per round
+                log.info("round finished: n=%d status=%s", done,
+                         result.outcome.decision.status.name)
             if rounds and done >= rounds:
                 break
             start = next_start(origin, interval, time.monotonic()) + random.uniform(0, jitter)
@@ -107,6 +111,15 @@ def watch(app: App, interval: float, rounds: int, wait: float, prom_file: Path |
             signal.signal(sig, handler)
     log.info("watch stopped: rounds=%d", done)
     return 0
+
+
+def _unknown(app: App, error: FailoverError) -> None:
+    """The status line of a round that could not judge (its details are in the log)."""
+    if app.json:
+        click.echo(dumps({"status": "UNKNOWN", "exit_code": int(Status.UNKNOWN),
+                          "summary": error_summary(error)}))
+    else:
+        click.echo(status_line(Status.UNKNOWN, error_summary(error)))
 
 
 COMMANDS = [watch]

@@ -73,6 +73,9 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
                         if host.ssh is None or host.ssh.identity is None]
     known_hosts = _file(doc, ("ssh", "known_hosts"), inv.ssh.known_hosts)
     reasons += known_hosts or _host_keys_known(inv, doc)
+    if inv.policy.preferred is not None:  # where failback goes: must be one of the hosts
+        reasons += _known(doc, ("policy", "preferred"), inv.policy.preferred, hosts, "host",
+                          "hosts")
     for name, host in inv.hosts.items():
         if host.ssh is not None and host.ssh.identity is not None:
             reasons += _file(doc, ("hosts", name, "ssh", "identity"), host.ssh.identity)

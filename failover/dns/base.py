@@ -253,6 +253,9 @@ def _describe(rrset: RRset | None) -> str:
     return f"{_show(rrset.values)} (ttl {rrset.ttl})"
 
 
+EXTRAS = ("lexicon",)  # providers whose library is an extra (pyproject.toml), not a dependency
+
+
 def available_providers() -> list[str]:
     import failover.dns as package
 
@@ -270,8 +273,11 @@ def provider_for(zone: ZoneBase) -> DnsProvider:
     try:
         module = importlib.import_module(f"failover.dns.{name}")
     except ImportError as exc:
+        how = (f"install it with: pip install 'failover[{name}]'" if name in EXTRAS else
+               "it is a dependency of failover: reinstall failover (pip install "
+               "--force-reinstall failover)")
         raise ProviderError(f"zone {zone.zone}: DNS provider {name!r} cannot load ({exc}); "
-                            f"install it with: pip install 'failover[{name}]'") from None
+                            f"{how}") from None
     for value in vars(module).values():
         if (isinstance(value, type) and issubclass(value, DnsProvider)
                 and value is not DnsProvider and getattr(value, "name", None) == name):

@@ -1,4 +1,4 @@
-"""Amazon Route 53, through boto3 (extra: `pip install 'failover[route53]'`).
+"""Amazon Route 53, through boto3 (a dependency of failover, imported only for a route53 zone).
 
 Implementation notes:
 - API reference: ChangeResourceRecordSets, ListResourceRecordSets, GetChange,

@@ -31,6 +31,7 @@ class RoundOutcome:
     state: State
     run: Journal | None = None
     run_error: str | None = None
+    page_note: str | None = None  # what became of this round's page (engine/guard.py)
 
     @property
     def status(self) -> Status:
@@ -94,11 +95,15 @@ def assess(inventory: Inventory, store: StateStore, audit: AuditLog, state: Stat
 
 def act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: AuditLog, *,
         emit: Callable[[str], None], clock: Callable[[], float]) -> None:
-    """Run the playbook the decision calls for (if any); the outcome records how it went."""
-    from failover.engine.guard import count_auto_flip, page_if_blocked
+    """Page a person when the decision says so, run the playbook it calls for (if any); the
+    outcome records how it went."""
+    from failover.engine.guard import clear_pages, count_auto_flip, send_page
 
     decision = outcome.decision
-    outcome.state = page_if_blocked(decision, inventory, outcome.state, store, audit, clock)
+    if decision.page is not None:
+        outcome.page_note = send_page(decision.page, inventory, audit, clock())
+    elif decision.status != Status.UNKNOWN and not policy.active_down(outcome.state):
+        clear_pages(inventory)
     if decision.action == "none":
         return
     assert decision.to is not None
@@ -113,11 +118,13 @@ def act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: A
     except FailoverError as e:
         outcome.run_error = str(e)
         log.error("playbook failed: playbook=%s error=%s", decision.action, e)
-        if not ctx.run_id:  # refused before its first step (e.g. a stale standby): tell a person
+        if not ctx.run_id:  # refused before its first step: tell a person
             audit.write("run_refused", playbook=decision.action, to=decision.to, error=str(e))
-            refused = replace(decision, page=f"{inventory.site}: automatic {decision.action} "
-                                             f"from {decision.from_} to {decision.to} refused: {e}")
-            ctx.state = page_if_blocked(refused, inventory, ctx.state, store, audit, clock)
+            command = policy.override_command(inventory, decision.action, decision.to)
+            page = policy.Page("refused", f"{inventory.site}: automatic {decision.action} from "
+                                          f"{decision.from_} to {decision.to} refused: {e}; to "
+                                          f"run it by hand: `{command}`")
+            outcome.page_note = send_page(page, inventory, audit, clock())
     outcome.state = ctx.state
     if ctx.run_id:  # the playbook started (ok or not): one automatic flip used, for max_auto_*
         outcome.state = count_auto_flip(inventory, outcome.state, store, started)

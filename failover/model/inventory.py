@@ -318,6 +318,8 @@ class Policy(Model):
         ge=0, description="automatic flips per window; past it a person is paged")] = 1
     auto_failover_window: Annotated[Duration, Meta(
         description="the window max_auto_failovers counts in")] = 86400.0
+    preferred: Annotated[Name | None, Meta(
+        description="where failback goes; default: the first host")] = None
 
 
 class SyncSet(Model):

@@ -68,4 +68,4 @@ class State(Model):
     mirrors: dict[str, MirrorState] = {}
     last_run: LastRun | None = None
     auto_flips: list[float] = []  # start times of automatic failover/failback runs (max_auto_*)
-    paged_at: float | None = None  # when a blocked automatic failover last paged a person
+    paged_at: float | None = None  # no longer written (page marks: state/pages.py); old files

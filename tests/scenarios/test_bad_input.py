@@ -3,6 +3,7 @@ file:line and key, never a traceback, never a change."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -73,6 +74,10 @@ CASES = [
     ("no key for a host", "    ssh: {user: root, port: 22}\n",
      "    ssh: {user: root, port: 2222}\n",
      "inventory.yaml:9:16 ssh.known_hosts: no host key for primary ([127.0.0.11]:2222) in"),
+    ("preferred names unknown host", "failure_threshold: 3",
+     "failure_threshold: 3\n  preferred: ovh",
+     "inventory.yaml:21:14 policy.preferred: unknown host 'ovh'; hosts in the inventory: "
+     "primary, standby"),
 ]
 
 
@@ -119,6 +124,7 @@ def test_bad_inventory_is_one_clear_line(tmp_path: Path, old: str, new: str, mes
     check = _run(tmp_path, "check")  # Nagios reads 2 as CRITICAL: bad input is UNKNOWN
     assert check.returncode == 3
     assert check.stderr == p.stderr
+    assert check.stdout == f"FAILOVER UNKNOWN - {lines[0]}\n"  # the status line says why
 
 
 def test_an_empty_known_hosts_is_refused(tmp_path: Path) -> None:
@@ -161,6 +167,7 @@ def test_usage_errors(tmp_path: Path) -> None:
     p = _run(tmp_path, "check", "--bogus")
     assert p.returncode == 3
     assert "No such option '--bogus'" in p.stderr
+    assert p.stdout.startswith("FAILOVER UNKNOWN - usage error: No such option '--bogus'")
 
 
 def test_acting_without_a_terminal_needs_yes(tmp_path: Path) -> None:
@@ -180,3 +187,28 @@ def test_corrupt_state_file(tmp_path: Path) -> None:
     assert p.returncode == 2
     assert "state.json:1:12 is not valid JSON" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_no_inventory_here_says_how_to_name_one(tmp_path: Path) -> None:
+    p = subprocess.run([FAILOVER, "status"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=60, check=False, env={"PATH": "/usr/bin:/bin"})
+    assert p.returncode == 2
+    assert p.stderr == (f"inventory.yaml not found in {tmp_path}: give the site's inventory "
+                        "with -i PATH, or set $FAILOVER_INVENTORY=PATH\n")
+    p = subprocess.run([FAILOVER, "check"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=60, check=False,
+                       env={"PATH": "/usr/bin:/bin", "FAILOVER_INVENTORY": "/nowhere/inv.yaml"})
+    assert p.returncode == 3
+    assert "/nowhere/inv.yaml not found ($FAILOVER_INVENTORY names it)" in p.stderr
+    assert p.stdout.startswith("FAILOVER UNKNOWN - /nowhere/inv.yaml not found")
+
+
+def test_version_and_help(tmp_path: Path) -> None:
+    p = subprocess.run([FAILOVER, "--version"], capture_output=True, text=True, timeout=60,
+                       check=False)
+    assert p.returncode == 0
+    assert re.fullmatch(r"failover \d+\.\d+\.\d+\S*\n", p.stdout), p.stdout
+    for argv in ([FAILOVER, "--help"], [FAILOVER, "check", "--help"]):
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        assert p.returncode == 0
+        assert "$FAILOVER_INVENTORY" in " ".join(p.stdout.split()), p.stdout  # -i's help

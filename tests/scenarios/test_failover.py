@@ -32,6 +32,10 @@ def test_primary_link_down_fails_over_after_threshold(warm_site: Site) -> None:
     assert third.returncode == 2, third.stdout + third.stderr
     assert "CRITICAL: active host primary is down (3 failed rounds in a row)" in third.stdout
     assert "failover done" in third.stdout
+    status = third.stdout.splitlines()[0]  # the monitoring-plugin status line: what happened
+    assert status.startswith("FAILOVER CRITICAL - active host primary is down (3 failed rounds "
+                             "in a row); failed over to standby (run "), status
+    assert " | 'primary_up'=0 'standby_up'=1 " in status
     assert site.dns() == at(site.standby.address)
     status, body = site.standby.get("/")
     assert status == 200
@@ -106,6 +110,7 @@ def test_offline_checker_exits_unknown_and_changes_nothing(site: Site) -> None:
         p = site.run("check")
         assert p.returncode == 3, p.stdout + p.stderr
         assert "UNKNOWN: checker offline" in p.stdout
+        assert p.stdout.startswith("FAILOVER UNKNOWN - checker offline: no control target answers")
     assert site.dns() == at(site.primary.address)
     assert site.state().get("hosts", {}) == {}
     assert not events(site, "dns_change")

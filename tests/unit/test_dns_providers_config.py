@@ -149,16 +149,25 @@ def test_a_clean_inventory_has_no_dns_warnings(tmp_path: Path) -> None:
     assert [w for w in lint(inv) if "dns[" in w] == []
 
 
-def test_a_missing_extra_names_the_pip_command() -> None:
-    # a child Python where `import boto3` fails, as on a machine without failover[route53]
-    code = textwrap.dedent("""
+@pytest.mark.parametrize(("module", "model", "zone", "how"), [
+    # boto3 is a dependency: missing, the installation is broken
+    ("boto3", "Route53Zone", {"provider": "route53"},
+     "reinstall failover (pip install --force-reinstall"),
+    # dns-lexicon is an extra: missing, it was never asked for
+    ("lexicon", "LexiconZone", {"provider": "lexicon", "lexicon": {"provider": "ovh"}},
+     "install it with: pip install 'failover[lexicon]'"),
+])
+def test_a_missing_library_says_how_to_install_it(module: str, model: str,
+                                                 zone: dict[str, object], how: str) -> None:
+    # a child Python where importing the provider's library fails
+    code = textwrap.dedent(f"""
         import sys
-        sys.modules["boto3"] = None
+        sys.modules[{module!r}] = None
         from failover.dns.base import provider_for
         from failover.errors import ProviderError
-        from failover.model.inventory import Route53Zone
-        zone = Route53Zone.parse({"provider": "route53", "zone": "shop.example.",
-                                           "records": [{"name": "@", "type": "A"}]})
+        from failover.model.inventory import {model} as Zone
+        zone = Zone.parse({{**{zone!r}, "zone": "shop.example.",
+                                     "records": [{{"name": "@", "type": "A"}}]}})
         try:
             provider_for(zone)
         except ProviderError as exc:
@@ -166,5 +175,5 @@ def test_a_missing_extra_names_the_pip_command() -> None:
         """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60).stdout
-    assert "DNS provider 'route53' cannot load" in out
-    assert "pip install 'failover[route53]'" in out
+    assert f"DNS provider {zone['provider']!r} cannot load" in out, out
+    assert how in out, out

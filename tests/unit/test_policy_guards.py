@@ -87,7 +87,9 @@ def test_max_auto_failovers_blocks_the_next_flip_and_pages() -> None:
     assert (d.status, d.action) == (Status.CRITICAL, "none")
     assert "automatic failover blocked" in d.reasons[-1]
     assert d.page is not None
-    assert "automatic failover blocked" in d.page
+    assert d.page.reason == "max_auto_failovers"
+    assert "automatic failover blocked" in d.page.text
+    assert "`failover failover --to standby --yes -i /x/inventory.yaml`" in d.page.text
 
 
 def test_the_window_expires() -> None:

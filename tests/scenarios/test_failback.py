@@ -1,0 +1,65 @@
+"""Failback means back, through the real executable on the rig: it moves the site to its
+preferred host (the first host, or `policy.preferred`), and on the preferred host it says so and
+changes nothing; `status` before the first round calls no host a standby."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.site import ZONE, Site
+
+CHANGES = {"run_start", "run_end", "step", "dns_change", "sync", "page"}
+
+
+def at(address: str) -> dict[str, list[str]]:
+    return {ZONE: [address], "www." + ZONE: [address]}
+
+
+def snapshot(site: Site) -> tuple[dict[str, list[str]], bytes, list[str], list[Path]]:
+    runs = site.state_dir / "runs"
+    return (site.dns(), (site.state_dir / "state.json").read_bytes(),
+            [e["event"] for e in site.audit() if e["event"] in CHANGES],
+            sorted(runs.iterdir()) if runs.exists() else [])
+
+
+def test_failback_on_the_preferred_host_changes_nothing(site: Site) -> None:
+    assert site.run("check").returncode == 0  # the site is on its preferred host, primary
+    before = snapshot(site)
+    for args in (["failback", "--yes"], ["failback", "--to", "standby", "--yes"],
+                 ["failback", "--dry-run"], ["run", "failback", "--yes"]):
+        p = site.run(*args)
+        assert p.returncode == 2, (args, p.stdout, p.stderr)
+        assert "the site is already on its preferred host primary; nothing to fail back" \
+            in p.stderr, (args, p.stderr)
+        assert "Traceback" not in p.stderr
+    p = site.run("failback", "--to", "standby", "--yes")
+    assert "to move it to standby: `failover failover --to standby`" in p.stderr
+    assert snapshot(site) == before
+    assert site.dns() == at(site.primary.address)
+
+
+def test_policy_preferred_names_where_failback_goes(warm_site: Site) -> None:
+    site = warm_site
+    site.edit(lambda inv: inv["policy"].update(preferred="standby"))
+    assert site.run("check").returncode == 0
+    p = site.run("failback", "--dry-run")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert f"{ZONE} A 60: {site.primary.address} -> {site.standby.address}" in p.stdout
+    assert "dry run done: nothing changed" in p.stdout
+    p = site.run("failback", "--to", "primary", "--dry-run")  # the active host: nowhere to go
+    assert p.returncode == 2
+    assert "--to primary: that is the active host" in p.stderr
+    assert site.dns() == at(site.primary.address)
+
+
+def test_status_before_the_first_round_calls_no_host_a_standby(site: Site) -> None:
+    p = site.run("status")
+    assert p.returncode == 0, p.stderr
+    assert "active host unknown until the first round" in p.stdout
+    rows = {line.split()[0]: line.split()[1] for line in p.stdout.splitlines()[3:5]}
+    assert rows == {"primary": "unchecked", "standby": "unchecked"}, p.stdout
+    assert "standby, unchecked" not in p.stdout
+    assert site.run("check").returncode == 0
+    p = site.run("status")
+    assert "primary  active, up" in p.stdout
+    assert "standby  standby, up" in p.stdout
