@@ -8,8 +8,18 @@ Public API:
 All loaders raise `failover.errors.ConfigError` carrying every reason found.
 """
 
+from typing import Any
+
 from failover.config.lint import lint
 from failover.config.load import load_inventory, load_playbook
-from failover.config.schema import inventory_schema, playbook_schema
 
 __all__ = ["inventory_schema", "lint", "load_inventory", "load_playbook", "playbook_schema"]
+
+
+def __getattr__(name: str) -> Any:
+    """The JSON Schemas are built on first use: `failover check` never needs them."""
+    if name in ("inventory_schema", "playbook_schema"):
+        from failover.config import schema
+
+        return getattr(schema, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,10 +13,6 @@ other than 22) or one hashed entry `|1|base64(salt)|base64(HMAC-SHA1(salt, name)
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import re
 from pathlib import Path
 
@@ -64,9 +60,14 @@ def _glob(pattern: str, name: str) -> bool:
 
 
 def _hashed(entry: str, name: str) -> bool:
+    import base64
+    import binascii
+    import hashlib
+    import hmac
+
     try:
         _, _, salt, digest = entry.split("|", 3)
         mac = hmac.new(base64.b64decode(salt), name.encode(), hashlib.sha1).digest()
         return hmac.compare_digest(mac, base64.b64decode(digest))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error):  # binascii.Error is a ValueError: a bad line is no key
         return False
