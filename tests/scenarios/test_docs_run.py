@@ -69,6 +69,7 @@ class Expect:
     at: str = "primary"                               # where DNS points afterwards
     status: bool = False                              # check and watch: FAILOVER OK first
     before: Callable[[Site], None] | None = None      # the situation the command is for
+    then: Callable[[Site], None] | None = None        # what it did, beyond DNS
     after: Callable[[Site], None] | None = None       # clean-up, also after a failure
     service: bool = False                             # runs until SIGTERM (watch)
 
@@ -87,9 +88,9 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
         case ("failback",):  # for when the site is on a standby
             return Expect(at="standby" if params["dry_run"] else "primary", before=failed_over)
         case ("sync",) if params["rollback"]:
-            return Expect(before=two_releases, after=plain_webroot)
+            return Expect(before=two_releases, then=previous_release_live, after=plain_webroot)
         case ("sync",):
-            return Expect()
+            return Expect(then=None if params["dry_run"] else standby_has_the_shop)
     raise AssertionError(f"no rule for `failover {' '.join(path)}`: add one to expect()")
 
 
@@ -105,6 +106,14 @@ def two_releases(site: Site) -> None:
         (site.primary.webroot / "index.html").write_text(f"<button>Add to cart</button> {version}")
         p = site.run("sync", "--yes")
         assert p.returncode == 0, p.stdout + p.stderr
+
+
+def previous_release_live(site: Site) -> None:
+    assert "v3" in (site.standby.webroot / "index.html").read_text()
+
+
+def standby_has_the_shop(site: Site) -> None:
+    assert site.tree(site.standby.webroot) == site.tree(site.primary.webroot)
 
 
 def plain_webroot(site: Site) -> None:
@@ -148,6 +157,8 @@ def test_runs_on_the_rig(line: DocLine, site: Site, tmp_path: Path) -> None:
             assert "failover_status 0.0" in params["prom_file"].read_text()
         address = site.rig.hosts[rule.at].address
         assert site.dns() == {ZONE: [address], "www." + ZONE: [address]}
+        if rule.then:
+            rule.then(site)
     finally:
         if rule.after:
             rule.after(site)
