@@ -39,11 +39,11 @@ from typing import Any, Literal
 from failover.errors import SyncError, UnsafePlan, UsageError
 from failover.model.inventory import Inventory, SyncSet
 from failover.sync import release, sftp
+from failover.sync.openssh import SshMaster
 from failover.sync.rsync import (
     PARTIAL_DIR,
     RsyncMissing,
     RsyncResult,
-    SshMaster,
     remote_path,
     rsync_argv,
     run_rsync,
