@@ -120,6 +120,39 @@ class SshMaster:
             time.sleep(0.002)
         return self.path
 
+    def run(self, argv: list[str], what: str, timeout: float) -> str:
+        """Run `argv` on the host over this connection (a connection of its own when there is
+        no master); its stdout. HostKeyMismatch, or SyncError naming `what` when ssh or the
+        command fails or does not finish within `timeout` seconds."""
+        target = self.target
+        command = [*ssh_argv(target, self.ready()), "--", f"{target.user}@{target.address}",
+                   shlex.join(argv)]
+        try:
+            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, start_new_session=True)
+        except OSError as e:
+            raise SyncError(f"cannot start ssh: {e.strerror or e}") from e
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.close()  # the master holds the session's pipes (ssh hands them over)
+            kill_group(proc)
+            raise SyncError(f"{what} on {target.describe()} did not finish within "
+                            f"{timeout:g}s") from None
+        except BaseException:
+            kill_group(proc)
+            raise
+        stderr = err.decode("utf-8", "replace")
+        if proc.returncode == 255 and (mismatch := host_key_failure(stderr, target)):
+            raise mismatch
+        if proc.returncode != 0:
+            cause = stderr_cause(stderr)
+            doing = f"ssh to {target.describe()}" if proc.returncode == 255 else \
+                f"{what} on {target.describe()}"
+            raise SyncError(f"{doing} failed (exit {proc.returncode})"
+                            + (f": {cause}" if cause else ""))
+        return out.decode("utf-8", "surrogateescape")
+
     def close(self) -> None:
         if self.proc is not None:
             kill_group(self.proc)
