@@ -40,6 +40,7 @@ bench: setup
 	$(PY) -m bench.dns_flip
 	$(PY) -m bench.checks
 	$(PY) -m bench.sync
+	$(PY) -m bench.rto
 
 lint: setup
 	$(PY) -m pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true

@@ -57,7 +57,9 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
     """Pull the set from `from` (best effort) into the mirror, push the mirror to `to`.
 
     A dry run lists what the real run will report, the pull and the push (mirror.plan_pull,
-    predict.py). A pull that fails leaves the last good mirror to push.
+    predict.py). A pull that fails leaves the last good mirror to push. When the round that
+    started this run saw `from`'s SSH port give no answer, the pull is skipped at once rather
+    than waiting for ssh's connect timeout again (RunContext.ssh_unanswered).
     """
     from failover.sync.mirror import Mirror
     from failover.sync.tree import Manifest
@@ -84,17 +86,24 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
         source = _host(ctx, p.from_, "sync.from")
         age = f"{(now - ms.pulled_at) / 60:.0f} min old" if ms.pulled_at else "age unknown"
         last_good = f"{'would push' if dry else 'pushed'} the last good mirror ({age})"
-        try:
-            if dry:
-                pulled, tree = mirror.plan_pull(p.set, source)
-            else:
-                pulled = mirror.pull(p.set, source)
-                ms = ms.pulled(source, now)
-            lines += [f"{would}pull {source} -> mirror:"] + ["  " + x for x in pulled.lines()]
-            data["pull"] = pulled.to_json()
-        except SyncError as e:  # the old host may be gone; the mirror keeps the last copy
-            detail = f"pull from {source} failed ({e}); {last_good}"
-    pushed = mirror.push(p.set, to, dry_run=dry, tree=tree)
+        if (why := ctx.ssh_unanswered.get(source)) is not None:
+            detail = f"pull from {source} skipped: {why}; {last_good}"
+            lines.append(f"{would}pull {source} -> mirror: skipped")
+            log.warning("skipped: set=%s pull from=%s reason=ssh gave no answer this round",
+                        p.set, source)
+        else:
+            try:
+                if dry:
+                    pulled, tree = mirror.plan_pull(p.set, source,
+                                                    master=ctx.ssh_masters.get(source))
+                else:
+                    pulled = mirror.pull(p.set, source, master=ctx.ssh_masters.get(source))
+                    ms = ms.pulled(source, now)
+                lines += [f"{would}pull {source} -> mirror:"] + ["  " + x for x in pulled.lines()]
+                data["pull"] = pulled.to_json()
+            except SyncError as e:  # the old host may be gone; the mirror keeps the last copy
+                detail = f"pull from {source} failed ({e}); {last_good}"
+    pushed = mirror.push(p.set, to, dry_run=dry, tree=tree, master=ctx.ssh_masters.get(to))
     lines += [f"{would}push mirror -> {to}:"] + ["  " + x for x in pushed.lines()]
     data["push"] = pushed.to_json()
     if not dry:

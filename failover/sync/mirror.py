@@ -39,7 +39,7 @@ from pathlib import Path
 from failover.errors import SyncError, UsageError
 from failover.model.inventory import Inventory, SyncSet
 from failover.sync import predict, release, report, sftp
-from failover.sync.openssh import SshMaster
+from failover.sync.openssh import SshMaster, shared
 from failover.sync.report import Direction, SyncReport, check_deletions, make_report
 from failover.sync.rsync import (
     PARTIAL_DIR,
@@ -82,10 +82,12 @@ class Mirror:
         path = self._set_dir(set_name)
         return not path.is_dir() or not any(p.name != PARTIAL_DIR for p in path.iterdir())
 
-    def pull(self, set_name: str, from_host: str, *, dry_run: bool = False) -> SyncReport:
-        """host:path -> mirror. Deletes from the mirror what the host no longer has."""
+    def pull(self, set_name: str, from_host: str, *, dry_run: bool = False,
+             master: SshMaster | None = None) -> SyncReport:
+        """host:path -> mirror. Deletes from the mirror what the host no longer has.
+        `master`: as for push()."""
         if dry_run:
-            return self.plan_pull(set_name, from_host)[0]
+            return self.plan_pull(set_name, from_host, master=master)[0]
         sset = self._sync_set(set_name)
         target = ssh_target(self.inventory, from_host)
         local = self.path(set_name)
@@ -93,7 +95,7 @@ class Mirror:
             return sftp.pull(sset, target, _host_path(sset, from_host), local, False)[0]
         src = remote_path(target, _host_path(sset, from_host))
         try:
-            return self._sync(sset, "pull", target, src, f"{local}/")
+            return self._sync(sset, "pull", target, src, f"{local}/", opened=master)
         except RsyncMissing as e:
             if sset.transport != "auto":
                 raise
@@ -102,7 +104,8 @@ class Mirror:
             return sftp.pull(sset, target, _host_path(sset, from_host), local, False,
                              why=str(e))[0]
 
-    def plan_pull(self, set_name: str, from_host: str) -> tuple[SyncReport, Manifest | None]:
+    def plan_pull(self, set_name: str, from_host: str, *,
+                  master: SshMaster | None = None) -> tuple[SyncReport, Manifest | None]:
         """The pull's dry run (rsync's own), and the tree the mirror will hold after the real
         pull (predict.py), read over the same connection. The tree is None when the source
         could not be listed; the report then says the push is predicted from the mirror."""
@@ -112,7 +115,7 @@ class Mirror:
         if sset.transport == "sftp":
             return sftp.pull(sset, target, host_path, local, True)
         try:
-            with SshMaster(target) as ssh:
+            with shared(master, target) as ssh:
                 plan = run_rsync(rsync_argv(remote_path(target, host_path), f"{local}/", target,
                                             delete=True, dry_run=True, excludes=sset.exclude,
                                             control=ssh.ready()),
@@ -135,17 +138,18 @@ class Mirror:
         return make_report(sset, "pull", target.host, plan, dry_run=True), tree
 
     def push(self, set_name: str, to_host: str, *, dry_run: bool = False,
-             tree: Manifest | None = None) -> SyncReport:
+             tree: Manifest | None = None, master: SshMaster | None = None) -> SyncReport:
         """mirror -> host:path. Deletes from the host what the mirror does not have.
 
         `dry_run`: what the push would change if the mirror held `tree` (predict.py); by
-        default the mirror as it is.
+        default the mirror as it is. `master`: an ssh connection to the host opened earlier
+        by the caller, who closes it (openssh.shared); otherwise the push opens its own.
         """
         sset = self._sync_set(set_name)
         target = ssh_target(self.inventory, to_host)
         host_path = _host_path(sset, to_host)
         if dry_run:
-            return self._plan_push(sset, target, host_path, tree)
+            return self._plan_push(sset, target, host_path, tree, master)
         if self.is_empty(set_name):
             raise SyncError(f"mirror of set {set_name} is empty; run a pull first "
                             f"(failover sync {set_name})")
@@ -154,9 +158,9 @@ class Mirror:
             return sftp.push(sset, target, host_path, self._set_dir(sset.name), self.records)
         try:
             if sset.atomic:
-                return self._push_release(sset, target, src, host_path)
+                return self._push_release(sset, target, src, host_path, master)
             return self._sync(sset, "push", target, src, remote_path(target, host_path),
-                              host_path)
+                              host_path, master)
         except RsyncMissing:
             if sset.transport != "auto":
                 raise
@@ -165,7 +169,7 @@ class Mirror:
             return sftp.push(sset, target, host_path, self._set_dir(sset.name), self.records)
 
     def _plan_push(self, sset: SyncSet, target: SshTarget, host_path: str,
-                   tree: Manifest | None) -> SyncReport:
+                   tree: Manifest | None, master: SshMaster | None) -> SyncReport:
         """The push's dry run: its changes and gates predicted from `tree` (predict.py)."""
         if tree is None:
             if self.is_empty(sset.name):
@@ -180,7 +184,8 @@ class Mirror:
                              tree)
         known = self.records.load(sset.name, target, host_path, sset.exclude,
                                   mtime_ns=True) if sset.atomic else None
-        found = predict.push_over_rsync(sset, target, host_path, tree, known, self.timeout)
+        found = predict.push_over_rsync(sset, target, host_path, tree, known, self.timeout,
+                                        master)
         if found is None:
             if sset.transport != "auto":
                 raise RsyncMissing(f"rsync with {target.describe()} failed: rsync is not "
@@ -197,8 +202,8 @@ class Mirror:
                  len(found.deleted))
         return make_report(sset, "push", target.host, found, dry_run=True)
 
-    def _push_release(self, sset: SyncSet, target: SshTarget, src: str,
-                      host_path: str) -> SyncReport:
+    def _push_release(self, sset: SyncSet, target: SshTarget, src: str, host_path: str,
+                      opened: SshMaster | None = None) -> SyncReport:
         """atomic: fill the staged release and publish it, in ONE ssh session.
 
         The wrapper script (release.py) runs the receiving rsync into `<path>.releases/.next/`
@@ -214,7 +219,7 @@ class Mirror:
         """
         base = release.base_path(host_path)
         started = time.monotonic()
-        with SshMaster(target) as master:
+        with shared(opened, target) as master:
             tree_now = local_manifest(self._set_dir(sset.name), sset.exclude, mtime_ns=True)
             known = self.records.load(sset.name, target, host_path, sset.exclude, mtime_ns=True)
             planned = diff(tree_now, known.entries) if known and known.release else None
@@ -254,7 +259,7 @@ class Mirror:
         return make_report(sset, "push", target.host, plan, dry_run=False)
 
     def _sync(self, sset: SyncSet, direction: Direction, target: SshTarget, src: str, dst: str,
-              host_path: str = "") -> SyncReport:
+              host_path: str = "", opened: SshMaster | None = None) -> SyncReport:
         """A plain (not atomic) pull or push: plan, gate, apply, over one ssh connection.
 
         A push with a pushed record (tree.py) knows what it would delete from the record, so it
@@ -263,7 +268,7 @@ class Mirror:
         past the limit deleted). Without a record, or over the limit by the record, a dry run
         decides first.
         """
-        with SshMaster(target) as master:
+        with shared(opened, target) as master:
             tree_now: Manifest | None = None
             trusted = False
             if direction == "push":

@@ -18,6 +18,7 @@ Implementation notes:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -26,6 +27,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from contextlib import AbstractContextManager
 from types import TracebackType
 
 from failover.errors import HostKeyMismatch, SyncError, UsageError
@@ -205,3 +207,13 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def shared(master: SshMaster | None, target: SshTarget) -> AbstractContextManager[SshMaster]:
+    """`master` when it is a connection to `target` (left open: its owner closes it, e.g. a
+    playbook run that opened it early so its handshake overlapped the steps before), else a
+    new SshMaster that closes on exit."""
+    if master is not None and master.target == target:
+        return contextlib.nullcontext(master)
+    return SshMaster(target)
+

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from failover.model.inventory import SyncSet
 from failover.sync import release
-from failover.sync.openssh import SshMaster
+from failover.sync.openssh import SshMaster, shared
 from failover.sync.rsync import RsyncResult
 from failover.sync.ssh import SshTarget
 from failover.sync.tree import (
@@ -76,13 +76,15 @@ def own_deletions(deleted: list[str], excludes: list[str]) -> list[str]:
 
 
 def push_over_rsync(sset: SyncSet, target: SshTarget, host_path: str, tree: Manifest,
-                    known: Pushed | None, timeout: float) -> RsyncResult | None:
-    """What pushing a mirror holding `tree` to `target` will report, over one ssh connection.
+                    known: Pushed | None, timeout: float,
+                    opened: SshMaster | None = None) -> RsyncResult | None:
+    """What pushing a mirror holding `tree` to `target` will report, over one ssh connection
+    (`opened`, or one of its own).
 
     `known`: the set's pushed record for this host (nanosecond mtimes), atomic sets only.
     None when the host has no rsync (the caller predicts the SFTP push instead, or refuses).
     """
-    with SshMaster(target) as master:
+    with shared(opened, target) as master:
         seen: list[bool] = []
 
         def probed(argv: list[str], what: str) -> str:
