@@ -85,6 +85,12 @@ def remote_manifest(sftp: paramiko.SFTPClient, root: str, excludes: list[str]) -
     return out
 
 
+def in_tree_order(names: list[str]) -> list[str]:
+    """Created and updated names, each folder before what it holds (a folder that replaces a
+    file must exist before the files that go in it)."""
+    return sorted(names, key=lambda name: name.rstrip("/").split("/"))
+
+
 class SftpSession:
     """One SSH connection with an SFTP channel; commands run on the same connection."""
 
@@ -132,11 +138,13 @@ class SftpSession:
                    plan: RsyncResult, *, staged: bool) -> None:
         """Make `work` on the host match `src`. `staged`: rename changed files in at the end."""
         renames: list[tuple[str, str]] = []
-        for item in plan.created + plan.updated:
+        for item in in_tree_order(plan.created + plan.updated):
             rel = item.rstrip("/")
             entry, path = src[rel], f"{work}/{rel}"
             if entry.kind == "d":
-                if rel not in dst:
+                if rel in dst and dst[rel].kind != "d":  # a folder where a file was
+                    self._remove(path)
+                if rel not in dst or dst[rel].kind != "d":
                     self.sftp.mkdir(path, entry.mode)
                 continue
             tmp = f"{os.path.dirname(path)}/{TMP_PREFIX}{os.path.basename(path)}"
@@ -175,7 +183,7 @@ class SftpSession:
 
     def apply_pull(self, remote: str, local: Path, src: Manifest, plan: RsyncResult) -> None:
         """Make the local mirror `local` match the host's `remote` tree (`src`)."""
-        for item in plan.created + plan.updated:
+        for item in in_tree_order(plan.created + plan.updated):
             rel = item.rstrip("/")
             entry, path = src[rel], local / rel
             if entry.kind == "d":
@@ -198,8 +206,9 @@ class SftpSession:
             path = local / item.rstrip("/")
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
+            else:  # gone already, or under a folder that became a file
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                    path.unlink()
 
 
 def push(sset: SyncSet, target: SshTarget, host_path: str, local: Path,
