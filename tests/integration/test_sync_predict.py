@@ -110,3 +110,23 @@ def test_sftp_push_predicted_in_whole_seconds(no_rsync: Rig, tmp_path: Path,
     _, pushed = dry_then_real(mirror)
     assert pushed.created == ["b/inside.txt", "new.txt"]
     assert pushed.deleted == ["c/y.txt"]
+
+
+def test_a_source_that_cannot_be_listed_predicts_the_push_from_the_mirror(
+        host_reset: Rig, tmp_path: Path) -> None:
+    inv = make_inventory(host_reset, tmp_path)
+    primary = www(inv, "primary")
+    odd_tree(primary)
+    www(inv, "standby").mkdir(parents=True)
+    mirror = Mirror(inv)
+    dry_then_real(mirror)
+    (primary / "new.txt").write_text("new\n")
+    with host_reset.primary.hide_tools("find"):
+        planned, future = mirror.plan_pull("webroot", "primary")
+    assert future is None
+    assert planned.created == ["new.txt"]  # rsync's own dry run still lists the pull
+    [warning] = planned.warnings
+    assert warning.startswith("the push is predicted from the mirror as it is: listing "
+                              f"{primary}/ on primary ({host_reset.primary.address} port 22) "
+                              "failed (exit 127)")
+    assert mirror.push("webroot", "standby", dry_run=True, tree=future).lines() == ["no changes"]

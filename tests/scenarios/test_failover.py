@@ -252,7 +252,10 @@ def test_failback_brings_the_orders_home(warm_site: Site) -> None:
     dry = site.run("failback", "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert f"{ZONE} A 60: {site.standby.address} -> {site.primary.address}" in dry.stdout
-    assert "orders.txt" in dry.stdout
+    assert "would sync set webroot to primary" in dry.stdout
+    assert "synced to" not in dry.stdout
+    assert "~ orders.txt" in dry.stdout  # the pull from the standby, then the push home
+    assert dry.stdout.count("~ orders.txt") == 2, dry.stdout
 
     p = site.run("failback", "--yes")
     assert p.returncode == 0, p.stdout + p.stderr
