@@ -16,7 +16,7 @@ that tree with it the way the real push reports its changes:
   only the set's own paths, `own_deletions`). When the pushed record names the live release and
   its deletions are within max_delete, the real push reports the record's diff (mirror.py), and
   so does this. Otherwise it is compared as the host compares (release.py, `host_compare`).
-- SFTP (`transport: sftp`, or `auto` and a host without rsync): mirror.py's SFTP plan, given
+- SFTP (`transport: sftp`, or `auto` and a host without rsync): sftp.push's own plan, given
   the tree at whole-second mtimes (`whole_seconds_tree`), as SFTP compares.
 
 Why listings, not an rsync dry run against a hard-link copy of the mirror brought up to date
