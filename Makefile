@@ -40,6 +40,7 @@ bench: setup
 	$(PY) -m bench.dns_flip
 	$(PY) -m bench.checks
 	$(PY) -m bench.sync
+	$(PY) -m bench.rto
 
 docs: setup
 	$(PY) -c 'import sys; from failover.config.reference import reference; sys.stdout.write(reference())' > docs/inventory.md

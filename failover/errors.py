@@ -92,6 +92,10 @@ class SyncError(FailoverError):
     kind = "sync"
 
 
+class HostUnreachable(SyncError):
+    """ssh got no answer from the host (timeout, refused, no route): nothing ran there."""
+
+
 class Interrupted(FailoverError):
     """Ctrl-C or SIGTERM during a run; the journal can be resumed."""
 

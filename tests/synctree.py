@@ -6,6 +6,8 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import random
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +116,46 @@ def versions(root: Path) -> set[str]:
         return seen
     finally:
         os.close(fd)
+
+
+SHOP_FOLDERS = ("assets/css", "assets/js", "catalog/p1", "catalog/p2", "blog")
+
+
+def shop_tree(root: Path, rng: random.Random) -> None:
+    """A shop's files in folders, from a seeded generator: 3-5 files of 10-3,000 bytes in each
+    of SHOP_FOLDERS, and a symlink `latest -> blog`."""
+    for folder in SHOP_FOLDERS:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        for i in range(rng.randint(3, 5)):
+            (root / folder / f"f{i}.txt").write_bytes(rng.randbytes(rng.randint(10, 3000)))
+    if not (root / "latest").is_symlink():
+        (root / "latest").symlink_to("blog")
+
+
+def mutate(root: Path, rng: random.Random) -> None:
+    """A seeded day of a shop on `root` (made by shop_tree): three files changed in size, a
+    same-size rewrite within the same second, a permission change, two files deleted, the
+    folder catalog/p2 deleted, new files in old folders and in a new folder, and files the
+    inventory excludes (*.log, cache/). index.html is left alone (the storefront check)."""
+    pool = sorted(p for p in root.rglob("*.txt") if p.is_file() and "catalog/p2" not in str(p)
+                  and not p.is_symlink())
+    picked = rng.sample(pool, 7)
+    for path in picked[:3]:
+        path.write_bytes(rng.randbytes(rng.randint(3001, 4000)))
+    rewrite = picked[3]
+    before = rewrite.stat()
+    rewrite.write_bytes(rng.randbytes(before.st_size))
+    os.utime(rewrite, ns=(before.st_atime_ns, before.st_mtime_ns + rng.randint(1, 999)))
+    picked[4].chmod(0o600)
+    for path in picked[5:7]:
+        path.unlink()
+    shutil.rmtree(root / "catalog" / "p2")
+    for i in range(2):
+        folder = root / rng.choice([f for f in SHOP_FOLDERS if f != "catalog/p2"])
+        (folder / f"new{i}.txt").write_bytes(rng.randbytes(rng.randint(10, 500)))
+    (root / "promo" / "2025").mkdir(parents=True)
+    for i in range(2):
+        (root / "promo" / "2025" / f"banner{i}.txt").write_bytes(rng.randbytes(100))
+    (root / "debug.log").write_text("excluded\n")
+    (root / "cache").mkdir(exist_ok=True)
+    (root / "cache" / "page.html").write_text("excluded\n")

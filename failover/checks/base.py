@@ -7,8 +7,10 @@ on first use, so `failover check` only pays for the types the inventory names.
 Template method: the base class owns the timeout, the latency measurement and the translation of
 every probe failure into `CheckResult(ok=False, detail=...)`. A subclass writes only `_probe()`,
 which returns a short summary when the host passes and raises `ProbeFailed` (or lets an `OSError`
-or `TimeoutError` through) when it does not. Anything else escaping `_probe()` is a bug in the
-check and is raised, not hidden in a result.
+or `TimeoutError` through, or raises `NoAnswer`) when it does not. Anything else escaping
+`_probe()` is a bug in the check and is raised, not hidden in a result. A result also says
+whether the host answered at all (`no_answer`: a timeout, an OSError, NoAnswer): a playbook run
+that the round starts does not wait again for an SSH port that gave none (engine/monitor.py).
 
 Probes are coroutines on one event loop: a round of 1,000 checks is 1,000 tasks, not 1,000 threads.
 """
@@ -49,6 +51,11 @@ _ERRNO_WORDS = {
 
 class ProbeFailed(Exception):
     """Raised inside `_probe()` when the host answered, but wrongly. The message is the detail."""
+
+
+class NoAnswer(Exception):
+    """Raised inside `_probe()` when the host did not answer at all (a client library's own
+    timeout or refused connection). The message is the detail."""
 
 
 class Passed(msgspec.Struct, frozen=True):
@@ -103,7 +110,7 @@ class Check(ABC, Generic[M]):
         attempts = 0
         while True:
             attempts += 1
-            ok, detail, warning = await self._attempt(host_name, host)
+            ok, detail, warning, no_answer = await self._attempt(host_name, host)
             if ok or attempts > self.model.retries:
                 break
             log.debug("retrying: host=%s check=%s attempt=%d detail=%r",
@@ -119,22 +126,26 @@ class Check(ABC, Generic[M]):
             detail,
         )
         return CheckResult(host=host_name, check=self.name, ok=ok, latency=latency, detail=detail,
-                           severity=self.model.severity, warning=warning, attempts=attempts)
+                           severity=self.model.severity, warning=warning, attempts=attempts,
+                           no_answer=no_answer)
 
-    async def _attempt(self, host_name: str, host: Host) -> tuple[bool, str, str]:
+    async def _attempt(self, host_name: str, host: Host) -> tuple[bool, str, str, bool]:
+        """(passed, detail, warning, no answer at all)."""
         try:
             passed = await asyncio.wait_for(self.probe(host_name, host), self.timeout)
         except TimeoutError:
-            return False, f"timeout after {seconds(self.timeout)}", ""
+            return False, f"timeout after {seconds(self.timeout)}", "", True
         except ProbeFailed as exc:
-            return False, str(exc), ""
+            return False, str(exc), "", False
+        except NoAnswer as exc:
+            return False, str(exc), "", True
         except EOFError:
-            return False, "connection closed by peer", ""
+            return False, "connection closed by peer", "", False
         except OSError as exc:
-            return False, describe_os_error(exc), ""
+            return False, describe_os_error(exc), "", True
         if isinstance(passed, Passed):
-            return True, passed.detail, passed.warning
-        return True, passed, ""
+            return True, passed.detail, passed.warning, False
+        return True, passed, "", False
 
     async def probe(self, host_name: str, host: Host) -> str | Passed:
         """One attempt; checks that need the host's inventory name (SSH) override this."""

@@ -20,8 +20,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from failover.checks.base import Check, ProbeFailed
-from failover.errors import FailoverError, UsageError
+from failover.checks.base import Check, NoAnswer, ProbeFailed
+from failover.errors import FailoverError, HostUnreachable, UsageError
 from failover.model.inventory import Host, Inventory, SshCheck
 
 if TYPE_CHECKING:
@@ -60,6 +60,8 @@ class SshBound(Check[Any]):
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(_pool(), self.blocking_probe, target)
+        except HostUnreachable as exc:  # refused, no answer: nothing ran
+            raise NoAnswer(str(exc)) from None
         except FailoverError as exc:  # HostKeyMismatch, SyncError: the host failed the check
             raise ProbeFailed(str(exc)) from None
 

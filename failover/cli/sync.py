@@ -60,7 +60,7 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
         started = app.clock()
         tty = sys.stdout.isatty() and not app.json
         run = run_sync(inv, plan, dry_run=dry_run,
-                       on_transfer=(lambda t: app.progress(_line(t))) if tty else None)
+                       on_transfer=(lambda t: app.progress(_line(t, dry_run))) if tty else None)
         if not dry_run:
             app.store.save(state_updates(state, run, started))
             for t in run.transfers:
@@ -73,7 +73,7 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
             changed = any(t.report and t.report.changed for t in run.transfers)
             for t in run.transfers:
                 if not tty and (dry_run or changed or not run.ok):  # cron: quiet when idle
-                    app.out(_line(t))
+                    app.out(_line(t, dry_run))
                 if (dry_run or (tty and app.verbosity)) and t.report:
                     for line in t.report.lines():
                         app.out(f"    {line}")
@@ -85,20 +85,23 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
         return go()
 
 
-def _line(t: object) -> str:
+def _line(t: object, dry_run: bool) -> str:
+    """One transfer on one line; a dry run's says what it would do, and moves nothing."""
     from failover.sync.cycle import Transfer
 
     assert isinstance(t, Transfer)
     arrow = f"{t.host} -> mirror" if t.direction == "pull" else f"mirror -> {t.host}"
     if t.error:
-        return f"{t.direction} {t.set} {arrow}: FAILED: {t.error}"
+        return f"{t.direction} {t.set} {arrow}: {'dry run ' if dry_run else ''}FAILED: {t.error}"
     r = t.report
-    if r is None:
-        return f"{t.direction} {t.set} {arrow}: {t.note}"
+    assert r is not None
+    via = " via sftp" if r.transport == "sftp" else ""
+    if dry_run:
+        return f"would {t.direction} {t.set} {arrow}{via}: " + \
+            (r.counts() if r.changed else "no changes")
     moved = r.bytes_received if t.direction == "pull" else r.bytes_sent
     rate = moved / t.seconds if t.seconds > 0 else 0.0
     what = r.summary().split(": ", 1)[-1]
-    via = " via sftp" if r.transport == "sftp" else ""
     return (f"{t.direction} {t.set} {arrow}{via}: {what}; {r.files_transferred} files, "
             f"{_size(moved)} in {t.seconds:.1f}s ({_size(rate)}/s)")
 

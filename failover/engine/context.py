@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from failover.model.inventory import Inventory
 from failover.model.state import State
 from failover.state.audit import AuditLog
 from failover.state.store import StateStore
+
+if TYPE_CHECKING:
+    from failover.sync.openssh import SshMaster
 
 
 def _quiet(_: str) -> None:
@@ -32,6 +35,12 @@ class RunContext:
     # DNS changes this run applied, with the active host before them: what rescue puts back
     dns_applied: list[tuple[Any, Any]] = field(default_factory=list)
     active_before_flip: str | None = None
+    # hosts whose SSH port gave no answer in the round that started this run -> why, in words;
+    # the sync step does not wait for them again (empty for a run started by hand)
+    ssh_unanswered: dict[str, str] = field(default_factory=dict)
+    # ssh connections opened ahead of the steps that use them, by host (the round's warm-up,
+    # Runner._connect_early): a sync step to or from that host rides one. The runner closes them
+    ssh_masters: dict[str, SshMaster] = field(default_factory=dict)
 
     def save_state(self, state: State) -> None:
         """Keep `state` as the current one; written to disk unless this is a dry run."""

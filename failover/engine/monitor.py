@@ -1,7 +1,9 @@
 """One monitoring round, as cron's `failover check` and `watch` run it: probe, count, decide, act.
 
 The round gathers every host's results before anything is decided; the decision is policy.py's;
-acting means running the inventory's failover (or failback) playbook with from/to set.
+acting means running the inventory's failover (or failback) playbook with from/to set. A round
+that can make the active host down gets ready for the run while it waits on its probes
+(warmup.py), and tells the run which hosts' SSH gave no answer (`ssh_unanswered`).
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from failover import policy
+from failover.engine import warmup
 from failover.engine.context import RunContext
 from failover.engine.journal import Journal
+from failover.engine.warmup import WarmUp
 from failover.errors import FailoverError, UnsafePlan, UsageError
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
@@ -20,6 +25,9 @@ from failover.model.state import State
 from failover.policy import Decision, Status
 from failover.state.audit import AuditLog
 from failover.state.store import StateStore
+
+if TYPE_CHECKING:
+    from failover.sync.openssh import SshMaster
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +40,7 @@ class RoundOutcome:
     run: Journal | None = None
     run_error: str | None = None
     page_note: str | None = None  # what became of this round's page (engine/guard.py)
+    warm: WarmUp | None = None  # begun during the round (warmup.py); act() takes or closes it
 
     @property
     def status(self) -> Status:
@@ -77,7 +86,13 @@ def assess(inventory: Inventory, store: StateStore, audit: AuditLog, state: Stat
     """
     from failover.checks import run_round
 
-    report = run_round(inventory)
+    warm = warmup.start(inventory, state) if record else None
+    try:
+        report = run_round(inventory)
+    except BaseException:
+        if warm is not None:
+            warm.close()
+        raise
     now = clock()
     counted = policy.record_round(inventory, state, report, now)
     decision = policy.decide(inventory, counted, report, now)
@@ -90,13 +105,49 @@ def assess(inventory: Inventory, store: StateStore, audit: AuditLog, state: Stat
                     control=[{"target": c.target, "ok": c.ok} for c in report.control])
         audit.write("decision", **decision.to_json())
         store.save(counted)
-    return RoundOutcome(report, decision, counted)
+    return RoundOutcome(report, decision, counted, warm=warm)
+
+
+def ssh_unanswered(inventory: Inventory, report: RoundReport) -> dict[str, str]:
+    """Hosts whose SSH port gave no answer in this round -> why, in words.
+
+    The evidence: a failing `tcp` check on the host's SSH port, or an `ssh` or `command` check
+    that got no answer (timed out, refused, no route). A command that ran and failed, a refused
+    login or a host key problem are answers: SSH works there, and a host key problem must stop
+    the run where it meets it.
+    """
+    checks = {c.name: c for c in inventory.checks}
+    found: dict[str, str] = {}
+    for r in report.results:
+        check = checks.get(r.check)
+        if r.ok or not r.no_answer or r.host in found or check is None:
+            continue
+        ssh = inventory.hosts[r.host].ssh
+        port = ssh.port if ssh else 22
+        if (check.type == "tcp" and check.port == port) or check.type in ("ssh", "command"):
+            found[r.host] = (f"its SSH port {port} did not answer in this round "
+                             f"({r.check}: {r.detail})")
+    return found
 
 
 def act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: AuditLog, *,
         emit: Callable[[str], None], clock: Callable[[], float]) -> None:
     """Page a person when the decision says so, run the playbook it calls for (if any); the
-    outcome records how it went."""
+    outcome records how it went. The round's warm-up (its ssh connection to the target) goes to
+    the run or is closed."""
+    decision = outcome.decision
+    warm, outcome.warm = outcome.warm, None
+    try:
+        _act(outcome, inventory, store, audit, emit=emit, clock=clock,
+             masters=warm.take(decision.to) if warm and decision.action != "none" else {})
+    finally:
+        if warm is not None:
+            warm.close()
+
+
+def _act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: AuditLog, *,
+         emit: Callable[[str], None], clock: Callable[[], float],
+         masters: dict[str, SshMaster]) -> None:
     from failover.engine.guard import clear_pages, count_auto_flip, send_page
 
     decision = outcome.decision
@@ -105,11 +156,14 @@ def act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: A
     elif decision.status != Status.UNKNOWN and not policy.active_down(outcome.state):
         clear_pages(inventory)
     if decision.action == "none":
+        for master in masters.values():
+            master.close()
         return
     assert decision.to is not None
     started = clock()
     ctx = RunContext(inventory=inventory, store=store, audit=audit, state=outcome.state,
-                     emit=emit, clock=clock)
+                     emit=emit, clock=clock, ssh_masters=masters,
+                     ssh_unanswered=ssh_unanswered(inventory, outcome.report))
     try:
         outcome.run = run_playbook(ctx, decision.action,
                                    {"from": decision.from_ or "", "to": decision.to})
@@ -125,6 +179,9 @@ def act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: A
                                           f"{decision.from_} to {decision.to} refused: {e}; to "
                                           f"run it by hand: `{command}`")
             outcome.page_note = send_page(page, inventory, audit, clock())
+    finally:
+        for master in ctx.ssh_masters.values():  # the runner closes them; not if it never ran
+            master.close()
     outcome.state = ctx.state
     if ctx.run_id:  # the playbook started (ok or not): one automatic flip used, for max_auto_*
         outcome.state = count_auto_flip(inventory, outcome.state, store, started)

@@ -76,6 +76,7 @@ class Runner:
         ctx.emit(f"run {j.id}: {j.title}{dry}")
         self._audit("run_start", playbook=j.playbook, variables=self.variables)
         j.save()
+        self._connect_early()
         try:
             failure = self._phase("steps", self.playbook.steps)
             if failure is not None:
@@ -92,6 +93,9 @@ class Runner:
             j.status = "interrupted"
             raise Interrupted(f"interrupted; journal {j.path or '(dry run)'}") from None
         finally:
+            for master in ctx.ssh_masters.values():
+                master.close()
+            ctx.ssh_masters.clear()
             j.finished_at = ctx.clock()
             j.save()
             self._audit("run_end", status=j.status, error=j.error)
@@ -102,6 +106,30 @@ class Runner:
                     "from": self.variables.get("from"), "to": self.variables.get("to")})
                 ctx.save_state(ctx.state.replace(last_run=last))
         return j
+
+    def _connect_early(self) -> None:
+        """Start the ssh connections the sync steps will use (rsync transport), in the
+        background: each handshake overlaps the steps before its step. Nothing is trusted
+        because of it: host keys are checked as on any connection, and a step whose
+        connection failed reports that failure itself. Not to a host whose SSH gave no answer
+        in the round that started this run."""
+        from failover.sync.openssh import SshMaster
+        from failover.sync.ssh import ssh_target
+
+        ctx = self.ctx
+        for step in self.playbook.steps:
+            if step.action != "sync":
+                continue
+            try:
+                params = render(step.params, self.variables)
+                if ctx.inventory.sync_set(params.set).transport == "sftp":
+                    continue
+                for host in (params.from_, params.to):
+                    if host and host not in ctx.ssh_masters and \
+                            host not in ctx.ssh_unanswered and host in ctx.inventory.hosts:
+                        ctx.ssh_masters[host] = SshMaster(ssh_target(ctx.inventory, host))
+            except (TemplateError, FailoverError, KeyError):
+                continue  # the step itself says what is wrong with it
 
     def _audit(self, event: str, **fields: object) -> None:
         if not self.ctx.dry_run:

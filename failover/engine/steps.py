@@ -54,7 +54,15 @@ def do_check(ctx: RunContext, p: pb.CheckAction) -> Outcome:
 
 
 def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
+    """Pull the set from `from` (best effort) into the mirror, push the mirror to `to`.
+
+    A dry run lists what the real run will report, the pull and the push (mirror.plan_pull,
+    predict.py). A pull that fails leaves the last good mirror to push. When the round that
+    started this run saw `from`'s SSH port give no answer, the pull is skipped at once rather
+    than waiting for ssh's connect timeout again (RunContext.ssh_unanswered).
+    """
     from failover.sync.mirror import Mirror
+    from failover.sync.tree import Manifest
 
     inv = ctx.inventory
     to = _host(ctx, p.to, "sync.to")
@@ -66,29 +74,45 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
         raise UnsafePlan(f"sync would push set {p.set} to {to}, the active host; "
                          "a sync never writes to the active host (fail over first)")
     mirror = Mirror(inv)
+    dry = ctx.dry_run
+    would = "would " if dry else ""
     lines: list[str] = []
-    status, detail = "ok", ""
+    detail = ""
+    data: dict[str, Any] = {"pull": None}
+    tree: Manifest | None = None
     now = ctx.clock()
     ms = ctx.state.mirrors.get(p.set, MirrorState())
     if p.from_:
         source = _host(ctx, p.from_, "sync.from")
-        try:
-            pulled = mirror.pull(p.set, source, dry_run=ctx.dry_run)
-            lines += [f"pull {source} -> mirror:"] + ["  " + x for x in pulled.lines()]
-            if not ctx.dry_run:
-                ms = ms.pulled(source, now)
-        except SyncError as e:  # the old host may be gone; the mirror keeps the last good copy
-            status = "warning"
-            age = f"{(now - ms.pulled_at) / 60:.0f} min old" if ms.pulled_at else "age unknown"
-            detail = f"pull from {source} failed ({e}); pushing the last good mirror ({age})"
-    pushed = mirror.push(p.set, to, dry_run=ctx.dry_run)
-    lines += [f"push mirror -> {to}:"] + ["  " + x for x in pushed.lines()]
-    if not ctx.dry_run:
+        age = f"{(now - ms.pulled_at) / 60:.0f} min old" if ms.pulled_at else "age unknown"
+        last_good = f"{'would push' if dry else 'pushed'} the last good mirror ({age})"
+        if (why := ctx.ssh_unanswered.get(source)) is not None:
+            detail = f"pull from {source} skipped: {why}; {last_good}"
+            lines.append(f"{would}pull {source} -> mirror: skipped")
+            log.warning("skipped: set=%s pull from=%s reason=ssh gave no answer this round",
+                        p.set, source)
+        else:
+            try:
+                if dry:
+                    pulled, tree = mirror.plan_pull(p.set, source,
+                                                    master=ctx.ssh_masters.get(source))
+                else:
+                    pulled = mirror.pull(p.set, source, master=ctx.ssh_masters.get(source))
+                    ms = ms.pulled(source, now)
+                lines += [f"{would}pull {source} -> mirror:"] + ["  " + x for x in pulled.lines()]
+                data["pull"] = pulled.to_json()
+            except SyncError as e:  # the old host may be gone; the mirror keeps the last copy
+                detail = f"pull from {source} failed ({e}); {last_good}"
+    pushed = mirror.push(p.set, to, dry_run=dry, tree=tree, master=ctx.ssh_masters.get(to))
+    lines += [f"{would}push mirror -> {to}:"] + ["  " + x for x in pushed.lines()]
+    data["push"] = pushed.to_json()
+    if not dry:
         ms = ms.pushed_to(to, now)
         ctx.save_state(ctx.state.replace(mirrors={**ctx.state.mirrors, p.set: ms}))
-    return Outcome(status="dry-run" if ctx.dry_run else status,
-                   detail=detail or f"set {p.set} synced to {to}", lines=lines,
-                   data={"push": pushed.to_json()})
+    if dry:
+        return Outcome("dry-run", detail or f"would sync set {p.set} to {to}", lines, data)
+    return Outcome("warning" if detail else "ok", detail or f"set {p.set} synced to {to}", lines,
+                   data)
 
 
 def do_ssh(ctx: RunContext, p: pb.SshAction) -> Outcome:

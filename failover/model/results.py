@@ -14,6 +14,7 @@ class CheckResult(msgspec.Struct, frozen=True):
     severity: str = "critical"  # "warning": a failure is reported but never makes a host down
     warning: str = ""  # a concern that is not a failure (a certificate that expires soon)
     attempts: int = 1  # 1 + the retries this result took
+    no_answer: bool = False  # failed without an answer: timed out, or refused/reset/no route
 
     @property
     def critical(self) -> bool:

@@ -9,8 +9,9 @@ Contract:
   parallel, one thread per target; a failed push does not stop the others.
 - Gates (max_delete, empty mirror) are the Mirror's: they stop a transfer before it changes
   anything and name their override.
-- `dry_run` changes nothing anywhere: the pull is planned, the push is planned against the mirror
-  as it is now (it shows what the standby lacks compared with the last pull).
+- `dry_run` changes nothing anywhere and lists what the real run will report: the pull is
+  rsync's own dry run, the push is predicted from the tree the pull will leave in the mirror
+  (mirror.plan_pull, predict.py), even when the mirror is empty or behind the source.
 - The caller records `state_updates()` (each standby's data time, per set) and audits `results`.
 """
 
@@ -27,7 +28,9 @@ from typing import Any
 from failover.errors import FailoverError, HostKeyMismatch, UsageError
 from failover.model.inventory import Inventory
 from failover.model.state import MirrorState, State
-from failover.sync.mirror import Mirror, SyncReport
+from failover.sync.mirror import Mirror
+from failover.sync.report import SyncReport
+from failover.sync.tree import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,6 @@ class Transfer:
     error: str | None = None
     seconds: float = 0.0
     host_key_error: bool = False
-    note: str = ""  # why a dry run could not plan this transfer
 
     @property
     def ok(self) -> bool:
@@ -51,7 +53,7 @@ class Transfer:
 
     def to_json(self) -> dict[str, Any]:
         return {"set": self.set, "direction": self.direction, "host": self.host, "ok": self.ok,
-                "error": self.error, "seconds": round(self.seconds, 3), "note": self.note,
+                "error": self.error, "seconds": round(self.seconds, 3),
                 "report": self.report.to_json() if self.report else None}
 
 
@@ -104,24 +106,19 @@ def run_sync(inventory: Inventory, plan: SyncPlan, *, dry_run: bool,
     run = SyncRun(plan)
     notify = on_transfer or (lambda _: None)
     for set_name in plan.sets:
+        trees: dict[str, Manifest | None] = {}
         pulled = _transfer(set_name, "pull", plan.source,
-                           partial(mirror.pull, set_name, plan.source, dry_run=dry_run))
+                           partial(_pull, mirror, set_name, plan.source, dry_run, trees))
         run.transfers.append(pulled)
         notify(pulled)
         if pulled.host_key_error:  # a host key problem stops the whole run, at once
             raise HostKeyMismatch(pulled.error or "host key mismatch")
         if not pulled.ok:
             continue
-        if dry_run and mirror.is_empty(set_name):
-            for host in plan.targets:
-                run.transfers.append(Transfer(set_name, "push", host, note=(
-                    "the mirror is empty until the first real pull; the push cannot be "
-                    "planned yet (run without --dry-run once)")))
-                notify(run.transfers[-1])
-            continue
         with ThreadPoolExecutor(max_workers=len(plan.targets)) as pool:
             futures = [pool.submit(_transfer, set_name, "push", host,
-                                   partial(mirror.push, set_name, host, dry_run=dry_run))
+                                   partial(mirror.push, set_name, host, dry_run=dry_run,
+                                           tree=trees.get(set_name)))
                        for host in plan.targets]
             for future in futures:
                 pushed = future.result()
@@ -131,6 +128,15 @@ def run_sync(inventory: Inventory, plan: SyncPlan, *, dry_run: bool,
         if t.host_key_error:
             raise HostKeyMismatch(t.error or "host key mismatch")
     return run
+
+
+def _pull(mirror: Mirror, set_name: str, source: str, dry_run: bool,
+          trees: dict[str, Manifest | None]) -> SyncReport:
+    """The pull; a dry run keeps the tree the mirror will hold in `trees` for the pushes."""
+    if not dry_run:
+        return mirror.pull(set_name, source)
+    report, trees[set_name] = mirror.plan_pull(set_name, source)
+    return report
 
 
 def _transfer(set_name: str, direction: str, host: str,

@@ -8,9 +8,12 @@ Contract (DESIGN.md "Invariants"):
   set carries `--max-delete` as a second gate: it never deletes more than that, even when the
   host holds files the plan did not know of. An atomic set is gated on the host, before the
   swap, whenever the record does not name the live release (release.py).
-- One ssh connection per pull or push (rsync.SshMaster), opened first so its handshake overlaps
-  the walk of the mirror; the dry run, the transfer and the publish all ride it.
+- One ssh connection per pull or push (openssh.SshMaster), opened first so its handshake
+  overlaps the walk of the mirror; the dry run, the transfer and the publish all ride it.
 - `dry_run=True` returns that plan and changes nothing anywhere (not even the mirror folder).
+  A pull's dry run is rsync's own, and also lists the source (`plan_pull`): the tree the mirror
+  will hold. A push's dry run is predicted from such a tree (predict.py), so a dry run of a pull
+  and a push lists what the real pull and push will report, even before the first pull.
 - A real run never leaves a half-updated tree (`--delay-updates`, `--delete-delay`; see rsync.py).
 - Pushing an empty or never-pulled mirror is refused: it would wipe the host.
 - A set with `atomic: true` is pushed as a whole new release behind a symlink (release.py);
@@ -31,72 +34,26 @@ import logging
 import os
 import shlex
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
 
-from failover.errors import SyncError, UnsafePlan, UsageError
+from failover.errors import SyncError, UsageError
 from failover.model.inventory import Inventory, SyncSet
-from failover.sync import release, sftp
+from failover.sync import predict, release, report, sftp
+from failover.sync.openssh import SshMaster, shared
+from failover.sync.report import Direction, SyncReport, check_deletions, make_report
 from failover.sync.rsync import (
     PARTIAL_DIR,
     RsyncMissing,
-    RsyncResult,
-    SshMaster,
     remote_path,
     rsync_argv,
     run_rsync,
 )
 from failover.sync.ssh import SshTarget, ssh_target
-from failover.sync.tree import Manifest, Pushed, PushedRecords, diff, excluded, local_manifest
+from failover.sync.tree import Manifest, Pushed, PushedRecords, diff, local_manifest
 
 log = logging.getLogger(__name__)
 
-Direction = Literal["pull", "push"]
 DEFAULT_TIMEOUT = 3600.0
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    """What one pull or push changed (or, with dry_run, would change)."""
-
-    set: str
-    direction: Direction
-    host: str
-    dry_run: bool
-    created: list[str]
-    updated: list[str]
-    deleted: list[str]
-    bytes_sent: int
-    files_transferred: int
-    bytes_received: int = 0
-    warnings: list[str] = field(default_factory=list)
-    transport: str = "rsync"  # or "sftp" (the fallback for hosts without rsync)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.deleted)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def summary(self) -> str:
-        verb = "would change" if self.dry_run else "changed"
-        where = f"{self.direction} {self.set} {'from' if self.direction == 'pull' else 'to'} " \
-                f"{self.host}"
-        if not self.changed:
-            return f"{where}: no changes"
-        return (f"{where}: {verb} {len(self.created)} created, {len(self.updated)} updated, "
-                f"{len(self.deleted)} deleted")
-
-    def lines(self) -> list[str]:
-        """For humans: `+ new`, `~ changed`, `- deleted`, `! warning`; `no changes` if none."""
-        out = [f"+ {name}" for name in self.created]
-        out += [f"~ {name}" for name in self.updated]
-        out += [f"- {name}" for name in self.deleted]
-        out += [f"! {w}" for w in self.warnings]
-        return out or ["no changes"]
 
 
 class Mirror:
@@ -125,136 +82,128 @@ class Mirror:
         path = self._set_dir(set_name)
         return not path.is_dir() or not any(p.name != PARTIAL_DIR for p in path.iterdir())
 
-    def pull(self, set_name: str, from_host: str, *, dry_run: bool = False) -> SyncReport:
-        """host:path -> mirror. Deletes from the mirror what the host no longer has."""
+    def pull(self, set_name: str, from_host: str, *, dry_run: bool = False,
+             master: SshMaster | None = None) -> SyncReport:
+        """host:path -> mirror. Deletes from the mirror what the host no longer has.
+        `master`: as for push()."""
+        if dry_run:
+            return self.plan_pull(set_name, from_host, master=master)[0]
         sset = self._sync_set(set_name)
         target = ssh_target(self.inventory, from_host)
-        local = self._set_dir(set_name) if dry_run else self.path(set_name)
+        local = self.path(set_name)
         if sset.transport == "sftp":
-            return self._pull_sftp(sset, target, _host_path(sset, from_host), local, dry_run)
+            return sftp.pull(sset, target, _host_path(sset, from_host), local, False)[0]
         src = remote_path(target, _host_path(sset, from_host))
         try:
-            return self._sync(sset, "pull", target, src, f"{local}/", dry_run)
+            return self._sync(sset, "pull", target, src, f"{local}/", opened=master)
         except RsyncMissing as e:
             if sset.transport != "auto":
                 raise
             log.warning("fallback: set=%s host=%s transport=sftp reason=%s", sset.name,
                         from_host, "no rsync on the host")
-            return self._pull_sftp(sset, target, _host_path(sset, from_host), local, dry_run,
-                                   why=str(e))
+            return sftp.pull(sset, target, _host_path(sset, from_host), local, False,
+                             why=str(e))[0]
 
-    def push(self, set_name: str, to_host: str, *, dry_run: bool = False) -> SyncReport:
-        """mirror -> host:path. Deletes from the host what the mirror does not have."""
+    def plan_pull(self, set_name: str, from_host: str, *,
+                  master: SshMaster | None = None) -> tuple[SyncReport, Manifest | None]:
+        """The pull's dry run (rsync's own), and the tree the mirror will hold after the real
+        pull (predict.py), read over the same connection. The tree is None when the source
+        could not be listed; the report then says the push is predicted from the mirror."""
+        sset = self._sync_set(set_name)
+        target = ssh_target(self.inventory, from_host)
+        host_path, local = _host_path(sset, from_host), self._set_dir(set_name)
+        if sset.transport == "sftp":
+            return sftp.pull(sset, target, host_path, local, True)
+        try:
+            with shared(master, target) as ssh:
+                plan = run_rsync(rsync_argv(remote_path(target, host_path), f"{local}/", target,
+                                            delete=True, dry_run=True, excludes=sset.exclude,
+                                            control=ssh.ready()),
+                                 self.timeout, target=target, master=ssh)
+                check_deletions(sset, "pull", target.host, plan)
+                tree: Manifest | None = None
+                try:
+                    tree = predict.list_tree(ssh, host_path, sset.exclude, self.timeout)
+                except SyncError as e:
+                    plan = dataclasses.replace(plan, warnings=[
+                        *plan.warnings, f"the push is predicted from the mirror as it is: {e}"])
+        except RsyncMissing as e:
+            if sset.transport != "auto":
+                raise
+            log.warning("fallback: set=%s host=%s transport=sftp reason=%s", sset.name,
+                        from_host, "no rsync on the host")
+            return sftp.pull(sset, target, host_path, local, True, why=str(e))
+        log.info("planned: set=%s direction=pull host=%s created=%d updated=%d deleted=%d",
+                 sset.name, target.host, len(plan.created), len(plan.updated), len(plan.deleted))
+        return make_report(sset, "pull", target.host, plan, dry_run=True), tree
+
+    def push(self, set_name: str, to_host: str, *, dry_run: bool = False,
+             tree: Manifest | None = None, master: SshMaster | None = None) -> SyncReport:
+        """mirror -> host:path. Deletes from the host what the mirror does not have.
+
+        `dry_run`: what the push would change if the mirror held `tree` (predict.py); by
+        default the mirror as it is. `master`: an ssh connection to the host opened earlier
+        by the caller, who closes it (openssh.shared); otherwise the push opens its own.
+        """
         sset = self._sync_set(set_name)
         target = ssh_target(self.inventory, to_host)
+        host_path = _host_path(sset, to_host)
+        if dry_run:
+            return self._plan_push(sset, target, host_path, tree, master)
         if self.is_empty(set_name):
             raise SyncError(f"mirror of set {set_name} is empty; run a pull first "
                             f"(failover sync {set_name})")
         src = f"{self._set_dir(set_name)}/"
-        host_path = _host_path(sset, to_host)
         if sset.transport == "sftp":
-            return self._push_sftp(sset, target, host_path, dry_run)
+            return sftp.push(sset, target, host_path, self._set_dir(sset.name), self.records)
         try:
             if sset.atomic:
-                return self._push_release(sset, target, src, host_path, dry_run)
-            return self._sync(sset, "push", target, src, remote_path(target, host_path), dry_run,
-                              host_path)
+                return self._push_release(sset, target, src, host_path, master)
+            return self._sync(sset, "push", target, src, remote_path(target, host_path),
+                              host_path, master)
         except RsyncMissing:
             if sset.transport != "auto":
                 raise
             log.warning("fallback: set=%s host=%s transport=sftp reason=%s", sset.name,
                         to_host, "no rsync on the host")
-            return self._push_sftp(sset, target, host_path, dry_run)
+            return sftp.push(sset, target, host_path, self._set_dir(sset.name), self.records)
 
-    def _push_sftp(self, sset: SyncSet, target: SshTarget, host_path: str,
-                   dry_run: bool) -> SyncReport:
-        """The SFTP fallback (sftp.py): same plan, gates and atomic publish as rsync.
-
-        The connection is made while the mirror is walked. An atomic set whose pushed record
-        names the live release takes the live tree from the record instead of listing it.
-        """
-        local = self._set_dir(sset.name)
-        base = release.base_path(host_path)
-        with ThreadPoolExecutor(1) as pool:
-            connecting = pool.submit(sftp.SftpSession, target, sset.io_timeout)
-            src = local_manifest(local, sset.exclude)
-            known = self.records.load(sset.name, target, host_path, sset.exclude)
-            session = connecting.result()
-        # the record predicts a change within the gate: start the new release in the same
-        # command that checks the live one is the record's
-        predicted = diff(src, known.entries) if known and known.release else None
-        new_id, old_id = release.release_ids()
-        prepare = not dry_run and predicted is not None and _changes(predicted) and \
-            len(predicted.deleted) <= sset.max_delete
-        with session as s:
-            live = release.inspect(target, base, s.run, expect=known.release if known else "",
-                                   new=new_id if prepare else "",
-                                   keep=sset.keep_releases) if sset.atomic else None
-            live_dir = (live.path if live else base) or base
-            live_id = live_dir.rsplit("/", 1)[-1] if live and live.kind == "link" else ""
-            prepared = bool(live and live.prepared)  # then nothing newer was pending either
-            pending = live.pending() if live else None
-            if known and live_id and known.release == live_id and not pending:
-                live_files = known.entries
-            else:
-                live_files = s.manifest(live_dir, sset.exclude)
-            plan = diff(src, live_files)
-            _check_deletions(sset, "push", target.host, plan)
-            if dry_run or not (_changes(plan) or pending or (live and live.kind != "link")):
-                if not dry_run and live_id:
-                    self.records.save(sset.name, target, host_path, sset.exclude,
-                                      Pushed(live_id, src))
-                return _report(sset, "push", target.host, plan, dry_run=dry_run,
-                               transport="sftp")
-            self.records.forget(sset.name, target.host)
-            if live is None:
-                s.run(["mkdir", "-p", "--", base], f"creating {base}")
-                s.apply_push(local, base, src, s.manifest(base, sset.exclude),
-                             plan, staged=True)
-                done = plan
-            else:
-                if pending:
-                    new_id, old_id = release.ids_for(pending)
-                work = f"{base}.releases/{new_id}"
-                if not pending and not prepared:
-                    s.run(["sh", "-c", 'mkdir -p -- "$1" && if [ -n "$2" ]; then cp -al -- '
-                           '"$2" "$3"; else mkdir -- "$3"; fi', "sh", f"{base}.releases",
-                           live.path or "", work], f"preparing release {new_id}")
-                # a fresh `cp -al` copy IS the live tree; only a pending one must be read again
-                have = s.manifest(work, sset.exclude) if pending or not live.path else live_files
-                done = diff(src, have)
-                s.apply_push(local, work, src, have, done, staged=False)
-                if prepared:  # pruned already: one SFTP rename publishes it
-                    s.swap(base, f"{base.rsplit('/', 1)[-1]}.releases/{new_id}")
-                    log.info("published: host=%s path=%s release=%s", target.host, base, new_id)
-                else:
-                    release.publish(target, base, new_id, old_id, sset.keep_releases, s.run)
-                self.records.save(sset.name, target, host_path, sset.exclude,
-                                  Pushed(new_id, src))
-        log.info("synced: set=%s direction=push host=%s transport=sftp created=%d updated=%d "
-                 "deleted=%d files=%d bytes_sent=%d", sset.name, target.host, len(plan.created),
-                 len(plan.updated), len(plan.deleted), done.files_transferred, done.bytes_sent)
-        return _report(sset, "push", target.host, dataclasses.replace(
-            plan, bytes_sent=done.bytes_sent, files_transferred=done.files_transferred),
-            dry_run=False, transport="sftp")
-
-    def _pull_sftp(self, sset: SyncSet, target: SshTarget, host_path: str, local: Path,
-                   dry_run: bool, why: str = "") -> SyncReport:
-        with sftp.SftpSession(target, sset.io_timeout) as s:
-            remote = host_path.rstrip("/")
-            src = s.manifest(remote, sset.exclude)
-            if not src:
-                raise SyncError(f"{remote} on {target.describe()} is missing or empty; nothing "
-                                "to pull" + (f" ({why})" if why else ""))
-            plan = diff(src, local_manifest(local, sset.exclude)
-                             if local.is_dir() else {})
-            _check_deletions(sset, "pull", target.host, plan)
-            if not dry_run:
-                s.apply_pull(remote, local, src, plan)
-        return _report(sset, "pull", target.host, plan, dry_run=dry_run, transport="sftp")
+    def _plan_push(self, sset: SyncSet, target: SshTarget, host_path: str,
+                   tree: Manifest | None, master: SshMaster | None) -> SyncReport:
+        """The push's dry run: its changes and gates predicted from `tree` (predict.py)."""
+        if tree is None:
+            if self.is_empty(sset.name):
+                raise SyncError(f"mirror of set {sset.name} is empty; run a pull first "
+                                f"(failover sync {sset.name})")
+            tree = local_manifest(self._set_dir(sset.name), sset.exclude, mtime_ns=True)
+        elif not tree:
+            raise SyncError(f"the mirror of set {sset.name} would be empty after the pull, "
+                            "and an empty mirror is never pushed (it would wipe the host)")
+        if sset.transport == "sftp":
+            return sftp.push(sset, target, host_path, self._set_dir(sset.name), self.records,
+                             tree)
+        known = self.records.load(sset.name, target, host_path, sset.exclude,
+                                  mtime_ns=True) if sset.atomic else None
+        found = predict.push_over_rsync(sset, target, host_path, tree, known, self.timeout,
+                                        master)
+        if found is None:
+            if sset.transport != "auto":
+                raise RsyncMissing(f"rsync with {target.describe()} failed: rsync is not "
+                                   "installed on the host (or not on its PATH)")
+            log.warning("fallback: set=%s host=%s transport=sftp reason=%s", sset.name,
+                        target.host, "no rsync on the host")
+            return sftp.push(sset, target, host_path, self._set_dir(sset.name), self.records,
+                             tree)
+        check_deletions(sset, "push", target.host, dataclasses.replace(
+            found, deleted=predict.own_deletions(found.deleted, sset.exclude))
+            if sset.atomic else found)
+        log.info("planned: set=%s direction=push host=%s created=%d updated=%d deleted=%d",
+                 sset.name, target.host, len(found.created), len(found.updated),
+                 len(found.deleted))
+        return make_report(sset, "push", target.host, found, dry_run=True)
 
     def _push_release(self, sset: SyncSet, target: SshTarget, src: str, host_path: str,
-                      dry_run: bool) -> SyncReport:
+                      opened: SshMaster | None = None) -> SyncReport:
         """atomic: fill the staged release and publish it, in ONE ssh session.
 
         The wrapper script (release.py) runs the receiving rsync into `<path>.releases/.next/`
@@ -266,18 +215,11 @@ class Mirror:
         the session starts; otherwise the host compares the staged tree with the live one and
         gates the deletions before the swap. Either way nothing readers see changes unless the
         gate passes. An interrupted fill leaves `.next` behind; the next push fills it further.
-        A dry run plans against the live tree instead.
+        A dry run is predict.py's.
         """
         base = release.base_path(host_path)
-        if dry_run:
-            live = release.inspect(target, base)
-            plan = run_rsync(rsync_argv(src, remote_path(target, f"{live.path or base}/"),
-                                        target, delete=True, dry_run=True,
-                                        excludes=sset.exclude), self.timeout, target=target)
-            _check_deletions(sset, "push", target.host, plan)
-            return _report(sset, "push", target.host, plan, dry_run=True)
         started = time.monotonic()
-        with SshMaster(target) as master:
+        with shared(opened, target) as master:
             tree_now = local_manifest(self._set_dir(sset.name), sset.exclude, mtime_ns=True)
             known = self.records.load(sset.name, target, host_path, sset.exclude, mtime_ns=True)
             planned = diff(tree_now, known.entries) if known and known.release else None
@@ -287,7 +229,7 @@ class Mirror:
             new_id, old_id = release.release_ids()
             script = release.release_script(base, new_id, old_id, sset.keep_releases,
                                             sset.max_delete, expect,
-                                            bool(planned and _changes(planned)))
+                                            bool(planned and report.changes(planned)))
             done = run_rsync(rsync_argv(src, remote_path(target, release.stage_path(base)),
                                         target, delete=True, dry_run=False,
                                         excludes=sset.exclude, bwlimit=sset.bwlimit,
@@ -298,10 +240,8 @@ class Mirror:
         filled = time.monotonic()
         staged = release.read_notes(done.notes, target.describe())
         if staged.outcome == "refused":  # the live tree may hold excluded files: not ours
-            counted = [p for p in staged.deleted
-                       if not excluded(p.rstrip("/"), p.endswith("/"), sset.exclude)]
-            _check_deletions(sset, "push", target.host, dataclasses.replace(
-                done, deleted=counted))
+            check_deletions(sset, "push", target.host, dataclasses.replace(
+                done, deleted=predict.own_deletions(staged.deleted, sset.exclude)))
             staged = release.publish_stage(target, base, new_id, old_id, sset.keep_releases, -1)
         if staged.compared or planned is None:
             changes = (staged.created, staged.updated, staged.deleted)
@@ -316,10 +256,10 @@ class Mirror:
                  sset.name, target.host, staged.release, staged.outcome, len(plan.created),
                  len(plan.updated), len(plan.deleted), done.files_transferred, done.bytes_sent,
                  filled - started, "used" if expect else "no")
-        return _report(sset, "push", target.host, plan, dry_run=False)
+        return make_report(sset, "push", target.host, plan, dry_run=False)
 
     def _sync(self, sset: SyncSet, direction: Direction, target: SshTarget, src: str, dst: str,
-              dry_run: bool, host_path: str = "") -> SyncReport:
+              host_path: str = "", opened: SshMaster | None = None) -> SyncReport:
         """A plain (not atomic) pull or push: plan, gate, apply, over one ssh connection.
 
         A push with a pushed record (tree.py) knows what it would delete from the record, so it
@@ -328,10 +268,10 @@ class Mirror:
         past the limit deleted). Without a record, or over the limit by the record, a dry run
         decides first.
         """
-        with SshMaster(target) as master:
+        with shared(opened, target) as master:
             tree_now: Manifest | None = None
             trusted = False
-            if direction == "push" and not dry_run:
+            if direction == "push":
                 tree_now = local_manifest(self._set_dir(sset.name), sset.exclude,
                                           names_only=True)
                 known = self.records.load(sset.name, target, host_path, sset.exclude)
@@ -342,12 +282,7 @@ class Mirror:
                 plan = run_rsync(rsync_argv(src, dst, target, delete=True, dry_run=True,
                                             excludes=sset.exclude, control=control),
                                  self.timeout, target=target, master=master)
-                _check_deletions(sset, direction, target.host, plan)
-                if dry_run:
-                    log.info("planned: set=%s direction=%s host=%s created=%d updated=%d "
-                             "deleted=%d", sset.name, direction, target.host, len(plan.created),
-                             len(plan.updated), len(plan.deleted))
-                    return _report(sset, direction, target.host, plan, dry_run=True)
+                check_deletions(sset, direction, target.host, plan)
             if tree_now is not None:
                 self.records.forget(sset.name, target.host)
             result = run_rsync(rsync_argv(src, dst, target, delete=True, dry_run=False,
@@ -362,7 +297,7 @@ class Mirror:
                  target.host, len(result.created), len(result.updated), len(result.deleted),
                  result.files_transferred, result.bytes_sent, result.bytes_received,
                  "used" if trusted else "no")
-        return _report(sset, direction, target.host, result, dry_run=False)
+        return make_report(sset, direction, target.host, result, dry_run=False)
 
     def _sync_set(self, set_name: str) -> SyncSet:
         try:
@@ -378,29 +313,3 @@ def _host_path(sset: SyncSet, host: str) -> str:
     except KeyError:
         raise UsageError(f"sync set {sset.name} has no path for host {host}; add "
                          f"sync[{sset.name}].path.{host} to the inventory") from None
-
-
-def _check_deletions(sset: SyncSet, direction: Direction, host: str, plan: RsyncResult) -> None:
-    count = len(plan.deleted)
-    if count <= sset.max_delete:
-        return
-    where = f"to {host}" if direction == "push" else f"from {host}"
-    what = "files" if direction == "push" else "files from the mirror"
-    log.warning("refused: set=%s direction=%s host=%s deletions=%d max_delete=%d", sset.name,
-                direction, host, count, sset.max_delete)
-    raise UnsafePlan(f"sync {sset.name} {where} would delete {count} {what}, more than "
-                     f"max_delete={sset.max_delete}; raise sync[{sset.name}].max_delete in the "
-                     "inventory to allow it")
-
-
-def _changes(result: RsyncResult) -> bool:
-    return bool(result.created or result.updated or result.deleted)
-
-
-def _report(sset: SyncSet, direction: Direction, host: str, result: RsyncResult, *,
-            dry_run: bool, transport: str = "rsync") -> SyncReport:
-    return SyncReport(set=sset.name, direction=direction, host=host, dry_run=dry_run,
-                      created=result.created, updated=result.updated, deleted=result.deleted,
-                      bytes_sent=result.bytes_sent, files_transferred=result.files_transferred,
-                      bytes_received=result.bytes_received, warnings=result.warnings,
-                      transport=transport)

@@ -1,16 +1,7 @@
 """rsync over ssh: argv lists, itemized plans, exit codes read as plain sentences.
 
 Implementation notes:
-- `-e` is not run by a shell: rsync splits it on whitespace itself, honouring '…' and "…"
-  quoting, so `shlex.join` quoting is exactly right (checked with paths holding spaces and
-  quotes). ssh expands `%` tokens in IdentityFile/UserKnownHostsFile (hence `%%`), and
-  UserKnownHostsFile takes a whitespace-separated list (hence the inner double quotes).
-  `-o IdentityFile=` rather than `-i`: ssh stats the `-i` argument before expanding `%%`, so
-  a key path holding `%` fails with `-i` (seen with OpenSSH 9.2).
-- `ServerAlive*`: a host that goes silent mid-transfer ends the run after ~60 s, not at the
-  overall timeout.
-- `-F /dev/null`: no ~/.ssh/config or /etc/ssh/ssh_config (paramiko reads none either), so both
-  transports reach the same host with the same settings.
+- `-e` is openssh.ssh_command(): strict host keys, one key, no config, no prompts.
 - A real run uses `--delay-updates` (changed files are staged in `.rsync-partial/` and renamed
   into place together at the end) and `--delete-delay` (deletions after that), so an interrupted
   run never leaves a half-updated tree behind. rsync excludes the relative partial dir itself.
@@ -30,8 +21,9 @@ Implementation notes:
   whole file list first, then the comparison, beat rsync's default interleaving on the rig
   (20,000 files in 200 folders, 1% changed: 0.52 s against 0.59 s, median of 15; a real run
   with `--delay-updates` has no incremental recursion either).
-- `SshMaster` opens the connection before the caller's local work, so the ssh handshake (most of
-  an incremental push's time) overlaps it; every rsync of the push then rides that connection.
+- `SshMaster` (openssh.py) opens the connection before the caller's local work, so the ssh
+  handshake (most of an incremental push's time) overlaps it; every rsync of the push then rides
+  that connection.
 - A remote wrapper (`wrapper=`, release.py) talks back on stderr in lines starting `@failover `
   (stdout is rsync's protocol); they are returned as `notes`, never shown as errors.
 - rsync runs with LC_ALL=C in its own process group, killed whole on timeout; it escapes odd
@@ -43,24 +35,19 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shlex
-import shutil
-import signal
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
-from types import TracebackType
 
-from failover.errors import HostKeyMismatch, SyncError, UsageError
-from failover.sync.ssh import (
-    SshTarget,
-    changed_host_key,
-    known_fingerprints,
-    require_identity,
-    ssh_connect_timeout,
-    unknown_host_key,
+from failover.errors import SyncError
+from failover.sync.openssh import (
+    SshMaster,
+    host_key_failure,
+    kill_group,
+    ssh_command,
+    stderr_cause,
 )
+from failover.sync.ssh import SshTarget
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +79,6 @@ EXIT_MEANINGS = {
 _ITEM = re.compile(r"^([<>ch.])([fdLDS])(\S{9,10}) (.+)$")
 _DELETING = re.compile(r"^\*deleting +(.+)$")
 _ESCAPE = re.compile(rb"\\#([0-7]{3})")
-_FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/=]+")
 
 
 class RsyncMissing(SyncError):
@@ -115,99 +101,6 @@ class RsyncResult:
 def remote_path(ssh: SshTarget, path: str) -> str:
     """`user@address:path` (rsync >= 3.2.4 protects the path from the remote shell itself)."""
     return f"{ssh.user}@{ssh.address}:{path}"
-
-
-def _ssh_path(path: object) -> str:
-    text = str(path)
-    if any(c in text for c in "\"\n\r"):
-        raise UsageError(f"path {text!r} cannot be passed to ssh (it holds a quote or newline)")
-    return text.replace("%", "%%")
-
-
-def _ssh_argv(ssh: SshTarget, control: str | None = None) -> list[str]:
-    identity, known_hosts = _ssh_path(require_identity(ssh)), _ssh_path(ssh.known_hosts)
-    argv = [
-        "ssh", "-F", "/dev/null",
-        "-o", f'IdentityFile="{identity}"', "-o", "IdentitiesOnly=yes",
-        "-o", f'UserKnownHostsFile="{known_hosts}"',
-        "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes",
-        "-o", "BatchMode=yes", "-o", f"ConnectTimeout={ssh_connect_timeout(ssh)}",
-        "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
-        "-p", str(ssh.port),
-    ]
-    if control:
-        argv += ["-o", "ControlMaster=no", "-o", f'ControlPath="{_ssh_path(control)}"']
-    return argv
-
-
-def ssh_command(ssh: SshTarget, control: str | None = None) -> str:
-    """The value of `rsync -e`: strict host keys, one key, no config, no prompts.
-
-    `control`: an SshMaster's socket; ssh falls back to its own connection if it is gone.
-    """
-    return shlex.join(_ssh_argv(ssh, control))
-
-
-class SshMaster:
-    """One ssh connection (OpenSSH ControlMaster) for all the rsync runs of one sync.
-
-    Started first, so its handshake overlaps the caller's local work; `ready()` waits for it and
-    returns the socket for `ssh_command(control=)`. Host keys are checked exactly as by a direct
-    ssh; a failure raises as run_rsync's would. The socket lives in a fresh 0700 temp folder.
-    """
-
-    def __init__(self, target: SshTarget) -> None:
-        self.target = target
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.dir = tempfile.mkdtemp(prefix="failover-ssh-")
-        self.path = os.path.join(self.dir, "mux")
-        if len(self.path.encode()) > 90:  # a unix socket path holds ~108 bytes, ssh adds a suffix
-            return  # a long TMPDIR: no master, each rsync makes its own connection
-        argv = [*_ssh_argv(target), "-o", "ControlMaster=yes",
-                "-o", f'ControlPath="{_ssh_path(self.path)}"', "-N",
-                f"{target.user}@{target.address}"]
-        try:
-            self.proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, start_new_session=True)
-        except OSError as e:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            raise SyncError(f"cannot start ssh: {e.strerror or e}") from e
-
-    def ready(self) -> str | None:
-        """The control socket, once the connection is up; raises if it could not be made."""
-        if self.proc is None:
-            return None
-        deadline = time.monotonic() + ssh_connect_timeout(self.target) + 10
-        while not os.path.exists(self.path):
-            code = self.proc.poll()
-            if code is not None:
-                stderr = self.proc.stderr.read().decode("utf-8", "replace") \
-                    if self.proc.stderr else ""
-                self.close()
-                if mismatch := host_key_failure(stderr, self.target):
-                    raise mismatch
-                cause = _cause(stderr)
-                raise SyncError(f"ssh to {self.target.describe()} failed (exit {code})"
-                                + (f": {cause}" if cause else ""))
-            if time.monotonic() > deadline:
-                self.close()
-                raise SyncError(f"ssh to {self.target.describe()} did not connect in time")
-            time.sleep(0.002)
-        return self.path
-
-    def close(self) -> None:
-        if self.proc is not None:
-            _kill_group(self.proc)
-            self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self) -> SshMaster:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
 
 def rsync_argv(src: str, dst: str, ssh: SshTarget, *, delete: bool, dry_run: bool,
@@ -322,33 +215,9 @@ def parse_output(stdout: str, warnings: list[str] | None = None,
                        warnings=warnings or [], notes=notes or [], **parse_stats(stdout))
 
 
-def _cause(stderr: str) -> str:
-    """The line of rsync's stderr that says what went wrong (not its generic trailers)."""
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    generic = ("rsync error:", "rsync: connection unexpectedly closed")
-    specific = [ln for ln in lines if ln.startswith("rsync:") and not ln.startswith(generic)]
-    others = [ln for ln in lines if not ln.startswith(("rsync:", "rsync error:"))]  # ssh's
-    if specific:
-        return specific[0]
-    if others:
-        return others[-1]
-    return lines[-1] if lines else ""
-
-
-def host_key_failure(stderr: str, target: SshTarget) -> HostKeyMismatch | None:
-    """ssh's "Host key verification failed." read as our HostKeyMismatch, naming the host."""
-    if "Host key verification failed." not in stderr:
-        return None
-    if "REMOTE HOST IDENTIFICATION HAS CHANGED" in stderr or "has changed" in stderr:
-        offered = _FINGERPRINT.search(stderr)
-        return changed_host_key(target, offered.group(0) if offered else None,
-                                known_fingerprints(target))
-    return unknown_host_key(target)
-
-
 def describe_exit(code: int, stderr: str, where: str) -> str:
     meaning = EXIT_MEANINGS.get(code, "unexpected failure")
-    cause = _cause(stderr)
+    cause = stderr_cause(stderr)
     return f"rsync {where} failed (exit {code}, {meaning})" + (f": {cause}" if cause else "")
 
 
@@ -383,11 +252,11 @@ def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = Non
                     # session's stdio to it), as when the link died: let go of them
                     master.close()
     except subprocess.TimeoutExpired:
-        _kill_group(proc)
+        kill_group(proc)
         raise SyncError(f"rsync {where} did not finish within {timeout:g}s and was stopped; "
                         f"files it had staged stay in {PARTIAL_DIR}/ for the next run") from None
     except BaseException:
-        _kill_group(proc)
+        kill_group(proc)
         raise
     stdout = out.decode("utf-8", "surrogateescape")
     notes, stderr = split_notes(err.decode("utf-8", "surrogateescape"))
@@ -406,19 +275,3 @@ def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = Non
                                "(or not on its PATH)")
         raise SyncError(describe_exit(code, stderr, where))
     return parse_output(stdout, warnings, notes)
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Stop rsync and the ssh it started (their own process group, started by us)."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        proc.wait()
-    finally:
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()

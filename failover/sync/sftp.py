@@ -21,19 +21,38 @@ host needs `cp`, `sh` and `mkdir` for the atomic path (GNU coreutils or busybox)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import shlex
 import shutil
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import paramiko
 
 from failover.errors import SyncError
+from failover.model.inventory import SyncSet
+from failover.sync import predict, release
+from failover.sync.report import SyncReport, changes, check_deletions, make_report
 from failover.sync.rsync import RsyncResult
 from failover.sync.ssh import SshTarget, connect
-from failover.sync.tree import TMP_PREFIX, Entry, Excludes, Manifest, kind_of, make_entry, skipped
+from failover.sync.tree import (
+    LIST_SCRIPT,
+    TMP_PREFIX,
+    Entry,
+    Excludes,
+    Manifest,
+    Pushed,
+    PushedRecords,
+    diff,
+    kind_of,
+    local_manifest,
+    make_entry,
+    parse_listing,
+    skipped,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +83,12 @@ def remote_manifest(sftp: paramiko.SFTPClient, root: str, excludes: list[str]) -
             if is_dir:
                 stack.append(rel + "/")
     return out
+
+
+def in_tree_order(names: list[str]) -> list[str]:
+    """Created and updated names, each folder before what it holds (a folder that replaces a
+    file must exist before the files that go in it)."""
+    return sorted(names, key=lambda name: name.rstrip("/").split("/"))
 
 
 class SftpSession:
@@ -99,29 +124,11 @@ class SftpSession:
     def manifest(self, root: str, excludes: list[str]) -> Manifest:
         """The host's tree under `root`: one `find` when the host has GNU find (fast), else
         the SFTP walk. {} when `root` does not exist."""
-        script = ('[ -d "$1" ] || exit 0; cd -- "$1" && find . -mindepth 1 -printf '
-                  "'%y\\t%s\\t%T@\\t%m\\t%P\\t%l\\0'")
         try:
-            out = self.run(["sh", "-c", script, "sh", root], f"listing {root}")
+            out = self.run(["sh", "-c", LIST_SCRIPT, "sh", root], f"listing {root}")
         except SyncError:
             return remote_manifest(self.sftp, root, excludes)
-        found: Manifest = {}
-        rules = Excludes(excludes)
-        pruned: list[str] = []
-        for record in out.split("\0"):
-            parts = record.split("\t", 5)
-            if len(parts) != 6:
-                continue
-            kind, size, mtime, mode, rel, link = parts
-            if any(rel == p or rel.startswith(p + "/") for p in pruned):
-                continue
-            is_dir = kind == "d"
-            name = rel.rsplit("/", 1)[-1]
-            if skipped(name) or rules.match(rel, is_dir):
-                pruned.append(rel)
-                continue
-            found[rel] = make_entry(kind, int(size), int(float(mtime)), int(mode, 8), link)
-        return found
+        return parse_listing(out, excludes, mtime_ns=False)
 
     def _symlink(self, link: str, path: str) -> None:
         """`path -> link`, as OpenSSH's server reads paramiko's SYMLINK (checked on the rig)."""
@@ -131,11 +138,13 @@ class SftpSession:
                    plan: RsyncResult, *, staged: bool) -> None:
         """Make `work` on the host match `src`. `staged`: rename changed files in at the end."""
         renames: list[tuple[str, str]] = []
-        for item in plan.created + plan.updated:
+        for item in in_tree_order(plan.created + plan.updated):
             rel = item.rstrip("/")
             entry, path = src[rel], f"{work}/{rel}"
             if entry.kind == "d":
-                if rel not in dst:
+                if rel in dst and dst[rel].kind != "d":  # a folder where a file was
+                    self._remove(path)
+                if rel not in dst or dst[rel].kind != "d":
                     self.sftp.mkdir(path, entry.mode)
                 continue
             tmp = f"{os.path.dirname(path)}/{TMP_PREFIX}{os.path.basename(path)}"
@@ -174,7 +183,7 @@ class SftpSession:
 
     def apply_pull(self, remote: str, local: Path, src: Manifest, plan: RsyncResult) -> None:
         """Make the local mirror `local` match the host's `remote` tree (`src`)."""
-        for item in plan.created + plan.updated:
+        for item in in_tree_order(plan.created + plan.updated):
             rel = item.rstrip("/")
             entry, path = src[rel], local / rel
             if entry.kind == "d":
@@ -197,5 +206,98 @@ class SftpSession:
             path = local / item.rstrip("/")
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
+            else:  # gone already, or under a folder that became a file
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                    path.unlink()
+
+
+def push(sset: SyncSet, target: SshTarget, host_path: str, local: Path,
+         records: PushedRecords, tree: Manifest | None = None) -> SyncReport:
+    """Push the mirror `local` over SFTP: same plan, gates and atomic publish as rsync.
+
+    The connection is made while the mirror is walked. An atomic set whose pushed record
+    names the live release takes the live tree from the record instead of listing it.
+    With `tree` (nanosecond mtimes), a dry run: the plan of pushing a mirror that holds it.
+    """
+    base = release.base_path(host_path)
+    dry_run = tree is not None
+    with ThreadPoolExecutor(1) as pool:
+        connecting = pool.submit(SftpSession, target, sset.io_timeout)
+        src = predict.whole_seconds_tree(tree) if tree is not None else \
+            local_manifest(local, sset.exclude)
+        known = records.load(sset.name, target, host_path, sset.exclude)
+        session = connecting.result()
+    # the record predicts a change within the gate: start the new release in the same
+    # command that checks the live one is the record's
+    predicted = diff(src, known.entries) if known and known.release else None
+    new_id, old_id = release.release_ids()
+    prepare = not dry_run and predicted is not None and changes(predicted) and \
+        len(predicted.deleted) <= sset.max_delete
+    with session as s:
+        live = release.inspect(target, base, s.run, expect=known.release if known else "",
+                               new=new_id if prepare else "",
+                               keep=sset.keep_releases) if sset.atomic else None
+        live_dir = (live.path if live else base) or base
+        live_id = live_dir.rsplit("/", 1)[-1] if live and live.kind == "link" else ""
+        prepared = bool(live and live.prepared)  # then nothing newer was pending either
+        pending = live.pending() if live else None
+        if known and live_id and known.release == live_id and not pending:
+            live_files = known.entries
+        else:
+            live_files = s.manifest(live_dir, sset.exclude)
+        plan = diff(src, live_files)
+        check_deletions(sset, "push", target.host, plan)
+        if dry_run or not (changes(plan) or pending or (live and live.kind != "link")):
+            if not dry_run and live_id:
+                records.save(sset.name, target, host_path, sset.exclude, Pushed(live_id, src))
+            return make_report(sset, "push", target.host, dataclasses.replace(
+                plan, bytes_sent=0) if dry_run else plan, dry_run=dry_run, transport="sftp")
+        records.forget(sset.name, target.host)
+        if live is None:
+            s.run(["mkdir", "-p", "--", base], f"creating {base}")
+            s.apply_push(local, base, src, s.manifest(base, sset.exclude),
+                         plan, staged=True)
+            done = plan
+        else:
+            if pending:
+                new_id, old_id = release.ids_for(pending)
+            work = f"{base}.releases/{new_id}"
+            if not pending and not prepared:
+                s.run(["sh", "-c", 'mkdir -p -- "$1" && if [ -n "$2" ]; then cp -al -- '
+                       '"$2" "$3"; else mkdir -- "$3"; fi', "sh", f"{base}.releases",
+                       live.path or "", work], f"preparing release {new_id}")
+            # a fresh `cp -al` copy IS the live tree; only a pending one must be read again
+            have = s.manifest(work, sset.exclude) if pending or not live.path else live_files
+            done = diff(src, have)
+            s.apply_push(local, work, src, have, done, staged=False)
+            if prepared:  # pruned already: one SFTP rename publishes it
+                s.swap(base, f"{base.rsplit('/', 1)[-1]}.releases/{new_id}")
+                log.info("published: host=%s path=%s release=%s", target.host, base, new_id)
             else:
-                path.unlink(missing_ok=True)
+                release.publish(target, base, new_id, old_id, sset.keep_releases, s.run)
+            records.save(sset.name, target, host_path, sset.exclude, Pushed(new_id, src))
+    log.info("synced: set=%s direction=push host=%s transport=sftp created=%d updated=%d "
+             "deleted=%d files=%d bytes_sent=%d", sset.name, target.host, len(plan.created),
+             len(plan.updated), len(plan.deleted), done.files_transferred, done.bytes_sent)
+    return make_report(sset, "push", target.host, dataclasses.replace(
+        plan, bytes_sent=done.bytes_sent, files_transferred=done.files_transferred),
+        dry_run=False, transport="sftp")
+
+
+def pull(sset: SyncSet, target: SshTarget, host_path: str, local: Path, dry_run: bool,
+         why: str = "") -> tuple[SyncReport, Manifest]:
+    """The pull over SFTP, and the tree the mirror holds after it (nanosecond mtimes)."""
+    with SftpSession(target, sset.io_timeout) as s:
+        remote = host_path.rstrip("/")
+        src = s.manifest(remote, sset.exclude)
+        if not src:
+            raise SyncError(f"{remote} on {target.describe()} is missing or empty; nothing "
+                            "to pull" + (f" ({why})" if why else ""))
+        plan = diff(src, local_manifest(local, sset.exclude) if local.is_dir() else {})
+        check_deletions(sset, "pull", target.host, plan)
+        if not dry_run:
+            s.apply_pull(remote, local, src, plan)
+    after = predict.after_sftp_pull(src, local_manifest(local, sset.exclude, mtime_ns=True),
+                                    plan) if dry_run else {}
+    return (make_report(sset, "pull", target.host, plan, dry_run=dry_run, transport="sftp"),
+            after)

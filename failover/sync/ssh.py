@@ -25,7 +25,7 @@ from typing import NoReturn
 
 import paramiko
 
-from failover.errors import HostKeyMismatch, SyncError, UsageError
+from failover.errors import HostKeyMismatch, HostUnreachable, SyncError, UsageError
 from failover.model.inventory import Inventory
 
 log = logging.getLogger(__name__)
@@ -173,6 +173,7 @@ def connect(target: SshTarget, timeout: float | None = None) -> paramiko.SSHClie
 
 def _connect_error(target: SshTarget, e: paramiko.SSHException | OSError,
                    policy: _RecordingRejectPolicy, limit: float) -> HostKeyMismatch | SyncError:
+    """Our error for a failed connect: HostUnreachable when the host did not answer at all."""
     where = target.describe()
     if isinstance(e, paramiko.BadHostKeyException):
         return changed_host_key(target, fingerprint(e.key), [fingerprint(e.expected_key)])
@@ -185,12 +186,13 @@ def _connect_error(target: SshTarget, e: paramiko.SSHException | OSError,
     if isinstance(e, paramiko.SSHException) and policy.rejected is not None:
         return unknown_host_key(target, fingerprint(policy.rejected))
     if isinstance(e, paramiko.ssh_exception.NoValidConnectionsError):
-        return SyncError(f"cannot connect to {where}: connection refused (is sshd running?)")
+        return HostUnreachable(f"cannot connect to {where}: connection refused (is sshd "
+                               "running?)")
     if isinstance(e, TimeoutError) or "banner" in str(e):
-        return SyncError(f"cannot connect to {where}: no answer within {limit:g}s")
+        return HostUnreachable(f"cannot connect to {where}: no answer within {limit:g}s")
     if isinstance(e, paramiko.SSHException):
         return SyncError(f"ssh to {where} failed: {e}")
-    return SyncError(f"cannot connect to {where}: {e.strerror or e}")
+    return HostUnreachable(f"cannot connect to {where}: {e.strerror or e}")
 
 
 def verify_host_key(target: SshTarget) -> None:

@@ -38,8 +38,10 @@ RECORD_VERSION = 1
 
 
 class Entry(NamedTuple):
-    """One path of a tree. Directories carry no size or mtime (they compare equal whatever their
-    mtime), symlinks only their target: two entries are the same tree entry when `same`."""
+    """One path of a tree. Directories carry no size or mtime, symlinks no size or mode. Two
+    entries are the same tree entry when `same`: directories whatever their mode, symlinks by
+    target (their mtime is kept for rsync's own itemized view, predict.py), files by size, mtime
+    and mode."""
 
     kind: str  # f file, d directory, l symlink
     size: int = 0
@@ -48,7 +50,10 @@ class Entry(NamedTuple):
     link: str = ""
 
     def same(self, other: Entry) -> bool:
-        return self == other or (self.kind == "d" and other.kind == "d")
+        if self.kind != other.kind:
+            return False
+        return self.kind == "d" or (self.link == other.link if self.kind == "l" else
+                                    self == other)
 
 
 Manifest = dict[str, Entry]
@@ -56,12 +61,12 @@ _DIR, _LINK, _FILE = Entry("d"), Entry("l"), Entry("f")
 
 
 def make_entry(kind: str, size: int, mtime: int, mode: int, link: str = "") -> Entry:
-    """An Entry as every manifest holds it: a directory keeps only its mode, a symlink only
-    its target; anything that is neither is a file."""
+    """An Entry as every manifest holds it: a directory keeps only its mode, a symlink its
+    target and mtime; anything that is neither is a file."""
     if kind == "d":
         return Entry("d", 0, 0, mode)
     if kind == "l":
-        return Entry("l", 0, 0, 0o777, link)
+        return Entry("l", 0, mtime, 0o777, link)
     return Entry("f", size, mtime, mode)
 
 
@@ -138,6 +143,49 @@ def local_manifest(root: Path, excludes: list[str], *, names_only: bool = False,
                 if kind == "d":
                     stack.append((e.path, rel + "/"))
     return out
+
+
+# One tree on a host, as `sh -c LIST_SCRIPT sh ROOT` prints it (GNU find): per entry three
+# NUL-terminated fields, "KIND SIZE MTIME MODE", the symlink target and the path. NUL is the one
+# byte no name holds; a tab or newline in a name is read back whole. MTIME is `%T@`, seconds with
+# ten decimals (nanoseconds and a zero). Nothing at all when ROOT is not a directory.
+LIST_SCRIPT = ('[ -d "$1" ] || exit 0; cd -- "$1" && find . -mindepth 1 -printf '
+               "'%y %s %T@ %m\\0%l\\0%P\\0'")
+
+
+def parse_listing(text: str, excludes: list[str], *, mtime_ns: bool) -> Manifest:
+    """LIST_SCRIPT's output as a manifest, excluded and temporary paths (and all below them)
+    left out. `mtime_ns`: exact nanoseconds; otherwise whole seconds as `int(float(MTIME))`."""
+    found: Manifest = {}
+    rules = Excludes(excludes)
+    pruned: list[str] = []
+    fields = text.split("\0")
+    for i in range(0, len(fields) - 2, 3):
+        head, link, rel = fields[i].split(" "), fields[i + 1], fields[i + 2]
+        if len(head) != 4 or not rel:
+            continue
+        kind, size, mtime, mode = head
+        if any(rel.startswith(p + "/") for p in pruned):
+            continue
+        if skipped(rel.rsplit("/", 1)[-1]) or (rules and rules.match(rel, kind == "d")):
+            pruned.append(rel)
+            continue
+        found[rel] = make_entry(kind, int(size), ns_of(mtime) if mtime_ns else int(float(mtime)),
+                                int(mode, 8), link)
+    return found
+
+
+def ns_of(seconds: str) -> int:
+    """`1700000000.1234567890` -> 1700000000123456789, exactly (a float keeps ~7 decimals)."""
+    sign = -1 if seconds.startswith("-") else 1
+    whole, _, frac = seconds.lstrip("-").partition(".")
+    return sign * (int(whole or "0") * 10**9 + int((frac + "000000000")[:9]))
+
+
+def whole_seconds(ns: int) -> int:
+    """A nanosecond mtime as `int(os.stat().st_mtime)` reads it (what SFTP manifests hold)."""
+    sec, frac = divmod(ns, 10**9)
+    return int(float(sec) + frac * 1e-9)
 
 
 def kind_of(mode: int) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from failover.checks import run_round
+from failover.engine.monitor import ssh_unanswered
 from failover.model.inventory import Inventory
 from tests.rig import Rig
 
@@ -104,3 +105,34 @@ def test_link_down_times_out_and_the_round_still_ends_in_time(
     assert [c.ok for c in report.control] == [False, True]
     assert report.online  # one control target is enough
     assert elapsed < 3 + 2, f"round took {elapsed:.1f}s; control timeout is 3s"
+
+
+def test_a_round_says_which_failures_got_no_answer_at_all(host_reset: Rig,
+                                                          tmp_path: Path) -> None:
+    """What monitor.ssh_unanswered reads: a timeout or a refused connection got no answer; a
+    command that ran and failed, or a host key that does not match, are answers."""
+    inv = make_inventory(host_reset, tmp_path, hosts={
+        name: {"address": h.address,
+               "ssh": {"user": "root", "identity": str(host_reset.client_key)}}
+        for name, h in host_reset.hosts.items()}, checks=[
+        {"name": "port22", "type": "tcp", "port": 22, "timeout": "1s"},
+        {"name": "login", "type": "ssh", "timeout": "2s"},
+        {"name": "false", "type": "command", "command": ["false"], "timeout": "2s"}])
+
+    with host_reset.primary.link_down(), host_reset.standby.stop_sshd():
+        report = run_round(inv)
+    assert {(r.host, r.check): (r.ok, r.no_answer) for r in report.results} == {
+        ("primary", "port22"): (False, True), ("primary", "login"): (False, True),
+        ("primary", "false"): (False, True), ("standby", "port22"): (False, True),
+        ("standby", "login"): (False, True), ("standby", "false"): (False, True)}
+    assert ssh_unanswered(inv, report) == {
+        "primary": "its SSH port 22 did not answer in this round (port22: timeout after 1s)",
+        "standby": "its SSH port 22 did not answer in this round (port22: connection refused)"}
+
+    with host_reset.standby.wrong_host_key():
+        report = run_round(inv)
+    assert {(r.host, r.check): (r.ok, r.no_answer) for r in report.results} == {
+        ("primary", "port22"): (True, False), ("primary", "login"): (True, False),
+        ("primary", "false"): (False, False), ("standby", "port22"): (True, False),
+        ("standby", "login"): (False, False), ("standby", "false"): (False, False)}
+    assert ssh_unanswered(inv, report) == {}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 
 from tests.rig import Rig
 from tests.site import Site, WebhookReceiver
+from tests.synctree import settled
 
 
 @pytest.fixture
@@ -28,3 +30,17 @@ def warm_site(site: Site) -> Site:
     p = site.run("run", "warm", "--to", "standby", "--yes")
     assert p.returncode == 0, p.stdout + p.stderr
     return site
+
+
+@pytest.fixture
+def atomic_site(site: Site) -> Iterator[Site]:
+    """`site` with an atomic webroot; the standby's plain webroot is put back afterwards."""
+    site.edit(lambda inv: inv["sync"][0].update(atomic=True))
+    yield site
+    www = site.standby.webroot
+    settled(www)  # the host's work after the last push (release.py)
+    if www.is_symlink():
+        live = www.resolve()
+        www.unlink()
+        shutil.copytree(live, www, symlinks=True)
+    shutil.rmtree(f"{www}.releases", ignore_errors=True)

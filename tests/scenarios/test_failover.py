@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from tests.site import ZONE, Site
@@ -28,7 +30,7 @@ def test_primary_link_down_fails_over_after_threshold(warm_site: Site) -> None:
     assert "active host primary failing: 2 of 3 rounds" in second.stdout
     assert site.dns() == at(site.primary.address)
 
-    third = site.run("check")
+    third = site.run("-v", "check")
     assert third.returncode == 2, third.stdout + third.stderr
     assert "CRITICAL: active host primary is down (3 failed rounds in a row)" in third.stdout
     assert "failover done" in third.stdout
@@ -36,6 +38,16 @@ def test_primary_link_down_fails_over_after_threshold(warm_site: Site) -> None:
     assert status.startswith("FAILOVER CRITICAL - active host primary is down (3 failed rounds "
                              "in a row); failed over to standby (run "), status
     assert " | 'primary_up'=0 'standby_up'=1 " in status
+    # the round saw the primary's SSH port time out: the run does not wait for it again
+    assert "warm-up: host=standby ssh=handed to the run" in third.stderr
+    sync = events(site, "step", action="sync")[-1]
+    assert (sync["status"], sync["data"]["pull"], sync["data"]["push"]["created"]) == \
+        ("warning", None, ["orders.txt"])
+    assert re.fullmatch(r"pull from primary skipped: its SSH port 22 did not answer in this "
+                        r"round \(ssh: timeout after 2s\); pushed the last good mirror "
+                        r"\(\d+ min old\)", sync["detail"]), sync["detail"]
+    assert "pull primary -> mirror: skipped" in third.stdout
+    assert not ssh_masters(site)
     assert site.dns() == at(site.standby.address)
     status, body = site.standby.get("/")
     assert status == 200
@@ -57,6 +69,46 @@ def test_primary_link_down_fails_over_after_threshold(warm_site: Site) -> None:
     assert "standby primary unhealthy" in again.stdout
     assert len(events(site, "dns_change")) == 1
     assert site.dns() == at(site.standby.address)
+
+
+def test_a_failover_by_hand_still_tries_the_old_host(warm_site: Site) -> None:
+    """No round saw the primary fail: the sync step tries it, fails, pushes the mirror."""
+    site = warm_site
+    site.primary.link_down()
+    p = site.run("failover", "--yes")
+    assert p.returncode == 0, p.stdout + p.stderr
+    sync = events(site, "step", action="sync")[-1]
+    assert sync["status"] == "warning"
+    assert sync["detail"].startswith(f"pull from primary failed (ssh to primary "
+                                     f"({site.primary.address} port 22) failed"), sync["detail"]
+    assert "pushed the last good mirror" in sync["detail"]
+    assert site.dns() == at(site.standby.address)
+
+
+def test_a_round_that_could_fail_over_but_does_not_keeps_no_connection(warm_site: Site) -> None:
+    site = warm_site
+    with site.primary.link_down():
+        assert [site.run("check").returncode for _ in range(2)] == [1, 1]
+    p = site.run("-v", "check")  # the primary is back: nothing to do
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "warm-up: host=standby ssh=connecting" in p.stderr
+    assert "warm-up: host=standby ssh=closed (no run for it)" in p.stderr
+    assert not ssh_masters(site)
+    assert not events(site, "run_start", playbook=str(site.dir / "playbooks/failover.yaml"))
+
+
+def ssh_masters(site: Site) -> list[str]:
+    """Command lines of ssh connection masters to this rig's standby still running."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:  # the process ended meanwhile
+            continue
+        text = b" ".join(args).decode(errors="replace")
+        if "ControlMaster=yes" in text and f"@{site.standby.address}" in text:
+            found.append(text)
+    return found
 
 
 def test_dry_run_changes_nothing_and_prints_the_dns_change(warm_site: Site) -> None:
@@ -205,7 +257,10 @@ def test_failback_brings_the_orders_home(warm_site: Site) -> None:
     dry = site.run("failback", "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert f"{ZONE} A 60: {site.standby.address} -> {site.primary.address}" in dry.stdout
-    assert "orders.txt" in dry.stdout
+    assert "would sync set webroot to primary" in dry.stdout
+    assert "synced to" not in dry.stdout
+    assert "~ orders.txt" in dry.stdout  # the pull from the standby, then the push home
+    assert dry.stdout.count("~ orders.txt") == 2, dry.stdout
 
     p = site.run("failback", "--yes")
     assert p.returncode == 0, p.stdout + p.stderr

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 import subprocess
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from tests.site import FAILOVER, Site
 
@@ -110,19 +106,6 @@ def test_a_stale_standby_warns_and_blocks_failover(warm_site: Site) -> None:
     assert len(pages) == 1, site.hook.messages()
     assert "refused: standby standby is stale" in pages[0]
     assert "--accept-stale" in pages[0]
-
-
-@pytest.fixture
-def atomic_site(site: Site) -> Iterator[Site]:
-    """`site` with an atomic webroot; the standby's plain webroot is put back afterwards."""
-    set_sync(site, atomic=True)
-    yield site
-    www = site.standby.webroot
-    if www.is_symlink():
-        live = www.resolve()
-        www.unlink()
-        shutil.copytree(live, www, symlinks=True)
-    shutil.rmtree(f"{www}.releases", ignore_errors=True)
 
 
 def test_atomic_sync_and_rollback(atomic_site: Site) -> None:

@@ -9,15 +9,14 @@ from pathlib import Path
 import pytest
 
 from failover.errors import HostKeyMismatch, SyncError, UsageError
+from failover.sync.openssh import host_key_failure, ssh_command
 from failover.sync.rsync import (
     describe_exit,
-    host_key_failure,
     parse_itemized,
     parse_output,
     parse_stats,
     rsync_argv,
     run_rsync,
-    ssh_command,
 )
 from failover.sync.ssh import SshTarget
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from failover.sync.mirror import SyncReport
+from failover.sync.report import SyncReport
 
 
 def report(**changes: object) -> SyncReport:
@@ -19,7 +19,7 @@ def test_lines_mark_created_updated_deleted() -> None:
                warnings=["some source files vanished"])
     assert r.lines() == ["+ index.html", "+ img/", "~ style.css", "- old.html",
                          "! some source files vanished"]
-    assert r.summary() == "push webroot to standby: would change 2 created, 1 updated, 1 deleted"
+    assert r.summary() == "would push webroot to standby: 2 created, 1 updated, 1 deleted"
     assert r.changed
 
 
