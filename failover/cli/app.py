@@ -14,6 +14,7 @@ import click
 from failover.errors import UsageError
 from failover.model.inventory import Inventory
 from failover.model.state import State
+from failover.redact import redact, register_inventory
 from failover.state.audit import AuditLog
 from failover.state.files import dumps
 from failover.state.store import StateStore
@@ -34,6 +35,7 @@ class App:
             from failover.config import load_inventory
 
             self._inventory = load_inventory(self.inventory_path)
+            register_inventory(self._inventory)  # from here on, its secrets are masked
         return self._inventory
 
     @property
@@ -47,11 +49,11 @@ class App:
     def out(self, text: str = "") -> None:
         """A line of the human result on stdout (nothing in --json mode)."""
         if not self.json:
-            click.echo(text)
+            click.echo(redact(text))
 
     def progress(self, text: str) -> None:
         """A progress line: stdout for humans, stderr in --json mode (stdout holds one document)."""
-        click.echo(text, err=self.json)
+        click.echo(redact(text), err=self.json)
 
     def print_json(self, doc: Any) -> None:
         click.echo(dumps(doc, indent=2))

@@ -13,7 +13,9 @@ from pathlib import Path
 import click
 
 from failover.cli.app import App, default_inventory
+from failover.cli.logs import configure_logging
 from failover.errors import ConfigError, FailoverError, Interrupted, UsageError
+from failover.redact import redact
 
 MONITORING = {"check", "watch"}
 
@@ -30,8 +32,7 @@ def cli(ctx: click.Context, inventory: Path, as_json: bool, verbose: int, quiet:
     """Keep the shop alive when its hoster fails: checks, warm standby, DNS flip."""
     levels = [logging.WARNING, logging.INFO, logging.DEBUG]
     level = logging.ERROR if quiet else levels[min(verbose, 2)]
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(level)
     ctx.obj = App(inventory_path=inventory, json=as_json, verbosity=verbose,
                   command=ctx.invoked_subcommand or "")
 
@@ -72,10 +73,10 @@ def raw_main(argv: list[str]) -> int:
         return _exit_code(command, click.UsageError(e.message))
     except ConfigError as e:
         for reason in e.reasons:
-            click.echo(str(reason), err=True)
+            click.echo(redact(str(reason)), err=True)
         return _exit_code(command, e)
     except FailoverError as e:
-        click.echo(f"failover: {e}", err=True)
+        click.echo(redact(f"failover: {e}"), err=True)
         return _exit_code(command, e)
     except KeyboardInterrupt:
         click.echo("failover: interrupted", err=True)

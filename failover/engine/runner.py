@@ -7,6 +7,9 @@ Contract:
   tried even if an earlier one fails); the journal says `failed` or `rescued` (Journal.failed).
 - HostKeyMismatch stops the run whatever `ignore_errors` says; rescue still runs.
 - Ctrl-C marks the journal `interrupted` and raises Interrupted.
+- The URL of every `webhook:` step is registered as a secret (failover.redact) before the run
+  writes anything, so neither its journal nor the audit log ever holds it, whatever refers to it;
+  and they record the run's own variables (from, to, site, run_id), not the inventory's `vars:`.
 - Dry runs change nothing anywhere: no state, no journal, no audit lines of changes.
 """
 
@@ -27,8 +30,9 @@ from failover.errors import (
     Reason,
     StepFailed,
 )
-from failover.model.playbook import Playbook, Step
+from failover.model.playbook import Playbook, Step, WebhookAction
 from failover.model.state import LastRun
+from failover.redact import register
 
 log = logging.getLogger(__name__)
 
@@ -57,20 +61,33 @@ class Runner:
         now = ctx.clock()
         run_id = new_run_id(now)
         ctx.run_id = run_id
-        self.variables = {**ctx.inventory.vars, **variables, "site": ctx.inventory.site,
-                          "run_id": run_id}
+        # the journal and the audit keep the run's own values; the inventory's `vars:` stay
+        # in the inventory (one may be a webhook URL or a password for a command)
+        recorded = {**variables, "site": ctx.inventory.site, "run_id": run_id}
+        self.variables = {**ctx.inventory.vars, **recorded}
         check_variables(playbook, path, self.variables)
+        self._register_webhooks()
         runs = ctx.inventory.state_dir / "runs"
         self.journal = Journal(id=run_id, playbook=str(path), title=playbook.name,
-                               variables=self.variables, dry_run=ctx.dry_run, who=ctx.audit.who,
+                               variables=recorded, dry_run=ctx.dry_run, who=ctx.audit.who,
                                started_at=now,
                                path=None if ctx.dry_run else runs / f"{run_id}.json")
+
+    def _register_webhooks(self) -> None:
+        for step in [*self.playbook.steps, *self.playbook.rescue]:
+            if step.action == "webhook":
+                try:
+                    rendered = render(step.params, self.variables)
+                except TemplateError:
+                    continue  # check_variables has said what is wrong with it
+                if isinstance(rendered, WebhookAction):
+                    register(rendered.url)
 
     def run(self) -> Journal:
         ctx, j = self.ctx, self.journal
         dry = " (dry run: nothing will change)" if ctx.dry_run else ""
         ctx.emit(f"run {j.id}: {j.title}{dry}")
-        self._audit("run_start", playbook=j.playbook, variables=self.variables)
+        self._audit("run_start", playbook=j.playbook, variables=j.variables)
         j.save()
         try:
             failure = self._phase("steps", self.playbook.steps)

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from failover.redact import redact
+
 SECRET_MASK = "***"  # noqa: S105 (the mask, not a password)
 
 
@@ -27,8 +29,9 @@ def _default(value: object) -> object:
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
-    """JSON text; a Secret renders as *** wherever it hides."""
-    return json.dumps(value, default=_default, indent=indent, sort_keys=False)
+    """JSON text; a Secret renders as *** wherever it hides, and so does any registered secret
+    (failover.redact) held in a plain string, such as a webhook URL inside an error message."""
+    return redact(json.dumps(value, default=_default, indent=indent, sort_keys=False))
 
 
 def ensure_dir(path: Path) -> Path:
