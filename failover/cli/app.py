@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from failover.errors import UsageError
+from failover.errors import Interrupted, UsageError
 from failover.model.inventory import Inventory
 from failover.model.state import State
 from failover.redact import redact, register_inventory
@@ -64,7 +64,13 @@ class App:
             return
         if not sys.stdin.isatty():
             raise UsageError(f"{question} needs confirmation and there is no terminal; add --yes")
-        if not click.confirm(question, default=False, err=True):
+        try:
+            confirmed = click.confirm(question, default=False, err=True)
+        except click.Abort:  # Ctrl-C (or end of input) at the prompt, before any change
+            click.echo(err=True)  # end the prompt's line
+            raise Interrupted("interrupted at the confirmation prompt; nothing changed",
+                              nothing_changed=True) from None
+        if not confirmed:
             raise UsageError("not confirmed; nothing changed")
 
     def resolve_active(self, state: State) -> State:

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from failover.cli.app import App, default_inventory
+from failover.cli.interrupted import report_interruption
 from failover.cli.logs import configure_logging
 from failover.errors import ConfigError, FailoverError, Interrupted, UsageError
 from failover.redact import redact
@@ -65,9 +66,8 @@ def raw_main(argv: list[str]) -> int:
         code = cli.main(args=argv, prog_name="failover", standalone_mode=False)
     except click.exceptions.Exit as e:
         return int(e.exit_code)
-    except click.exceptions.Abort:
-        click.echo("failover: aborted; nothing changed", err=True)
-        return _exit_code(command, Interrupted("aborted"))
+    except (click.exceptions.Abort, Interrupted, KeyboardInterrupt) as e:
+        return report_interruption(command, argv, e)  # click turns Ctrl-C into Abort
     except click.ClickException as e:
         e.show()
         return _exit_code(command, click.UsageError(e.message))
@@ -78,9 +78,6 @@ def raw_main(argv: list[str]) -> int:
     except FailoverError as e:
         click.echo(redact(f"failover: {e}"), err=True)
         return _exit_code(command, e)
-    except KeyboardInterrupt:
-        click.echo("failover: interrupted", err=True)
-        return 130
     return code if isinstance(code, int) else 0
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from failover.engine.effects import Effects
 from failover.model.inventory import Inventory
 from failover.model.state import State
 from failover.state.audit import AuditLog
@@ -32,6 +33,7 @@ class RunContext:
     # DNS changes this run applied, with the active host before them: what rescue puts back
     dns_applied: list[tuple[Any, Any]] = field(default_factory=list)
     active_before_flip: str | None = None
+    effects: Effects = field(default_factory=Effects)  # what this run changed so far
 
     def save_state(self, state: State) -> None:
         """Keep `state` as the current one; written to disk unless this is a dry run."""

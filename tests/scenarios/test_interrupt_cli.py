@@ -1,0 +1,82 @@
+"""Interruptions outside a playbook's steps: while the package is still importing, and at the
+confirmation prompt."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tests.site import FAILOVER, ZONE, Site
+
+PIPE_SIZE = 4096  # the smallest pipe Linux makes
+
+
+def test_ctrl_c_while_the_package_is_still_importing(site: Site) -> None:
+    """Python's import-time report on stderr, into a one-page pipe we stop reading once the
+    console script's tiny entry module is in: the process then blocks in write() in the middle
+    of importing the rest of the package, and that is where SIGINT lands."""
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    proc = subprocess.Popen([FAILOVER, "-i", str(site.inventory), "failover", "--yes"],
+                            env={**site.env, "PYTHONPROFILEIMPORTTIME": "1"},
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=write_end)
+    os.close(write_end)
+    seen = b""
+    while b"| failover.cli.entry\n" not in seen:  # the entry is imported: main() runs next
+        chunk = os.read(read_end, 1)
+        assert chunk, seen.decode()
+        seen += chunk
+    deadline = time.monotonic() + 30
+    while not _blocked_writing_stderr(proc.pid):
+        assert proc.poll() is None, "it ended before it blocked"
+        assert time.monotonic() < deadline, "it never blocked"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    rest = b""
+    while chunk := os.read(read_end, 65536):
+        rest += chunk
+    os.close(read_end)
+    assert proc.wait(timeout=30) == 130
+    assert proc.stdout is not None
+    assert proc.stdout.read() == b""
+    proc.stdout.close()
+    ours = [line for line in rest.decode().splitlines() if not line.startswith("import time")]
+    assert ours == ["failover: interrupted while starting; nothing changed"]
+    assert not (site.state_dir / "runs").exists()
+    assert site.dns() == {ZONE: [site.primary.address], "www." + ZONE: [site.primary.address]}
+
+
+def _blocked_writing_stderr(pid: int) -> bool:
+    """/proc/PID/syscall: the number of the call the process sleeps in (1: write), then its fd."""
+    fields = Path(f"/proc/{pid}/syscall").read_text().split()
+    return fields[:2] == ["1", "0x2"]
+
+
+def test_ctrl_c_at_the_confirmation_prompt_says_nothing_changed(site: Site) -> None:
+    primary, terminal = pty.openpty()  # stdin is a terminal: the command asks
+    proc = subprocess.Popen([FAILOVER, "-i", str(site.inventory), "failover"], env=site.env,
+                            stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(terminal)
+    assert proc.stderr is not None
+    asked = b""
+    deadline = time.monotonic() + 60
+    while b"[y/N]" not in asked:
+        assert proc.poll() is None, asked.decode()
+        assert time.monotonic() < deadline, asked.decode()
+        if select.select([proc.stderr], [], [], 0.1)[0]:
+            asked += os.read(proc.stderr.fileno(), 4096)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    os.close(primary)
+    assert proc.returncode == 130
+    assert out == b""
+    assert err.decode().splitlines()[-1] == ("failover: interrupted at the confirmation prompt; "
+                                             "nothing changed")
+    assert not (site.state_dir / "runs").exists()
+    assert site.dns() == {ZONE: [site.primary.address], "www." + ZONE: [site.primary.address]}
