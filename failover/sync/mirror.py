@@ -30,6 +30,7 @@ import dataclasses
 import logging
 import os
 import shlex
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -102,11 +103,22 @@ class SyncReport:
 class Mirror:
     """The orchestrator's copies of the inventory's sync sets."""
 
-    def __init__(self, inventory: Inventory, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, inventory: Inventory, *, timeout: float = DEFAULT_TIMEOUT,
+                 cancel: threading.Event | None = None) -> None:
         self.inventory = inventory
         self.timeout = timeout
+        self.cancel = cancel  # set by cancel_transfers(): running rsyncs stop (TransferCancelled)
         self.root = inventory.state_dir / "mirror"
         self.records = PushedRecords(self.root)
+
+    def cancel_transfers(self) -> None:
+        """Stop the rsync transfers running in other threads (an interruption in the main one).
+
+        A stopped push leaves the host's live files as they were (--delay-updates, or a staged
+        release that is never swapped in). SFTP transfers are not stopped: they end on their own.
+        """
+        if self.cancel is not None:
+            self.cancel.set()
 
     def _set_dir(self, set_name: str) -> Path:
         self._sync_set(set_name)
@@ -273,7 +285,8 @@ class Mirror:
             live = release.inspect(target, base)
             plan = run_rsync(rsync_argv(src, remote_path(target, f"{live.path or base}/"),
                                         target, delete=True, dry_run=True,
-                                        excludes=sset.exclude), self.timeout, target=target)
+                                        excludes=sset.exclude), self.timeout, target=target,
+                             cancel=self.cancel)
             _check_deletions(sset, "push", target.host, plan)
             return _report(sset, "push", target.host, plan, dry_run=True)
         started = time.monotonic()
@@ -294,7 +307,8 @@ class Mirror:
                                         io_timeout=sset.io_timeout, delete_excluded=True,
                                         staged=True, wrapper=shlex.join(script),
                                         control=master.ready()),
-                             self.timeout, target=target, master=master)
+                             self.timeout, target=target, master=master,
+                             cancel=self.cancel)
         filled = time.monotonic()
         staged = release.read_notes(done.notes, target.describe())
         if staged.outcome == "refused":  # the live tree may hold excluded files: not ours
@@ -341,7 +355,8 @@ class Mirror:
             if not trusted:
                 plan = run_rsync(rsync_argv(src, dst, target, delete=True, dry_run=True,
                                             excludes=sset.exclude, control=control),
-                                 self.timeout, target=target, master=master)
+                                 self.timeout, target=target, master=master,
+                                 cancel=self.cancel)
                 _check_deletions(sset, direction, target.host, plan)
                 if dry_run:
                     log.info("planned: set=%s direction=%s host=%s created=%d updated=%d "
@@ -354,7 +369,8 @@ class Mirror:
                                           excludes=sset.exclude, max_delete=sset.max_delete,
                                           bwlimit=sset.bwlimit, io_timeout=sset.io_timeout,
                                           control=control),
-                               self.timeout, target=target, master=master)
+                               self.timeout, target=target, master=master,
+                               cancel=self.cancel)
         if tree_now is not None:
             self.records.save(sset.name, target, host_path, sset.exclude, Pushed("", tree_now))
         log.info("synced: set=%s direction=%s host=%s created=%d updated=%d deleted=%d "

@@ -1,5 +1,5 @@
-"""Interruptions outside a playbook's steps: while the package is still importing, and at the
-confirmation prompt."""
+"""Interruptions outside a playbook's steps: while the package is still importing, at the
+confirmation prompt, and during `failover sync` after its pull."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.scenarios.interrupting import new_files, report, slow_push, wait_until
 from tests.site import FAILOVER, ZONE, Site
 
 PIPE_SIZE = 4096  # the smallest pipe Linux makes
@@ -80,3 +81,33 @@ def test_ctrl_c_at_the_confirmation_prompt_says_nothing_changed(site: Site) -> N
                                              "nothing changed")
     assert not (site.state_dir / "runs").exists()
     assert site.dns() == {ZONE: [site.primary.address], "www." + ZONE: [site.primary.address]}
+
+
+def test_sync_interrupted_after_its_pull_says_the_mirror_changed_and_the_standby_not(
+        site: Site) -> None:
+    slow_push(site)
+    standby_before = site.tree(site.standby.webroot)
+    pushing = new_files(site.standby.webroot)
+    proc = site.popen("sync", "--yes")
+    wait_until(proc, "the push to the standby", pushing)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err
+
+    assert report(err) == [
+        "failover: sync interrupted by Ctrl-C during the push of webroot to standby",
+        "mirror of webroot updated from primary",
+        "standby: the push of webroot was cut short; its live files are as they were (a push "
+        "puts its changes in place only when it completes)",
+        f"to finish: failover -i {site.inventory} sync --yes   (a sync is safe to run again)"]
+    assert "nothing changed" not in err
+    # the rig agrees: the mirror has the new page, the standby what it had
+    assert "v3" in (site.state_dir / "mirror" / "webroot" / "index.html").read_text()
+    assert site.tree(site.standby.webroot) == standby_before
+    # the state and the audit log keep the pull that was done
+    mirrors = site.state()["mirrors"]["webroot"]
+    assert mirrors["pulled_at"] > mirrors["pushed"]["standby"]
+    synced = [(e["direction"], e["ok"], e["interrupted"]) for e in site.audit()
+              if e["event"] == "sync" and "interrupted" in e]
+    assert synced == [("pull", True, False), ("push", False, True)]
