@@ -10,6 +10,8 @@ confirmation prompt, a read-only command.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -21,6 +23,19 @@ from failover.state.files import dumps
 
 READ_ONLY = {"validate", "status", "dns", "schema", "doctor", "report"}
 CODE = 130
+
+
+@contextmanager
+def until_changes(changed: Callable[[], bool]) -> Iterator[None]:
+    """Ctrl-C or SIGTERM in the block is "nothing changed" as long as `changed()` is False (an
+    acting command's preparation: the inventory, the lock, the prompt, the plan). An interruption
+    that the run itself reports (Interrupted) passes through."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if changed():
+            raise
+        raise Interrupted("interrupted before it changed anything", nothing_changed=True) from None
 
 
 def report_interruption(command: str, argv: list[str], error: BaseException) -> int:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from failover.cli.app import App, json_option
+from failover.cli.interrupted import until_changes
 from failover.errors import UsageError
 from failover.state.lock import RunLock
+
+if TYPE_CHECKING:
+    from failover.engine.context import RunContext
 
 
 def _options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,6 +33,14 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
              wait: float, accept_stale: bool = False) -> int:
+    """Run (or continue) `playbook`; Ctrl-C before its first change is "nothing changed"."""
+    runs: list[RunContext] = []
+    with until_changes(lambda: any(c.effects.changes or c.dns_applied for c in runs)):
+        return _run(app, playbook, to, dry_run, yes, wait, accept_stale, runs)
+
+
+def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
+         accept_stale: bool, runs: list[RunContext]) -> int:
     from failover.engine.context import RunContext
     from failover.engine.monitor import playbook_path, run_playbook
     from failover.engine.resume import continuable, first_undone
@@ -64,6 +76,7 @@ def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
         ctx = RunContext(inventory=inv, store=app.store, audit=app.audit, state=state,
                          dry_run=dry_run, emit=app.progress, clock=app.clock,
                          accept_stale=accept_stale)
+        runs.append(ctx)
         journal = run_playbook(ctx, playbook, {"from": source, "to": target}, resume)
         if app.json:
             app.print_json({"run": journal.to_json(), "active": ctx.state.active})

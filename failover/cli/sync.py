@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from failover.cli.app import App, json_option
+from failover.cli.interrupted import until_changes
 from failover.engine.effects import RUNNING, Change, InterruptReport, facts
 from failover.errors import Interrupted, UsageError
 from failover.interrupt import signal_name
@@ -54,6 +55,13 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
         return _rollback(app, rollback, host, yes, dry_run, wait)
     if host:
         raise UsageError("--host goes with --rollback SET; to choose targets use --to HOST")
+    runs: list[SyncRun] = []
+    with until_changes(lambda: any(r.transfers for r in runs)):
+        return _sync(app, sets, dry_run, yes, source, targets, wait, runs)
+
+
+def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
+          targets: tuple[str, ...], wait: float, runs: list[SyncRun]) -> int:
     from failover.sync.cycle import SyncRun, plan_sync, run_sync, state_updates
 
     inv = app.inventory
@@ -68,6 +76,7 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
         started = app.clock()
         tty = sys.stdout.isatty() and not app.json
         run = SyncRun(plan)
+        runs.append(run)
         try:
             run_sync(inv, plan, dry_run=dry_run, run=run,
                      on_transfer=(lambda t: app.progress(_line(t))) if tty else None)

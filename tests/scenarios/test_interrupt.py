@@ -8,6 +8,8 @@ import json
 import signal
 from typing import Any
 
+import pytest
+
 from tests.scenarios.interrupting import (
     journal,
     new_files,
@@ -149,25 +151,27 @@ def test_ctrl_c_right_after_the_dns_step_says_dns_moved_and_tells_the_team(site:
     assert site.dns() == at(site.standby.address)
 
 
-def test_sigterm_during_dns_verify_is_an_interruption(site: Site) -> None:
+@pytest.mark.parametrize(("sig", "name"), [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")],
+                         ids=["sigint", "sigterm"])
+def test_interrupted_during_dns_verify(site: Site, sig: int, name: str) -> None:
     # a second nameserver that never answers: verification waits (up to its 1 min timeout)
     site.edit(lambda inv: inv["dns"][0]["nameservers"].append("127.0.0.1:9"))
     proc = site.popen("--json", "failover", "--yes")
     wait_until(proc, "dns_verify", running(site, action="dns_verify"))
-    out, err = interrupt(proc, signal.SIGTERM)
+    out, err = interrupt(proc, sig)
 
     lines = report(err)
-    assert lines[0].endswith("interrupted by SIGTERM during step 5/6 (Every nameserver answers "
+    assert lines[0].endswith(f"interrupted by {name} during step 5/6 (Every nameserver answers "
                              "with the standby)"), err
     assert "DNS now points at standby (changed by this run)" in lines
     doc = json.loads(out)  # --json: one document on stdout, the same facts
     assert doc["interrupted"] is True
-    assert doc["signal"] == "SIGTERM"
+    assert doc["signal"] == name
     assert doc["dns_changed"] is True
     assert doc["facts"][0] == "DNS now points at standby (changed by this run)"
     assert site.dns() == at(site.standby.address)
     assert journal(site)["status"] == "interrupted"
-    assert "INTERRUPTED by SIGTERM" in site.hook.messages()[0]
+    assert f"INTERRUPTED by {name}" in site.hook.messages()[0]
 
 
 def test_sigterm_while_check_acts(warm_site: Site) -> None:
