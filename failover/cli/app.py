@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import sys
 import time
 from dataclasses import dataclass, field
@@ -65,8 +66,8 @@ class App:
         if not sys.stdin.isatty():
             raise UsageError(f"{question} needs confirmation and there is no terminal; add --yes")
         try:
-            confirmed = click.confirm(question, default=False, err=True)
-        except click.Abort:  # Ctrl-C (or end of input) at the prompt, before any change
+            confirmed = ask_yes_no(question)
+        except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) at the prompt, before any change
             click.echo(err=True)  # end the prompt's line
             raise Interrupted("interrupted at the confirmation prompt; nothing changed",
                               nothing_changed=True) from None
@@ -88,6 +89,30 @@ class App:
         active = active_host(self.inventory, currents) or next(iter(self.inventory.hosts))
         self.audit.write("active_resolved", active=active, source="dns")
         return state.model_copy(update={"active": active})
+
+
+def ask_yes_no(question: str) -> bool:
+    """`question [y/N]` on stderr, the answer from the terminal (end of input: no).
+
+    The line is read only once select() says it is there. A blocking read would hang on Ctrl-C
+    pressed just as the prompt appears: Python notes the signal, and the read that starts a
+    moment later waits for input (or a second Ctrl-C) before the KeyboardInterrupt is raised
+    (seen on the rig, about one time in three when the signal follows the prompt at once).
+    """
+    while True:
+        click.echo(f"{question} [y/N]: ", nl=False, err=True)
+        while not select.select([sys.stdin], [], [], 0.2)[0]:
+            pass  # each turn runs Python code, so a pending signal is handled here
+        answer = sys.stdin.readline()
+        if not answer:
+            click.echo(err=True)
+            return False
+        answer = answer.strip().lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("", "n", "no"):
+            return False
+        click.echo("Error: invalid input", err=True)
 
 
 def default_inventory() -> str:
