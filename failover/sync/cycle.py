@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -133,7 +133,7 @@ def run_sync(inventory: Inventory, plan: SyncPlan, *, dry_run: bool,
                                    partial(mirror.push, set_name, host, dry_run=dry_run))
                        for host in plan.targets]
             for future in futures:
-                notify(future.result())
+                notify(_result(future))
         except BaseException:  # Ctrl-C or SIGTERM: stop the pushes still running, then go on
             mirror.cancel_transfers()
             raise
@@ -143,6 +143,17 @@ def run_sync(inventory: Inventory, plan: SyncPlan, *, dry_run: bool,
         if t.host_key_error:
             raise HostKeyMismatch(t.error or "host key mismatch")
     return run
+
+
+def _result(future: Future[Transfer]) -> Transfer:
+    """future.result(), waking every half second: Ctrl-C that arrives just before a blocking
+    wait begins is only handled when Python code runs again, which an unbounded wait never
+    lets happen."""
+    while True:
+        try:
+            return future.result(timeout=0.5)
+        except TimeoutError:
+            continue
 
 
 def _transfer(run: SyncRun, set_name: str, direction: str, host: str,
