@@ -73,11 +73,16 @@ class InterruptReport:
     rollback: list[tuple[str, str]] = field(default_factory=list)  # sync: (set, host) pushed
 
 
+def unchanged_zones(applied_zones: list[str], effects: Effects) -> list[str]:
+    """Zones the run's last flip had to change and did not (or put back): DNS is split when
+    this is not empty while others stay changed."""
+    return [z for z in effects.dns_zones if z not in applied_zones] if applied_zones else []
+
+
 def dns_fact(applied_zones: list[str], effects: Effects, before: str | None) -> str:
     """The DNS sentence: what the zones hold now, compared with before the run."""
     if applied_zones:
-        missing = [z for z in effects.dns_zones if z not in applied_zones]
-        if missing:
+        if missing := unchanged_zones(applied_zones, effects):
             return (f"DNS SPLIT: zones {', '.join(applied_zones)} now point at {effects.dns_to} "
                     f"(changed by this run); {', '.join(missing)} unchanged")
         return f"DNS now points at {effects.dns_to} (changed by this run)"

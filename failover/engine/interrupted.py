@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from failover.engine.context import RunContext
-from failover.engine.effects import InterruptReport, dns_fact, facts
+from failover.engine.effects import InterruptReport, dns_fact, facts, unchanged_zones
 from failover.engine.journal import Journal
 from failover.interrupt import signal_name
 from failover.model.playbook import Step
@@ -30,7 +30,7 @@ def wrap_up(ctx: RunContext, journal: Journal, exc: BaseException, *, playbook: 
     to = variables.get("to")
     applied = [plan.zone for _, plan in ctx.dns_applied]
     dns_line = dns_fact(applied, ctx.effects, ctx.active_before_flip or before)
-    split = dns_line.startswith("DNS SPLIT")
+    split = bool(unchanged_zones(applied, ctx.effects))
     _reconcile(ctx, before, split)
     running = next((r for r in reversed(journal.steps) if r.status == "running"), None)
     total = len(steps)
