@@ -37,6 +37,7 @@ demo: setup
 
 bench: setup
 	$(PY) -m bench.startup
+	$(PY) -m bench.interrupt_window
 	$(PY) -m bench.dns_flip
 	$(PY) -m bench.checks
 	$(PY) -m bench.sync

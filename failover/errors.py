@@ -6,6 +6,8 @@ state files, provider answers), for safety gates, and for steps that failed.
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 
@@ -97,6 +99,15 @@ class HostUnreachable(SyncError):
 
 
 class Interrupted(FailoverError):
-    """Ctrl-C or SIGTERM during a run; the journal can be resumed."""
+    """Ctrl-C or SIGTERM during a run; the journal can be resumed.
+
+    `report` (engine/effects.InterruptReport) says what the run had changed; `nothing_changed`
+    is set only where that is certain (a dry run, a confirmation prompt).
+    """
 
     kind = "interrupted"
+
+    def __init__(self, message: str, *, report: Any = None, nothing_changed: bool = False) -> None:
+        super().__init__(message)
+        self.report = report
+        self.nothing_changed = nothing_changed

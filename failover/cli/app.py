@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import sys
 import time
 from dataclasses import dataclass, field
@@ -12,9 +13,10 @@ from typing import Any
 
 import click
 
-from failover.errors import ConfigError, Reason, UsageError
+from failover.errors import ConfigError, Interrupted, Reason, UsageError
 from failover.model.inventory import Inventory
 from failover.model.state import State
+from failover.redact import redact, register_inventory
 from failover.state.audit import AuditLog
 from failover.state.files import dumps
 from failover.state.store import StateStore
@@ -39,8 +41,10 @@ class App:
         return self.verbosity < 0
 
     def set_verbosity(self, verbosity: int) -> None:
+        from failover.cli.logs import configure_logging
+
         self.verbosity = max(-1, min(2, verbosity))
-        logging.getLogger().setLevel(LOG_LEVELS[self.verbosity])
+        configure_logging(LOG_LEVELS[self.verbosity])
 
     @property
     def inventory(self) -> Inventory:
@@ -51,6 +55,7 @@ class App:
                 raise ConfigError([Reason(str(self.inventory_path), None, None, "",
                                           _no_inventory(self.inventory_path))])
             self._inventory = load_inventory(self.inventory_path)
+            register_inventory(self._inventory)  # from here on, its secrets are masked
         return self._inventory
 
     @property
@@ -64,11 +69,11 @@ class App:
     def out(self, text: str = "") -> None:
         """A line of the human result on stdout (nothing in --json mode)."""
         if not self.json:
-            click.echo(text)
+            click.echo(redact(text))
 
     def progress(self, text: str) -> None:
         """A progress line: stdout for humans, stderr in --json mode (stdout holds one document)."""
-        click.echo(text, err=self.json)
+        click.echo(redact(text), err=self.json)
 
     def print_json(self, doc: Any) -> None:
         click.echo(dumps(doc, indent=2))
@@ -79,7 +84,13 @@ class App:
             return
         if not sys.stdin.isatty():
             raise UsageError(f"{question} needs confirmation and there is no terminal; add --yes")
-        if not click.confirm(question, default=False, err=True):
+        try:
+            confirmed = ask_yes_no(question)
+        except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) at the prompt, before any change
+            click.echo(err=True)  # end the prompt's line
+            raise Interrupted("interrupted at the confirmation prompt; nothing changed",
+                              nothing_changed=True) from None
+        if not confirmed:
             raise UsageError("not confirmed; nothing changed")
 
     def resolve_active(self, state: State) -> State:
@@ -97,6 +108,30 @@ class App:
         active = active_host(self.inventory, currents) or next(iter(self.inventory.hosts))
         self.audit.write("active_resolved", active=active, source="dns")
         return state.replace(active=active)
+
+
+def ask_yes_no(question: str) -> bool:
+    """`question [y/N]` on stderr, the answer from the terminal (end of input: no).
+
+    The line is read only once select() says it is there. A blocking read would hang on Ctrl-C
+    pressed just as the prompt appears: Python notes the signal, and the read that starts a
+    moment later waits for input (or a second Ctrl-C) before the KeyboardInterrupt is raised
+    (seen on the rig, about one time in three when the signal follows the prompt at once).
+    """
+    while True:
+        click.echo(f"{question} [y/N]: ", nl=False, err=True)
+        while not select.select([sys.stdin], [], [], 0.2)[0]:
+            pass  # each turn runs Python code, so a pending signal is handled here
+        answer = sys.stdin.readline()
+        if not answer:
+            click.echo(err=True)
+            return False
+        answer = answer.strip().lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("", "n", "no"):
+            return False
+        click.echo("Error: invalid input", err=True)
 
 
 def default_inventory() -> str:

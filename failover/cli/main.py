@@ -10,7 +10,6 @@ and group (`failover -q check` and `failover check -q` are the same); the last o
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,10 @@ import click
 from click.core import ParameterSource
 
 from failover.cli.app import App
+from failover.cli.interrupted import report_interruption
+from failover.cli.logs import configure_logging
 from failover.errors import ConfigError, FailoverError, Interrupted, UsageError
+from failover.redact import redact
 
 MONITORING = {"check", "watch"}
 
@@ -141,32 +143,27 @@ def _failed(app: App, command: str, error: BaseException) -> int:
 
 def raw_main(argv: list[str]) -> int:
     """Run one command; return its exit code. Commands return their own code (check: 0-3)."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.WARNING)
     command = command_of(argv)
     app = App(command=command)
     try:
         code = cli.main(args=argv, prog_name="failover", standalone_mode=False, obj=app)
     except click.exceptions.Exit as e:
         return int(e.exit_code)
-    except click.exceptions.Abort:
-        click.echo("failover: aborted; nothing changed", err=True)
-        return _failed(app, command, Interrupted("aborted"))
+    except (click.exceptions.Abort, Interrupted, KeyboardInterrupt) as e:
+        if command not in MONITORING:
+            return report_interruption(command, argv, e)  # click turns Ctrl-C into Abort
+        report_interruption(command, [a for a in argv if a != "--json"], e)
+        return _failed(app, command, e)  # and the status line (or document) of an UNKNOWN
     except click.ClickException as e:
         e.show()
         return _failed(app, command, click.UsageError(e.format_message()))
     except ConfigError as e:
         for reason in e.reasons:
-            click.echo(str(reason), err=True)
+            click.echo(redact(str(reason)), err=True)
         return _failed(app, command, e)
     except FailoverError as e:
-        click.echo(f"failover: {e}", err=True)
-        return _failed(app, command, e)
-    except KeyboardInterrupt as e:
-        click.echo("failover: interrupted", err=True)
+        click.echo(redact(f"failover: {e}"), err=True)
         return _failed(app, command, e)
     return code if isinstance(code, int) else 0
 
-
-def main() -> None:
-    sys.exit(raw_main(sys.argv[1:]))

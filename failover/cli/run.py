@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from failover.cli.app import App
+from failover.cli.interrupted import until_changes
 from failover.errors import UsageError
 from failover.state.lock import RunLock
+
+if TYPE_CHECKING:
+    from failover.engine.context import RunContext
 
 
 def _options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -28,8 +33,17 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
              wait: float, accept_stale: bool = False) -> int:
+    """Run (or continue) `playbook`; Ctrl-C before its first change is "nothing changed"."""
+    runs: list[RunContext] = []
+    with until_changes(lambda: any(c.effects.changes or c.dns_applied for c in runs)):
+        return _run(app, playbook, to, dry_run, yes, wait, accept_stale, runs)
+
+
+def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
+         accept_stale: bool, runs: list[RunContext]) -> int:
     from failover.engine.context import RunContext
-    from failover.engine.monitor import run_playbook
+    from failover.engine.monitor import playbook_path, run_playbook
+    from failover.engine.resume import continuable, first_undone
 
     inv = app.inventory
     hosts = list(inv.hosts)
@@ -40,19 +54,32 @@ def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
         state = app.resolve_active(app.store.load())
         active = state.active
         assert active is not None
-        if playbook == "failback":
-            target = _failback_target(app, active, to)
+        # interrupted after it moved DNS: the same command continues that run (engine/resume.py)
+        resume = continuable(inv, state, playbook_path(inv, playbook), to)
+        if resume is not None:
+            source, target = resume.variables["from"], resume.variables["to"]
+            step = first_undone(resume) + 1
+            question = (f"Continue run {resume.id} of playbook {playbook!r} for {inv.site} "
+                        f"({source} -> {target}; DNS already moved) from step {step}?")
+            if dry_run:
+                resume = replace(resume, path=None, steps=list(resume.steps))
         else:
-            target = to or next(h for h in hosts if h != active)
-        if target == active and playbook == "failover":
-            raise UsageError(f"{target} is already the active host; nothing to do")
+            source = active
+            if playbook == "failback":
+                target = _failback_target(app, active, to)
+            else:
+                target = to or next(h for h in hosts if h != active)
+            if target == active and playbook == "failover":
+                raise UsageError(f"{target} is already the active host; nothing to do")
+            question = (f"Run playbook {playbook!r} for {inv.site}: {active} -> {target}? "
+                        "This changes DNS and hosts.")
         if not dry_run:
-            app.confirm(f"Run playbook {playbook!r} for {inv.site}: {active} -> {target}? "
-                        "This changes DNS and hosts.", yes)
+            app.confirm(question, yes)
         ctx = RunContext(inventory=inv, store=app.store, audit=app.audit, state=state,
                          dry_run=dry_run, emit=app.progress, clock=app.clock,
                          accept_stale=accept_stale)
-        journal = run_playbook(ctx, playbook, {"from": active, "to": target})
+        runs.append(ctx)
+        journal = run_playbook(ctx, playbook, {"from": source, "to": target}, resume)
         if app.json:
             app.print_json({"run": journal.to_json(), "active": ctx.state.active})
         elif journal.failed:

@@ -8,12 +8,20 @@ re-points H's `current` release of SET to the previous one.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from failover.cli.app import App
-from failover.errors import UsageError
+from failover.cli.interrupted import until_changes
+from failover.engine.effects import RUNNING, Change, InterruptReport, facts
+from failover.errors import Interrupted, UsageError
+from failover.interrupt import signal_name
+from failover.model.inventory import Inventory
 from failover.state.lock import RunLock
+
+if TYPE_CHECKING:
+    from failover.sync.cycle import SyncRun
 
 
 def _size(n: float) -> str:
@@ -46,7 +54,14 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
         return _rollback(app, rollback, host, yes, dry_run, wait)
     if host:
         raise UsageError("--host goes with --rollback SET; to choose targets use --to HOST")
-    from failover.sync.cycle import plan_sync, run_sync, state_updates
+    runs: list[SyncRun] = []
+    with until_changes(lambda: any(r.transfers for r in runs)):
+        return _sync(app, sets, dry_run, yes, source, targets, wait, runs)
+
+
+def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
+          targets: tuple[str, ...], wait: float, runs: list[SyncRun]) -> int:
+    from failover.sync.cycle import SyncRun, plan_sync, run_sync, state_updates
 
     inv = app.inventory
 
@@ -59,8 +74,21 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
                         f"{', '.join(plan.targets)}?", yes)
         started = app.clock()
         tty = sys.stdout.isatty() and not app.json
-        run = run_sync(inv, plan, dry_run=dry_run,
-                       on_transfer=(lambda t: app.progress(_line(t, dry_run))) if tty else None)
+        run = SyncRun(plan)
+        runs.append(run)
+        try:
+            run_sync(inv, plan, dry_run=dry_run, run=run,
+                     on_transfer=(lambda t: app.progress(_line(t, dry_run))) if tty else None)
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: keep and tell what was done
+            if dry_run:
+                raise Interrupted("interrupted during a dry run; nothing changed",
+                                  nothing_changed=True) from None
+            app.store.save(state_updates(state, run, started))
+            for t in run.transfers:
+                app.audit.write("sync", **t.to_json(), interrupted=not t.done)
+            report = interrupt_report(inv, run, exc)
+            app.audit.write("sync_interrupted", signal=report.signal, facts=report.facts)
+            raise Interrupted("sync interrupted", report=report) from None
         if not dry_run:
             app.store.save(state_updates(state, run, started))
             for t in run.transfers:
@@ -83,6 +111,27 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
         return go()
     with RunLock(inv.state_dir / "lock", wait):
         return go()
+
+
+def interrupt_report(inv: Inventory, run: SyncRun, exc: BaseException) -> InterruptReport:
+    """What an interrupted sync had done, transfer by transfer (engine/effects.py sentences)."""
+    changes = []
+    for t in run.transfers:
+        change = Change(t.direction, t.host, t.set)
+        if t.done and t.error:
+            change.end("failed", t.error)
+        elif t.done:
+            change.end("changed" if t.report and t.report.changed else "unchanged")
+        changes.append(change)
+    cut = [c for c in changes if c.status == RUNNING]
+    where = " and ".join(f"the {c.kind} of {c.what} {'from' if c.kind == 'pull' else 'to'} "
+                         f"{c.host}" for c in cut)
+    atomic = {s.name for s in inv.sync if s.atomic}
+    return InterruptReport(
+        title="sync", where=f"during {where}" if where else "between two transfers",
+        signal=signal_name(exc), facts=facts(changes, run.plan.targets),
+        rollback=[(c.what, c.host) for c in changes
+                  if c.kind == "push" and c.status == "changed" and c.what in atomic])
 
 
 def _line(t: object, dry_run: bool) -> str:

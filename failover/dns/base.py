@@ -79,6 +79,11 @@ class RecordChange:
         return {"name": self.name, "type": self.type, "ttl_before": self.ttl_before,
                 "before": list(self.before), "ttl": self.ttl, "after": list(self.after)}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RecordChange:
+        return cls(data["name"], data["type"], data["ttl_before"], tuple(data["before"]),
+                   data["ttl"], tuple(data["after"]))
+
 
 def _show(values: tuple[str, ...]) -> str:
     return ", ".join(values) if values else "(absent)"
@@ -108,6 +113,12 @@ class ZonePlan:
     def to_json(self) -> dict[str, Any]:
         return {"zone": self.zone, "provider": self.provider,
                 "changes": [c.to_json() for c in self.changes]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ZonePlan:
+        """The plan `to_json` wrote (a journal's dns step: what a resumed run's rescue undoes)."""
+        return cls(data["zone"], data["provider"],
+                   tuple(RecordChange.from_json(c) for c in data["changes"]))
 
 
 def record_fqdn(zone: str, name: str) -> str:

@@ -38,14 +38,21 @@ def plan_flip(inventory: Inventory, target_host: str) -> list[tuple[DnsProvider,
     return plans
 
 
-def apply_flip(plans: FlipPlans) -> list[ZonePlan]:
+def apply_flip(plans: FlipPlans,
+               changed: list[tuple[DnsProvider, ZonePlan]] | None = None) -> list[ZonePlan]:
     """Apply each zone's plan in order; all zones change, or none stays changed.
 
     When a zone fails, every zone already changed (and the failing one, if its provider is not
     atomic or the outcome is uncertain) gets its reverse plan, then ProviderError (UnsafePlan if
     the failing zone's safety gate stopped it) says what was changed and restored. If a restore
     fails too, the message says so and lists the values to set by hand. Returns the plans.
+
+    `changed`, the caller's record of the zones it has changed, is kept exact as this goes: a zone
+    is added once its provider applied the plan and removed once it is put back, and a zone whose
+    put-back failed stays in it (its values are uncertain). So after Ctrl-C or SIGTERM, whenever
+    it lands, the caller knows what DNS holds.
     """
+    record = changed if changed is not None else []
     applied: list[tuple[DnsProvider, ZonePlan]] = []
     for index, (provider, plan) in enumerate(plans):
         if plan.empty:
@@ -56,7 +63,8 @@ def apply_flip(plans: FlipPlans) -> list[ZonePlan]:
             touched = list(applied)
             if isinstance(exc, ApplyUncertain) or not provider.ATOMIC:
                 touched.append((provider, plan))
-            problems = _restore(touched)
+                record.append((provider, plan))
+            problems = _restore(touched, record)
             message = _failure(plan, exc, applied, touched, problems, plans[index + 1:])
             log.error("flip_failed: zone=%s restored=%d restore_failed=%d",
                       plan.zone, len(touched) - len(problems), len(problems))
@@ -65,14 +73,20 @@ def apply_flip(plans: FlipPlans) -> list[ZonePlan]:
         except BaseException:
             # A bug or Ctrl-C half-way: put the changed zones back before letting it through.
             log.error("flip_interrupted: zone=%s restoring=%d", plan.zone, len(applied) + 1)
-            _restore([*applied, (provider, plan)])
+            record.append((provider, plan))  # it may have landed
+            _restore([*applied, (provider, plan)], record)
             raise
         applied.append((provider, plan))
+        record.append((provider, plan))
     return [plan for _, plan in plans]
 
 
-def _restore(touched: list[tuple[DnsProvider, ZonePlan]]) -> dict[str, str]:
-    """Apply the reverse plans, newest first. Returns zone -> error for those that failed."""
+def _restore(touched: list[tuple[DnsProvider, ZonePlan]],
+             record: list[tuple[DnsProvider, ZonePlan]]) -> dict[str, str]:
+    """Apply the reverse plans, newest first, dropping each restored zone from `record`.
+
+    Returns zone -> error for those that failed.
+    """
     problems: dict[str, str] = {}
     for provider, plan in reversed(touched):
         try:
@@ -82,6 +96,8 @@ def _restore(touched: list[tuple[DnsProvider, ZonePlan]]) -> dict[str, str]:
             problems[plan.zone] = str(exc)
         else:
             log.warning("restored: zone=%s changes=%d", plan.zone, len(plan.changes))
+            if (provider, plan) in record:
+                record.remove((provider, plan))
     return problems
 
 

@@ -52,6 +52,7 @@ from failover.dns.base import (
 )
 from failover.errors import ProviderError, UnsafePlan
 from failover.model.inventory import Rfc2136Zone, Tsig
+from failover.redact import register
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def read_secret(tsig: Tsig) -> str:
             raise ProviderError(f"{where}: cannot read ({exc.strerror})") from None
         found = re.search(r'secret\s+"([^"]+)"', raw)
         text = (found.group(1) if found else raw).strip()
+        register(text)  # never printed, at any verbosity (failover.redact)
     try:
         base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):

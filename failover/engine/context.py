@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from failover.engine.effects import Effects
 from failover.model.inventory import Inventory
 from failover.model.state import State
 from failover.state.audit import AuditLog
@@ -41,6 +42,7 @@ class RunContext:
     # ssh connections opened ahead of the steps that use them, by host (the round's warm-up,
     # Runner._connect_early): a sync step to or from that host rides one. The runner closes them
     ssh_masters: dict[str, SshMaster] = field(default_factory=dict)
+    effects: Effects = field(default_factory=Effects)  # what this run changed so far
 
     def save_state(self, state: State) -> None:
         """Keep `state` as the current one; written to disk unless this is a dry run."""

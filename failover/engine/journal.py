@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -56,3 +57,10 @@ class Journal:
         data = asdict(self)
         data.pop("path")
         return data
+
+    @classmethod
+    def load(cls, path: Path) -> Journal:
+        """The journal saved at `path`. Raises OSError, ValueError, KeyError or TypeError."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        steps = [StepRecord(**record) for record in data.pop("steps")]
+        return cls(**data, steps=steps, path=path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from failover import policy
@@ -18,7 +19,7 @@ from failover.engine import warmup
 from failover.engine.context import RunContext
 from failover.engine.journal import Journal
 from failover.engine.warmup import WarmUp
-from failover.errors import FailoverError, UnsafePlan, UsageError
+from failover.errors import FailoverError, Interrupted, UnsafePlan, UsageError
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
 from failover.model.state import State
@@ -47,26 +48,33 @@ class RoundOutcome:
         return self.decision.status
 
 
-def run_playbook(ctx: RunContext, name: str, variables: dict[str, str]) -> Journal:
-    """Load the inventory's playbook `name` (or a file path) and run it."""
+def playbook_path(inv: Inventory, name: str) -> Path:
+    """The file of the inventory's playbook `name`, or `name` as a file next to the inventory."""
+    if name in inv.playbooks:
+        return inv.playbooks[name]
+    path = inv.path.parent / name
+    if not path.is_file():
+        raise UsageError(f"no playbook {name!r}: not in the inventory's playbooks "
+                         f"({', '.join(inv.playbooks) or 'none'}) and no file {path}")
+    return path
+
+
+def run_playbook(ctx: RunContext, name: str, variables: dict[str, str],
+                 resume: Journal | None = None) -> Journal:
+    """Load the inventory's playbook `name` (or a file path) and run it (or, with `resume`,
+    continue that interrupted run of it: engine/resume.py)."""
     from failover.config import load_playbook
     from failover.engine.runner import Runner
 
     inv = ctx.inventory
-    if name in inv.playbooks:
-        path = inv.playbooks[name]
-    else:
-        path = inv.path.parent / name
-        if not path.is_file():
-            raise UsageError(f"no playbook {name!r}: not in the inventory's playbooks "
-                             f"({', '.join(inv.playbooks) or 'none'}) and no file {path}")
+    path = playbook_path(inv, name)
     playbook = load_playbook(path, inv)
-    if name == "failover" and not ctx.accept_stale:  # freshness gate, before any change
-        from failover.freshness import refusal
+    if name == "failover" and not ctx.accept_stale and resume is None:
+        from failover.freshness import refusal  # the freshness gate, before any change
 
         if reason := refusal(inv, ctx.state, variables.get("to", ""), ctx.clock()):
             raise UnsafePlan(reason)
-    return Runner(ctx, playbook, path, variables).run()
+    return Runner(ctx, playbook, path, variables, name=name, resume=resume).run()
 
 
 def _freshness(inventory: Inventory, state: State, decision: Decision, now: float) -> Decision:
@@ -169,6 +177,10 @@ def _act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: 
                                    {"from": decision.from_ or "", "to": decision.to})
         if outcome.run.failed:
             outcome.run_error = f"run {outcome.run.id} {outcome.run.status}: {outcome.run.error}"
+    except Interrupted:  # Ctrl-C or SIGTERM: the run tells what it changed (exit 130)
+        if ctx.run_id:
+            count_auto_flip(inventory, ctx.state, store, started)
+        raise
     except FailoverError as e:
         outcome.run_error = str(e)
         log.error("playbook failed: playbook=%s error=%s", decision.action, e)

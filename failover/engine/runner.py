@@ -6,7 +6,12 @@ Contract:
 - A failing step without `ignore_errors` stops the steps and runs `rescue` (each rescue step is
   tried even if an earlier one fails); the journal says `failed` or `rescued` (Journal.failed).
 - HostKeyMismatch stops the run whatever `ignore_errors` says; rescue still runs.
-- Ctrl-C marks the journal `interrupted` and raises Interrupted.
+- Ctrl-C or SIGTERM marks the journal `interrupted`, makes the state true, tells the team if DNS
+  moved (engine/interrupted.py) and raises Interrupted carrying what the run had changed.
+- `resume=` continues an interrupted run from its journal (engine/resume.py).
+- The URL of every `webhook:` step is registered as a secret (failover.redact) before the run
+  writes anything, so neither its journal nor the audit log ever holds it, whatever refers to it;
+  and they record the run's own variables (from, to, site, run_id), not the inventory's `vars:`.
 - Dry runs change nothing anywhere: no state, no journal, no audit lines of changes.
 """
 
@@ -18,6 +23,7 @@ from pathlib import Path
 
 from failover.engine import steps
 from failover.engine.context import RunContext
+from failover.engine.interrupted import wrap_up
 from failover.engine.journal import Journal, StepRecord, new_run_id
 from failover.engine.templating import TemplateError, names_in, render, step_variables
 from failover.errors import (
@@ -28,8 +34,9 @@ from failover.errors import (
     Reason,
     StepFailed,
 )
-from failover.model.playbook import Playbook, Step
+from failover.model.playbook import Playbook, Step, WebhookAction
 from failover.model.state import LastRun
+from failover.redact import register
 
 log = logging.getLogger(__name__)
 
@@ -54,31 +61,67 @@ def check_variables(playbook: Playbook, path: Path, run_vars: dict[str, str],
 
 class Runner:
     def __init__(self, ctx: RunContext, playbook: Playbook, path: Path,
-                 variables: dict[str, str]) -> None:
+                 variables: dict[str, str], *, name: str = "",
+                 resume: Journal | None = None) -> None:
+        from failover.engine.resume import first_undone, restore_dns_record
+
         self.ctx = ctx
         self.playbook = playbook
+        self.name = name or str(path)
+        self.before = ctx.state.active  # what DNS pointed at when the run began
+        self.start = 0
         now = ctx.clock()
-        run_id = new_run_id(now)
+        if resume is None:
+            run_id = new_run_id(now)
+            # the journal and the audit keep the run's own values; the inventory's `vars:` stay
+            # in the inventory (one may be a webhook URL or a password for a command)
+            recorded = {**variables, "site": ctx.inventory.site, "run_id": run_id}
+        else:
+            run_id, recorded = resume.id, dict(resume.variables)
+        self.variables = {**ctx.inventory.vars, **recorded}
         ctx.run_id = run_id
-        self.variables = {**ctx.inventory.vars, **variables, "site": ctx.inventory.site,
-                          "run_id": run_id}
         self.host_vars = {name: host.vars for name, host in ctx.inventory.hosts.items()}
         check_variables(playbook, path, self.variables, self.host_vars)
+        self._register_webhooks()
         runs = ctx.inventory.state_dir / "runs"
-        self.journal = Journal(id=run_id, playbook=str(path), title=playbook.name,
-                               variables=self.variables, dry_run=ctx.dry_run, who=ctx.audit.who,
-                               started_at=now,
-                               path=None if ctx.dry_run else runs / f"{run_id}.json")
+        if resume is None:
+            self.journal = Journal(id=run_id, playbook=str(path), title=playbook.name,
+                                   variables=recorded, dry_run=ctx.dry_run,
+                                   who=ctx.audit.who, started_at=now,
+                                   path=None if ctx.dry_run else runs / f"{run_id}.json")
+        else:
+            self.journal = resume
+            resume.status, resume.error, resume.finished_at = "running", None, None
+            restore_dns_record(ctx, resume)
+            self.before = ctx.active_before_flip or self.variables.get("from")
+            self.start = first_undone(resume)
+
+    def _register_webhooks(self) -> None:
+        for step in [*self.playbook.steps, *self.playbook.rescue]:
+            if step.action == "webhook":
+                try:
+                    rendered = render(step.params, step_variables(step, self.variables,
+                                                                  self.host_vars))
+                except TemplateError:
+                    continue  # check_variables has said what is wrong with it
+                if isinstance(rendered, WebhookAction):
+                    register(rendered.url)
 
     def run(self) -> Journal:
         ctx, j = self.ctx, self.journal
-        dry = " (dry run: nothing will change)" if ctx.dry_run else ""
-        ctx.emit(f"run {j.id}: {j.title}{dry}")
-        self._audit("run_start", playbook=j.playbook, variables=self.variables)
+        if self.start:
+            ctx.emit(f"run {j.id}: {j.title}: continuing at step {self.start + 1}/"
+                     f"{len(self.playbook.steps)} (the interrupted run did the steps before it)")
+            self._audit("run_resume", playbook=j.playbook, from_step=self.start + 1)
+        else:
+            dry = " (dry run: nothing will change)" if ctx.dry_run else ""
+            ctx.emit(f"run {j.id}: {j.title}{dry}")
+            self._audit("run_start", playbook=j.playbook, variables=j.variables)
         j.save()
         self._connect_early()
+        interrupted: KeyboardInterrupt | None = None
         try:
-            failure = self._phase("steps", self.playbook.steps)
+            failure = self._phase("steps", self.playbook.steps, self.start)
             if failure is not None:
                 j.error = str(failure)
                 if self.playbook.rescue:
@@ -89,9 +132,8 @@ class Runner:
                     j.status = "failed"
             else:
                 j.status = "dry-run" if ctx.dry_run else "ok"
-        except KeyboardInterrupt:
-            j.status = "interrupted"
-            raise Interrupted(f"interrupted; journal {j.path or '(dry run)'}") from None
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (failover.interrupt.Terminated)
+            j.status, interrupted = "interrupted", exc
         finally:
             for master in ctx.ssh_masters.values():
                 master.close()
@@ -105,6 +147,13 @@ class Runner:
                     "started_at": j.started_at, "finished_at": j.finished_at,
                     "from": self.variables.get("from"), "to": self.variables.get("to")})
                 ctx.save_state(ctx.state.replace(last_run=last))
+        if interrupted is not None:
+            if ctx.dry_run:
+                raise Interrupted("interrupted during a dry run; nothing changed",
+                                  nothing_changed=True) from None
+            report = wrap_up(ctx, j, interrupted, playbook=self.name,
+                             steps=self.playbook.steps, before=self.before)
+            raise Interrupted(f"interrupted; journal {j.path}", report=report) from None
         return j
 
     def _connect_early(self) -> None:
@@ -121,7 +170,7 @@ class Runner:
             if step.action != "sync":
                 continue
             try:
-                params = render(step.params, self.variables)
+                params = render(step.params, step_variables(step, self.variables, self.host_vars))
                 if ctx.inventory.sync_set(params.set).transport == "sftp":
                     continue
                 for host in (params.from_, params.to):
@@ -135,10 +184,13 @@ class Runner:
         if not self.ctx.dry_run:
             self.ctx.audit.write(event, run_id=self.journal.id, **fields)
 
-    def _phase(self, phase: str, steps_: list[Step]) -> FailoverError | None:
-        """Run steps in order. Returns the failure that stops the phase (never in rescue)."""
+    def _phase(self, phase: str, steps_: list[Step], start: int = 0) -> FailoverError | None:
+        """Run steps in order from `start`. Returns the failure that stops the phase (never in
+        rescue)."""
         ctx = self.ctx
         for i, step in enumerate(steps_):
+            if i < start:
+                continue
             rec = StepRecord(index=i, phase=phase, name=step.title, action=step.action,
                              started_at=ctx.clock())
             self.journal.steps.append(rec)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from failover.engine.context import RunContext
-from failover.errors import StepFailed, SyncError, UnsafePlan
+from failover.engine.effects import Change
+from failover.errors import FailoverError, StepFailed, SyncError, UnsafePlan
 from failover.model import playbook as pb
 from failover.model.state import Flip, MirrorState
 
@@ -26,6 +27,11 @@ class Outcome:
     detail: str = ""
     lines: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+
+
+def _begin(ctx: RunContext, kind: str, host: str, what: str) -> Change:
+    """Note a change this step starts (engine/effects.py); a dry run changes nothing, notes none."""
+    return Change(kind, host, what) if ctx.dry_run else ctx.effects.begin(kind, host, what)
 
 
 def _host(ctx: RunContext, name: str, key: str) -> str:
@@ -88,10 +94,12 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
         last_good = f"{'would push' if dry else 'pushed'} the last good mirror ({age})"
         if (why := ctx.ssh_unanswered.get(source)) is not None:
             detail = f"pull from {source} skipped: {why}; {last_good}"
+            _begin(ctx, "pull", source, p.set).end("skipped", why)
             lines.append(f"{would}pull {source} -> mirror: skipped")
             log.warning("skipped: set=%s pull from=%s reason=ssh gave no answer this round",
                         p.set, source)
         else:
+            pull = _begin(ctx, "pull", source, p.set)
             try:
                 if dry:
                     pulled, tree = mirror.plan_pull(p.set, source,
@@ -99,11 +107,19 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
                 else:
                     pulled = mirror.pull(p.set, source, master=ctx.ssh_masters.get(source))
                     ms = ms.pulled(source, now)
+                pull.end("changed" if pulled.changed else "unchanged")
                 lines += [f"{would}pull {source} -> mirror:"] + ["  " + x for x in pulled.lines()]
                 data["pull"] = pulled.to_json()
             except SyncError as e:  # the old host may be gone; the mirror keeps the last copy
+                pull.end("failed", str(e))
                 detail = f"pull from {source} failed ({e}); {last_good}"
-    pushed = mirror.push(p.set, to, dry_run=dry, tree=tree, master=ctx.ssh_masters.get(to))
+    push = _begin(ctx, "push", to, p.set)
+    try:
+        pushed = mirror.push(p.set, to, dry_run=dry, tree=tree, master=ctx.ssh_masters.get(to))
+    except FailoverError as e:
+        push.end("failed", str(e))
+        raise
+    push.end("changed" if pushed.changed else "unchanged")
     lines += [f"{would}push mirror -> {to}:"] + ["  " + x for x in pushed.lines()]
     data["push"] = pushed.to_json()
     if not dry:
@@ -122,8 +138,14 @@ def do_ssh(ctx: RunContext, p: pb.SshAction) -> Outcome:
     shown = p.command if isinstance(p.command, str) else " ".join(p.command)
     if ctx.dry_run:
         return Outcome("dry-run", f"would run on {host}: {shown}")
-    result = run_command(ssh_target(ctx.inventory, host), p.command, timeout=p.timeout)
+    command = _begin(ctx, "command", host, shown)
+    try:
+        result = run_command(ssh_target(ctx.inventory, host), p.command, timeout=p.timeout)
+    except FailoverError as e:
+        command.end("failed", str(e))
+        raise
     tail = (result.stdout + result.stderr).strip().splitlines()[-10:]
+    command.end("done" if result.exit_status == 0 else "failed", f"exit {result.exit_status}")
     if result.exit_status != 0:
         raise StepFailed(f"on {host}: `{shown}` exited {result.exit_status}"
                          + (f": {tail[-1]}" if tail else ""))
@@ -148,15 +170,17 @@ def flip_dns(ctx: RunContext, to: str) -> Outcome:
                        f"would point DNS at {to}" if changes else f"DNS already points at {to}",
                        lines, {"zones": [plan.to_json() for _, plan in plans]})
     if changes:
-        apply_flip(changes)
         if not ctx.dns_applied:
             ctx.active_before_flip = ctx.state.active
-        ctx.dns_applied += changes
+        ctx.effects.dns_to, ctx.effects.dns_restored = to, False
+        ctx.effects.dns_zones = [plan.zone for _, plan in changes]
+        apply_flip(changes, changed=ctx.dns_applied)  # keeps ctx.dns_applied exact, zone by zone
         ctx.audit.write("dns_change", to=to, zones=[plan.to_json() for _, plan in changes])
     _set_active(ctx, to, changed=bool(changes))
     return Outcome(detail=f"DNS points at {to}" if changes else
                    f"DNS already points at {to}; nothing to change",
-                   lines=lines, data={"zones": [plan.to_json() for _, plan in changes]})
+                   lines=lines, data={"zones": [plan.to_json() for _, plan in changes],
+                                      "to": to, "active_before": ctx.active_before_flip})
 
 
 def restore_dns(ctx: RunContext, to: str) -> Outcome:
@@ -171,10 +195,16 @@ def restore_dns(ctx: RunContext, to: str) -> Outcome:
         return Outcome(detail="this run changed no DNS; nothing to put back")
     undo = [(prov, plan.reverse()) for prov, plan in reversed(ctx.dns_applied)]
     lines = [line for _, plan in undo for line in plan.lines()]
-    apply_flip(undo)
+    undone: list[tuple[Any, Any]] = []
+    try:
+        apply_flip(undo, changed=undone)
+    finally:  # what is put back is no longer this run's change, even if Ctrl-C cut the rescue
+        back_in_place = {(id(prov), plan.zone) for prov, plan in undone}
+        ctx.dns_applied[:] = [(prov, plan) for prov, plan in ctx.dns_applied
+                              if (id(prov), plan.zone) not in back_in_place]
+    ctx.effects.dns_restored = not ctx.dns_applied
     ctx.audit.write("dns_change", to=ctx.active_before_flip, restore=True,
                     zones=[plan.to_json() for _, plan in undo])
-    ctx.dns_applied = []
     back = ctx.active_before_flip or to
     if back != to:
         log.warning("restored: dns to=%s (the state before this run), step said to=%s", back, to)
@@ -219,7 +249,13 @@ def do_webhook(ctx: RunContext, p: pb.WebhookAction) -> Outcome:
     where = redact_url(p.url)
     if ctx.dry_run:
         return Outcome("dry-run", f"would {p.method} to {where}")
-    status = post_json(p.url, p.body, timeout=p.timeout, method=p.method)
+    sent = _begin(ctx, "webhook", where, p.method)
+    try:
+        status = post_json(p.url, p.body, timeout=p.timeout, method=p.method)
+    except FailoverError as e:
+        sent.end("failed", str(e))
+        raise
+    sent.end("done")
     return Outcome(detail=f"{p.method} {where}: {status}")
 
 
@@ -229,16 +265,30 @@ def do_notify(ctx: RunContext, p: pb.NotifyAction) -> Outcome:
     if ctx.dry_run:
         channels = len(ctx.inventory.notify)
         return Outcome("dry-run", f"would notify {channels} channel(s): {p.message}")
+    note = _begin(ctx, "notify", "", p.message)
     failures = send_all(ctx.inventory, p.message)
     if failures:
+        note.end("failed", "not delivered: " + "; ".join(failures))
         return Outcome("warning", "not delivered: " + "; ".join(failures))
+    note.end("done")
     return Outcome(detail=f"sent to {len(ctx.inventory.notify)} channel(s): {p.message}")
 
 
 def do_pipe(ctx: RunContext, p: pb.PipeAction) -> Outcome:
-    from failover.sync.pipe import pipe_step  # issue 4: implementation lives there
+    from failover.sync.pipe import _line, pipe_step  # issue 4: implementation lives there
+    from failover.sync.ssh import _program
 
-    return pipe_step(ctx, p)
+    if ctx.dry_run or p.to.host not in ctx.inventory.hosts:
+        return pipe_step(ctx, p)
+    change = _begin(ctx, "pipe", p.to.host,
+                    f"{p.from_.host} ({_program(_line(p.from_.command))})")
+    try:
+        out = pipe_step(ctx, p)
+    except FailoverError as e:
+        change.end("failed", str(e))
+        raise
+    change.end("done")
+    return out
 
 
 def do_dns_ttl(ctx: RunContext, p: pb.DnsTtlAction) -> Outcome:

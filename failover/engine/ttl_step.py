@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from failover.dns.flip import apply_flip
 from failover.dns.ttl import plan_ttl
+from failover.errors import FailoverError
 from failover.model import playbook as pb
 
 if TYPE_CHECKING:
@@ -33,7 +34,13 @@ def dns_ttl_step(ctx: RunContext, p: pb.DnsTtlAction) -> Outcome:
     if ctx.dry_run:
         return Outcome("dry-run", f"would set {what} on {sum(len(z['changes']) for z in zones)} "
                                   "rrset(s)", lines, {"zones": zones})
-    apply_flip(changes)
+    change = ctx.effects.begin("ttl", "", f"set {what} on {len(zones)} zone(s)")
+    try:
+        apply_flip(changes)
+    except FailoverError as e:
+        change.end("failed", str(e))
+        raise
+    change.end("done")
     ctx.audit.write("dns_change", ttl_only=True, restore=p.restore, ttl=p.ttl, zones=zones)
     return Outcome(detail=f"set {what} on {sum(len(z['changes']) for z in zones)} rrset(s)",
                    lines=lines, data={"zones": zones})

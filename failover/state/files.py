@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from failover.model.types import SECRET_MASK, json_default
+from failover.redact import redact
 
 __all__ = ["SECRET_MASK", "append_line", "dumps", "ensure_dir", "write_atomic"]
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
-    """JSON text; a Secret renders as *** wherever it hides."""
-    return json.dumps(value, default=json_default, indent=indent, sort_keys=False)
+    """JSON text; a Secret renders as *** wherever it hides, and so does any registered secret
+    (failover.redact) held in a plain string, such as a webhook URL inside an error message."""
+    return redact(json.dumps(value, default=json_default, indent=indent, sort_keys=False))
 
 
 def ensure_dir(path: Path) -> Path:

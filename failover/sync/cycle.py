@@ -13,14 +13,19 @@ Contract:
   rsync's own dry run, the push is predicted from the tree the pull will leave in the mirror
   (mirror.plan_pull, predict.py), even when the mirror is empty or behind the source.
 - The caller records `state_updates()` (each standby's data time, per set) and audits `results`.
+- Interruptions: a transfer is in `run.transfers` from its start (`done` False until it ends), so
+  a caller that passes its own `run` knows, after Ctrl-C or SIGTERM, which transfers completed
+  and which were cut short. The pushes still running in their threads are stopped (their rsync
+  killed, which leaves the host's live files as they were) before the interruption goes on.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -30,6 +35,7 @@ from failover.model.inventory import Inventory
 from failover.model.state import MirrorState, State
 from failover.sync.mirror import Mirror
 from failover.sync.report import SyncReport
+from failover.sync.rsync import TransferCancelled
 from failover.sync.tree import Manifest
 
 log = logging.getLogger(__name__)
@@ -46,6 +52,7 @@ class Transfer:
     error: str | None = None
     seconds: float = 0.0
     host_key_error: bool = False
+    done: bool = True  # False while it runs (and for ever, if an interruption cut it short)
 
     @property
     def ok(self) -> bool:
@@ -100,30 +107,35 @@ def plan_sync(inventory: Inventory, active: str, sets: list[str], source: str | 
 
 
 def run_sync(inventory: Inventory, plan: SyncPlan, *, dry_run: bool,
-             on_transfer: Callable[[Transfer], None] | None = None) -> SyncRun:
-    """Pull then push every set of the plan. HostKeyMismatch stops the whole run."""
-    mirror = Mirror(inventory)
-    run = SyncRun(plan)
+             on_transfer: Callable[[Transfer], None] | None = None,
+             run: SyncRun | None = None) -> SyncRun:
+    """Pull then push every set of the plan, recording into `run` (a new one by default).
+    HostKeyMismatch stops the whole run."""
+    mirror = Mirror(inventory, cancel=threading.Event())
+    run = run or SyncRun(plan)
     notify = on_transfer or (lambda _: None)
     for set_name in plan.sets:
         trees: dict[str, Manifest | None] = {}
-        pulled = _transfer(set_name, "pull", plan.source,
+        pulled = _transfer(run, set_name, "pull", plan.source,
                            partial(_pull, mirror, set_name, plan.source, dry_run, trees))
-        run.transfers.append(pulled)
         notify(pulled)
         if pulled.host_key_error:  # a host key problem stops the whole run, at once
             raise HostKeyMismatch(pulled.error or "host key mismatch")
         if not pulled.ok:
             continue
-        with ThreadPoolExecutor(max_workers=len(plan.targets)) as pool:
-            futures = [pool.submit(_transfer, set_name, "push", host,
+        pool = ThreadPoolExecutor(max_workers=len(plan.targets))
+        try:
+            futures = [pool.submit(_transfer, run, set_name, "push", host,
                                    partial(mirror.push, set_name, host, dry_run=dry_run,
                                            tree=trees.get(set_name)))
                        for host in plan.targets]
             for future in futures:
-                pushed = future.result()
-                run.transfers.append(pushed)
-                notify(pushed)
+                notify(_result(future))
+        except BaseException:  # Ctrl-C or SIGTERM: stop the pushes still running, then go on
+            mirror.cancel_transfers()
+            raise
+        finally:
+            pool.shutdown(wait=True)
     for t in run.transfers:
         if t.host_key_error:
             raise HostKeyMismatch(t.error or "host key mismatch")
@@ -139,19 +151,38 @@ def _pull(mirror: Mirror, set_name: str, source: str, dry_run: bool,
     return report
 
 
-def _transfer(set_name: str, direction: str, host: str,
+def _result(future: Future[Transfer]) -> Transfer:
+    """future.result(), waking every half second: Ctrl-C that arrives just before a blocking
+    wait begins is only handled when Python code runs again, which an unbounded wait never
+    lets happen."""
+    while True:
+        try:
+            return future.result(timeout=0.5)
+        except TimeoutError:
+            continue
+
+
+def _transfer(run: SyncRun, set_name: str, direction: str, host: str,
               go: Callable[[], SyncReport]) -> Transfer:
     started = time.monotonic()
-    t = Transfer(set_name, direction, host)
+    t = Transfer(set_name, direction, host, done=False)
+    run.transfers.append(t)  # list.append is atomic: pushes record themselves from their threads
     try:
         t.report = go()
+    except TransferCancelled as e:  # stopped by an interruption: cut short, `done` stays False
+        t.error, t.seconds = str(e), time.monotonic() - started
+        return t
     except HostKeyMismatch as e:
         t.error, t.host_key_error = str(e), True
     except FailoverError as e:
         t.error = str(e)
         log.error("sync failed: set=%s direction=%s host=%s error=%s", set_name, direction,
                   host, e)
+    except BaseException:
+        t.seconds = time.monotonic() - started
+        raise  # cut short: `done` stays False
     t.seconds = time.monotonic() - started
+    t.done = True
     return t
 
 
@@ -159,7 +190,7 @@ def state_updates(state: State, run: SyncRun, now: float) -> State:
     """State with each set's pull time and each standby's data time (good transfers only)."""
     mirrors = dict(state.mirrors)
     for t in run.transfers:
-        if not t.ok or (t.report and t.report.dry_run):
+        if not t.done or not t.ok or (t.report and t.report.dry_run):
             continue
         ms = mirrors.get(t.set, MirrorState())
         pull = t.direction == "pull"

@@ -33,6 +33,7 @@ import dataclasses
 import logging
 import os
 import shlex
+import threading
 import time
 from pathlib import Path
 
@@ -59,11 +60,22 @@ DEFAULT_TIMEOUT = 3600.0
 class Mirror:
     """The orchestrator's copies of the inventory's sync sets."""
 
-    def __init__(self, inventory: Inventory, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, inventory: Inventory, *, timeout: float = DEFAULT_TIMEOUT,
+                 cancel: threading.Event | None = None) -> None:
         self.inventory = inventory
         self.timeout = timeout
+        self.cancel = cancel  # set by cancel_transfers(): running rsyncs stop (TransferCancelled)
         self.root = inventory.state_dir / "mirror"
         self.records = PushedRecords(self.root)
+
+    def cancel_transfers(self) -> None:
+        """Stop the rsync transfers running in other threads (an interruption in the main one).
+
+        A stopped push leaves the host's live files as they were (--delay-updates, or a staged
+        release that is never swapped in). SFTP transfers are not stopped: they end on their own.
+        """
+        if self.cancel is not None:
+            self.cancel.set()
 
     def _set_dir(self, set_name: str) -> Path:
         self._sync_set(set_name)
@@ -119,7 +131,7 @@ class Mirror:
                 plan = run_rsync(rsync_argv(remote_path(target, host_path), f"{local}/", target,
                                             delete=True, dry_run=True, excludes=sset.exclude,
                                             control=ssh.ready()),
-                                 self.timeout, target=target, master=ssh)
+                                 self.timeout, target=target, master=ssh, cancel=self.cancel)
                 check_deletions(sset, "pull", target.host, plan)
                 tree: Manifest | None = None
                 try:
@@ -236,7 +248,8 @@ class Mirror:
                                         io_timeout=sset.io_timeout, delete_excluded=True,
                                         staged=True, wrapper=shlex.join(script),
                                         control=master.ready()),
-                             self.timeout, target=target, master=master)
+                             self.timeout, target=target, master=master,
+                             cancel=self.cancel)
         filled = time.monotonic()
         staged = release.read_notes(done.notes, target.describe())
         if staged.outcome == "refused":  # the live tree may hold excluded files: not ours
@@ -281,7 +294,8 @@ class Mirror:
             if not trusted:
                 plan = run_rsync(rsync_argv(src, dst, target, delete=True, dry_run=True,
                                             excludes=sset.exclude, control=control),
-                                 self.timeout, target=target, master=master)
+                                 self.timeout, target=target, master=master,
+                                 cancel=self.cancel)
                 check_deletions(sset, direction, target.host, plan)
             if tree_now is not None:
                 self.records.forget(sset.name, target.host)
@@ -289,7 +303,8 @@ class Mirror:
                                           excludes=sset.exclude, max_delete=sset.max_delete,
                                           bwlimit=sset.bwlimit, io_timeout=sset.io_timeout,
                                           control=control),
-                               self.timeout, target=target, master=master)
+                               self.timeout, target=target, master=master,
+                               cancel=self.cancel)
         if tree_now is not None:
             self.records.save(sset.name, target, host_path, sset.exclude, Pushed("", tree_now))
         log.info("synced: set=%s direction=%s host=%s created=%d updated=%d deleted=%d "

@@ -36,6 +36,7 @@ import logging
 import os
 import re
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -83,6 +84,10 @@ _ESCAPE = re.compile(rb"\\#([0-7]{3})")
 
 class RsyncMissing(SyncError):
     """rsync is not installed (or not on PATH) on the host: the SFTP fallback can take over."""
+
+
+class TransferCancelled(SyncError):
+    """The run was interrupted while this rsync ran in a worker thread; rsync was stopped."""
 
 
 @dataclass(frozen=True)
@@ -222,12 +227,14 @@ def describe_exit(code: int, stderr: str, where: str) -> str:
 
 
 def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = None,
-              master: SshMaster | None = None) -> RsyncResult:
+              master: SshMaster | None = None,
+              cancel: threading.Event | None = None) -> RsyncResult:
     """Run rsync and read its itemized changes and stats.
 
     Exit 0, and 24 (source files vanished; logged and kept as a warning), are success. A host
     key problem raises HostKeyMismatch naming `target`; anything else raises SyncError with the
-    plain meaning of the exit code and rsync's own reason.
+    plain meaning of the exit code and rsync's own reason. `cancel` set (by an interruption,
+    from the main thread) stops rsync within a quarter second: TransferCancelled.
     """
     where = f"with {target.describe()}" if target else "(local)"
     env = {**os.environ, "LC_ALL": "C"}
@@ -238,13 +245,17 @@ def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = Non
     except OSError as e:
         raise SyncError(f"cannot start {argv[0]}: {e.strerror or e} (is rsync installed?)") from e
     deadline = time.monotonic() + timeout
+    tick = 1.0 if cancel is None else 0.25
     try:
         while True:
             try:
                 out, err = proc.communicate(timeout=max(0.01, min(
-                    1.0, deadline - time.monotonic())))
+                    tick, deadline - time.monotonic())))
                 break
             except subprocess.TimeoutExpired:
+                if cancel is not None and cancel.is_set():  # killed below, with the group
+                    raise TransferCancelled(f"rsync {where} was stopped: the run was "
+                                            "interrupted") from None
                 if time.monotonic() >= deadline:
                     raise
                 if proc.poll() is not None and master is not None:
