@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import IntEnum
 from typing import Literal
+
+import msgspec
 
 from failover.freshness import refusal
 from failover.model.inventory import Inventory
@@ -41,8 +42,7 @@ PageReason = Literal["no_healthy_standby", "auto_failover_off", "cooldown", "max
                      "stale_standby", "lock_held", "refused"]
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(msgspec.Struct, frozen=True):
     """A message for a person: the active host is down and automation does not act."""
 
     reason: PageReason
@@ -52,8 +52,7 @@ class Page:
         return {"reason": self.reason, "text": self.text}
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(msgspec.Struct, frozen=True):
     status: Status
     action: Action
     reasons: tuple[str, ...]

@@ -21,7 +21,6 @@ and such a value protects nothing.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import threading
@@ -107,8 +106,8 @@ def secret_values(node: object, _depth: int = 0) -> list[str]:
         children: list[object] = [*node.keys(), *node.values()]
     elif isinstance(node, list | tuple | set | frozenset):
         children = list(node)
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        children = [getattr(node, f.name) for f in dataclasses.fields(node)]
+    elif (names := getattr(node, "__dataclass_fields__", None)) and not isinstance(node, type):
+        children = [getattr(node, name) for name in names]
     elif fields := getattr(node, "__struct_fields__", None):  # our models (msgspec Structs)
         children = [getattr(node, name) for name in fields]
     else:

@@ -7,11 +7,11 @@ import os
 import select
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 
 from failover.errors import ConfigError, Interrupted, Reason, UsageError
 from failover.model.inventory import Inventory
@@ -24,17 +24,16 @@ from failover.state.store import StateStore
 LOG_LEVELS = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG}
 
 
-@dataclass
-class App:
+class App(msgspec.Struct):
     """Global options (-i, --json, -v, -q) may come before or after the command; each one sets
     its value here as click meets it, so the last one given wins."""
 
-    inventory_path: Path = field(default_factory=lambda: Path(default_inventory()))
+    inventory_path: Path = msgspec.field(default_factory=lambda: Path(default_inventory()))
     json: bool = False
     verbosity: int = 0  # -1 with -q (also: only the status line on check's stdout), 1-2 with -v
     command: str = ""
     clock: Any = time.time
-    _inventory: Inventory | None = field(default=None, repr=False)
+    _inventory: Inventory | None = None
 
     @property
     def quiet(self) -> bool:

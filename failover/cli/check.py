@@ -11,10 +11,10 @@ line too (cli/main.py for errors), and with --prom-file every round writes the m
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+import msgspec
 
 from failover.cli.app import App
 from failover.cli.plugin import outcome_json, perfdata, status_line, summary, unknown_reason
@@ -35,12 +35,11 @@ prom_file_option = click.option(
          "for node_exporter's textfile collector; every round writes it, UNKNOWN ones too.")
 
 
-@dataclass
-class CheckRound:
+class CheckRound(msgspec.Struct):
     outcome: RoundOutcome
     no_act: bool
     judged: State  # the state the round was judged in (the table shows it, not the run's end)
-    run_lines: list[str] = field(default_factory=list)  # the playbook's progress, if one ran
+    run_lines: list[str] = msgspec.field(default_factory=list)  # the playbook's progress, if any
 
 
 @click.command()

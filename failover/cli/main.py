@@ -17,7 +17,6 @@ import click
 from click.core import ParameterSource
 
 from failover.cli.app import App
-from failover.cli.interrupted import report_interruption
 from failover.cli.logs import configure_logging
 from failover.errors import ConfigError, FailoverError, Interrupted, UsageError
 from failover.redact import redact
@@ -69,7 +68,33 @@ def global_options() -> list[click.Parameter]:
     ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# command name -> the module that defines it: a command's module is imported only when it runs
+# (or for --help), so `failover check` from cron does not pay for sync, run or dns
+COMMANDS = {"validate": "validate", "check": "check", "watch": "watch", "status": "status",
+            "run": "run", "failover": "run", "failback": "run", "sync": "sync", "dns": "dns"}
+
+
+class Commands(click.Group):
+    """The command group, loading each command's module on first use (click's lazy group
+    pattern); every command gets the global options."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        if cmd_name not in self.commands:
+            import importlib
+
+            module = importlib.import_module(f"failover.cli.{COMMANDS[cmd_name]}")
+            for command in module.COMMANDS:
+                _add_global_options(command)
+                self.commands[command.name or ""] = command
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="failover", prog_name="failover",
                       message="%(prog)s %(version)s")
 @click.pass_context
@@ -81,15 +106,6 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(App).command = ctx.invoked_subcommand or ""
 
 
-def _register() -> None:
-    from failover.cli import check, dns, run, status, sync, validate, watch
-
-    for module in (validate, check, watch, status, run, sync, dns):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    _add_global_options(cli)
-
-
 def _add_global_options(command: click.Command) -> None:
     command.params.extend(global_options())
     if isinstance(command, click.Group):
@@ -97,7 +113,7 @@ def _add_global_options(command: click.Command) -> None:
             _add_global_options(sub)
 
 
-_register()
+cli.params.extend(global_options())
 
 
 def command_of(argv: list[str]) -> str:
@@ -151,6 +167,8 @@ def raw_main(argv: list[str]) -> int:
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except (click.exceptions.Abort, Interrupted, KeyboardInterrupt) as e:
+        from failover.cli.interrupted import report_interruption
+
         if command not in MONITORING:
             return report_interruption(command, argv, e)  # click turns Ctrl-C into Abort
         report_interruption(command, [a for a in argv if a != "--json"], e)

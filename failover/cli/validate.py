@@ -15,7 +15,8 @@ from failover.model.types import format_duration
 @click.pass_obj
 def validate(app: App) -> int:
     """Check the inventory and its playbooks; print warnings. Exit 0 valid, 2 invalid."""
-    from failover.config import lint, load_playbook
+    from failover.config import load_playbook
+    from failover.config.lint import lint
     from failover.errors import ConfigError
 
     inv = app.inventory

@@ -3,17 +3,16 @@
 Public API:
 - `load_inventory(path, environ=None) -> Inventory`
 - `load_playbook(path, inventory, environ=None) -> Playbook`
-- `lint(inventory) -> list[str]` (warnings)
+- `failover.config.lint.lint(inventory) -> list[str]` (warnings; imported on its own)
 - `inventory_schema()`, `playbook_schema()` (JSON Schema for editors)
 All loaders raise `failover.errors.ConfigError` carrying every reason found.
 """
 
 from typing import Any
 
-from failover.config.lint import lint
 from failover.config.load import load_inventory, load_playbook
 
-__all__ = ["inventory_schema", "lint", "load_inventory", "load_playbook", "playbook_schema"]
+__all__ = ["inventory_schema", "load_inventory", "load_playbook", "playbook_schema"]
 
 
 def __getattr__(name: str) -> Any:

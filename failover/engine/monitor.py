@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from failover import policy
-from failover.engine import warmup
-from failover.engine.context import RunContext
-from failover.engine.journal import Journal
-from failover.engine.warmup import WarmUp
 from failover.errors import FailoverError, Interrupted, UnsafePlan, UsageError
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
@@ -27,14 +24,16 @@ from failover.policy import Decision, Status
 from failover.state.audit import AuditLog
 from failover.state.store import StateStore
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the engine proper is imported when a round acts, not for a healthy one
+    from failover.engine.context import RunContext
+    from failover.engine.journal import Journal
+    from failover.engine.warmup import WarmUp
     from failover.sync.openssh import SshMaster
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class RoundOutcome:
+class RoundOutcome(msgspec.Struct):
     report: RoundReport
     decision: Decision
     state: State
@@ -83,7 +82,8 @@ def _freshness(inventory: Inventory, state: State, decision: Decision, now: floa
 
     if decision.status != Status.OK or not (stale := standby_warnings(inventory, state, now)):
         return decision
-    return replace(decision, status=Status.WARNING, reasons=(*decision.reasons, *stale))
+    return msgspec.structs.replace(decision, status=Status.WARNING,
+                                   reasons=(*decision.reasons, *stale))
 
 
 def assess(inventory: Inventory, store: StateStore, audit: AuditLog, state: State, *,
@@ -94,7 +94,11 @@ def assess(inventory: Inventory, store: StateStore, audit: AuditLog, state: Stat
     """
     from failover.checks import run_round
 
-    warm = warmup.start(inventory, state) if record else None
+    warm = None
+    if record:
+        from failover.engine import warmup
+
+        warm = warmup.start(inventory, state)
     try:
         report = run_round(inventory)
     except BaseException:
@@ -169,6 +173,8 @@ def _act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: 
         return
     assert decision.to is not None
     started = clock()
+    from failover.engine.context import RunContext
+
     ctx = RunContext(inventory=inventory, store=store, audit=audit, state=outcome.state,
                      emit=emit, clock=clock, ssh_masters=masters,
                      ssh_unanswered=ssh_unanswered(inventory, outcome.report))

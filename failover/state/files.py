@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ def write_atomic(path: Path, text: str | bytes, mode: int = 0o600, *,
     `durable=False` skips both fsyncs (a cache that is only ever a shortcut).
     """
     ensure_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = _temp_file(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         os.fchmod(fd, mode)  # 0600 unless the caller shares the file (metrics: 0644)
@@ -53,6 +52,17 @@ def write_atomic(path: Path, text: str | bytes, mode: int = 0o600, *,
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _temp_file(path: Path) -> tuple[int, str]:
+    """A new, exclusive 0600 file next to `path` (what tempfile.mkstemp does, without importing
+    tempfile and what it pulls in: this runs on every cron round)."""
+    while True:
+        tmp = str(path.parent / f".{path.name}.{os.urandom(6).hex()}")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), tmp
+        except FileExistsError:
+            continue
 
 
 def append_line(path: Path, line: str) -> None:

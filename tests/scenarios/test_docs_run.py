@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from failover.cli.main import cli
+from failover.cli.main import COMMANDS
 from tests.cliparse import parse
 from tests.demo import drill
 from tests.doclines import REDIRECT, DocLine, find, strip_sudo
@@ -58,7 +58,7 @@ def unique(found: list[DocLine]) -> list[DocLine]:
     return list(seen.values())
 
 
-RUNS = unique(find(REPO, set(cli.commands)).lines)
+RUNS = unique(find(REPO, set(COMMANDS)).lines)
 
 
 @dataclass(frozen=True)

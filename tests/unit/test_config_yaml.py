@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from failover.config import inventory_schema, lint, load_inventory, playbook_schema
+from failover.config import inventory_schema, load_inventory, playbook_schema
 from failover.config.env import expand, expand_string
+from failover.config.lint import lint
 from failover.config.yamlmarks import Document, Mark, dotted, read_yaml
 from failover.errors import ConfigError
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from failover.config import lint, load_inventory
+from failover.config import load_inventory
+from failover.config.lint import lint
 from failover.errors import ConfigError
 from failover.model.inventory import Inventory
 
