@@ -57,6 +57,16 @@ def running(site: Site, **match: Any) -> Callable[[], bool]:
     return check
 
 
+def remote_command(command: str, then: Callable[[], bool]) -> Callable[[], bool]:
+    """`then` holds and a process runs exactly `command` (the ssh step's command is running on
+    the host: the run has begun it, not just entered its step). The rig's hosts share the
+    machine's process table, so pgrep sees them."""
+    def check() -> bool:
+        found = subprocess.run(["pgrep", "-x", "-f", command], capture_output=True, check=False)
+        return then() and found.returncode == 0
+    return check
+
+
 def new_files(root: Path) -> Callable[[], bool]:
     """True once `root` holds a path it did not hold now (e.g. rsync's `.name.XXXXXX`)."""
     def paths() -> set[Path]:

@@ -13,6 +13,7 @@ import pytest
 from tests.scenarios.interrupting import (
     journal,
     new_files,
+    remote_command,
     report,
     running,
     slow_push,
@@ -50,7 +51,8 @@ def test_ctrl_c_mid_run_exits_130_and_journals_it(site: Site) -> None:
 
     site.edit_playbook("failover", slow_start)
     proc = site.popen("failover", "--yes")
-    wait_until(proc, "the ssh step", running(site, action="ssh"))
+    wait_until(proc, "the ssh step's command", remote_command("sleep 30",
+                                                              running(site, action="ssh")))
     _, err = interrupt(proc)
     lines = report(err)
     assert lines[0].endswith("interrupted by Ctrl-C during step 3/6 (Start the shop on the "
@@ -106,7 +108,8 @@ def test_ctrl_c_during_the_sync_step_tells_what_the_mirror_and_standby_hold(site
 def test_ctrl_c_right_after_the_dns_step_says_dns_moved_and_tells_the_team(site: Site) -> None:
     site.edit_playbook("failover", slow_step_after_dns)
     proc = site.popen("failover", "--yes")
-    wait_until(proc, "the step after the flip", running(site, name="Warm the caches"))
+    wait_until(proc, "the step after the flip", remote_command(
+        "sleep 60", running(site, name="Warm the caches")))
     _, err = interrupt(proc)
 
     lines = report(err)
