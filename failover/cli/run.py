@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from failover.cli.app import App
+from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.errors import UsageError
 from failover.state.lock import RunLock
 
@@ -21,13 +21,15 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="How long to wait for another run's lock."),
         click.option("--accept-stale", is_flag=True,
                      help="Promote a standby even if its content is older than max_age."),
+        click.option("--allow-deletes", "allow_deletes", type=click.IntRange(min=0),
+                     metavar="N", help=ALLOW_DELETES_HELP),
     ]):
         f = opt(f)
     return f
 
 
 def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
-             wait: float, accept_stale: bool = False) -> int:
+             wait: float, accept_stale: bool = False, allow_deletes: int | None = None) -> int:
     from failover.engine.context import RunContext
     from failover.engine.monitor import run_playbook
 
@@ -51,7 +53,7 @@ def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
                         "This changes DNS and hosts.", yes)
         ctx = RunContext(inventory=inv, store=app.store, audit=app.audit, state=state,
                          dry_run=dry_run, emit=app.progress, clock=app.clock,
-                         accept_stale=accept_stale)
+                         accept_stale=accept_stale, allow_deletes=allow_deletes)
         journal = run_playbook(ctx, playbook, {"from": active, "to": target})
         if app.json:
             app.print_json({"run": journal.to_json(), "active": ctx.state.active})
@@ -91,28 +93,28 @@ def _failback_target(app: App, active: str, to: str | None) -> str:
 @_options
 @click.pass_obj
 def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
-            accept_stale: bool) -> int:
+            accept_stale: bool, allow_deletes: int | None) -> int:
     """Run PLAYBOOK (a name from the inventory's playbooks, or a file)."""
-    return _execute(app, playbook, to, dry_run, yes, wait, accept_stale)
+    return _execute(app, playbook, to, dry_run, yes, wait, accept_stale, allow_deletes)
 
 
 @click.command("failover")
 @_options
 @click.pass_obj
 def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
-                 accept_stale: bool) -> int:
+                 accept_stale: bool, allow_deletes: int | None) -> int:
     """Run the failover playbook: move the site to a standby (default: the first one)."""
-    return _execute(app, "failover", to, dry_run, yes, wait, accept_stale)
+    return _execute(app, "failover", to, dry_run, yes, wait, accept_stale, allow_deletes)
 
 
 @click.command("failback")
 @_options
 @click.pass_obj
 def failback_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
-                 accept_stale: bool) -> int:
+                 accept_stale: bool, allow_deletes: int | None) -> int:
     """Run the failback playbook: move the site back to its preferred host (policy.preferred,
     else the first host); exit 2 when it is already there."""
-    return _execute(app, "failback", to, dry_run, yes, wait, accept_stale)
+    return _execute(app, "failback", to, dry_run, yes, wait, accept_stale, allow_deletes)
 
 
 COMMANDS = [run_cmd, failover_cmd, failback_cmd]

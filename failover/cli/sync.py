@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from failover.cli.app import App
+from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.errors import UsageError
 from failover.state.lock import RunLock
 
@@ -37,12 +37,16 @@ def _size(n: float) -> str:
 @click.option("--host", "host", metavar="HOST", help="The host for --rollback.")
 @click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another run's lock.")
+@click.option("--allow-deletes", "allow_deletes", type=click.IntRange(min=0), metavar="N",
+              help=ALLOW_DELETES_HELP)
 @click.pass_obj
 def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
              targets: tuple[str, ...], rollback: str | None, host: str | None,
-             wait: float) -> int:
+             wait: float, allow_deletes: int | None) -> int:
     """Pull the active host's content into the mirror and push it to every standby."""
     if rollback:
+        if allow_deletes is not None:
+            raise UsageError("--allow-deletes goes with a sync; --rollback deletes nothing")
         return _rollback(app, rollback, host, yes, dry_run, wait)
     if host:
         raise UsageError("--host goes with --rollback SET; to choose targets use --to HOST")
@@ -60,11 +64,13 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
         started = app.clock()
         tty = sys.stdout.isatty() and not app.json
         run = run_sync(inv, plan, dry_run=dry_run,
-                       on_transfer=(lambda t: app.progress(_line(t, dry_run))) if tty else None)
+                       on_transfer=(lambda t: app.progress(_line(t, dry_run))) if tty else None,
+                       allow_deletes=allow_deletes)
         if not dry_run:
             app.store.save(state_updates(state, run, started))
+            override = {} if allow_deletes is None else {"allow_deletes": allow_deletes}
             for t in run.transfers:
-                app.audit.write("sync", **t.to_json())
+                app.audit.write("sync", **t.to_json(), **override)
         if app.json:
             app.print_json({"ok": run.ok, "dry_run": dry_run, "source": plan.source,
                             "targets": plan.targets,
