@@ -170,6 +170,10 @@ def test_allow_deletes_lets_one_run_through_and_is_never_stored(site: Site,
     assert len(step["data"]["pull"]["deleted"]) == 40
     assert tree(site.standby.webroot) == tree(one)
 
+    odd = site.run("sync", "--rollback", "webroot", "--host", "standby", "--allow-deletes", "3")
+    assert odd.returncode == 2, odd.stdout + odd.stderr
+    assert "--allow-deletes goes with a sync; --rollback deletes nothing" in odd.stderr
+
 
 def test_a_refused_sync_dry_run_says_so(site: Site, tmp_path: Path) -> None:
     seed_products(site)
