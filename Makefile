@@ -41,6 +41,7 @@ bench: setup
 	$(PY) -m bench.dns_flip
 	$(PY) -m bench.checks
 	$(PY) -m bench.sync
+	$(PY) -m bench.pull
 	$(PY) -m bench.rto
 
 docs: setup

@@ -18,11 +18,16 @@ from tests.rig import Rig
 
 def make_inventory(rig: Rig, tmp_path: Path, **sync: Any) -> Inventory:
     """Hosts primary/standby of the rig; set `webroot` lives in each host's own data dir."""
+    return Inventory.parse(inventory_doc(rig, tmp_path, **sync))
+
+
+def inventory_doc(rig: Rig, tmp_path: Path, **sync: Any) -> dict[str, Any]:
+    """make_inventory's document (plain data: JSON for a process of its own)."""
     hosts = {name: {"address": h.address,
                     "ssh": {"user": "root", "identity": str(rig.client_key)}}
              for name, h in rig.hosts.items()}
     paths = {name: str(h.data_dir / tmp_path.name / "www") for name, h in rig.hosts.items()}
-    return Inventory.parse({
+    return {
         "site": "shop.test", "path": str(tmp_path / "inventory.yaml"),
         "state_dir": str(tmp_path / ".failover"), "hosts": hosts,
         "ssh": {"known_hosts": str(rig.known_hosts), "connect_timeout": 2},
@@ -31,7 +36,7 @@ def make_inventory(rig: Rig, tmp_path: Path, **sync: Any) -> Inventory:
         "checks": [{"name": "ssh", "type": "tcp", "port": 22}],
         "sync": [{"name": "webroot", "path": paths, "exclude": ["var/cache/", "*.log"],
                   "max_delete": 10, **sync}],
-    })
+    }
 
 
 def published(rig: Rig, tmp_path: Path, files: int = 20,
@@ -52,6 +57,14 @@ def settled(path: Path) -> None:
     `<path>.releases/.lock`; none yet: nothing to wait for). The rig's hosts share this
     machine's file system."""
     with contextlib.suppress(FileNotFoundError), open(f"{path}.releases/.lock") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+
+
+def mirror_settled(state_dir: Path, set_name: str = "webroot") -> None:
+    """Wait until the work after the last pull of `set_name` is done (snapshots.py: it holds
+    `<state_dir>/mirror/.snapshots/<set>/.lock`; none yet: nothing to wait for)."""
+    lock_path = state_dir / "mirror" / ".snapshots" / set_name / ".lock"
+    with contextlib.suppress(FileNotFoundError), open(lock_path) as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
 
 

@@ -22,6 +22,9 @@ from failover.state.files import dumps
 from failover.state.store import StateStore
 
 LOG_LEVELS = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG}
+ALLOW_DELETES_HELP = ("Let this run's syncs delete up to N files from the mirror and from each "
+                      "host, instead of what max_delete and max_delete_percent allow (this run "
+                      "only; never stored).")
 
 
 class App(msgspec.Struct):

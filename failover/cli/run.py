@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from failover.cli.app import App
+from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
 from failover.errors import UsageError
 from failover.state.lock import RunLock
@@ -26,21 +26,23 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="How long to wait for another run's lock."),
         click.option("--accept-stale", is_flag=True,
                      help="Promote a standby even if its content is older than max_age."),
+        click.option("--allow-deletes", "allow_deletes", type=click.IntRange(min=0),
+                     metavar="N", help=ALLOW_DELETES_HELP),
     ]):
         f = opt(f)
     return f
 
 
 def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
-             wait: float, accept_stale: bool = False) -> int:
+             wait: float, accept_stale: bool = False, allow_deletes: int | None = None) -> int:
     """Run (or continue) `playbook`; Ctrl-C before its first change is "nothing changed"."""
     runs: list[RunContext] = []
     with until_changes(lambda: any(c.effects.changes or c.dns_applied for c in runs)):
-        return _run(app, playbook, to, dry_run, yes, wait, accept_stale, runs)
+        return _run(app, playbook, to, dry_run, yes, wait, accept_stale, allow_deletes, runs)
 
 
 def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
-         accept_stale: bool, runs: list[RunContext]) -> int:
+         accept_stale: bool, allow_deletes: int | None, runs: list[RunContext]) -> int:
     from failover.engine.context import RunContext
     from failover.engine.monitor import playbook_path, run_playbook
     from failover.engine.resume import continuable, first_undone
@@ -77,7 +79,7 @@ def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait
             app.confirm(question, yes)
         ctx = RunContext(inventory=inv, store=app.store, audit=app.audit, state=state,
                          dry_run=dry_run, emit=app.progress, clock=app.clock,
-                         accept_stale=accept_stale)
+                         accept_stale=accept_stale, allow_deletes=allow_deletes)
         runs.append(ctx)
         journal = run_playbook(ctx, playbook, {"from": source, "to": target}, resume)
         if app.json:
@@ -118,28 +120,28 @@ def _failback_target(app: App, active: str, to: str | None) -> str:
 @_options
 @click.pass_obj
 def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
-            accept_stale: bool) -> int:
+            accept_stale: bool, allow_deletes: int | None) -> int:
     """Run PLAYBOOK (a name from the inventory's playbooks, or a file)."""
-    return _execute(app, playbook, to, dry_run, yes, wait, accept_stale)
+    return _execute(app, playbook, to, dry_run, yes, wait, accept_stale, allow_deletes)
 
 
 @click.command("failover")
 @_options
 @click.pass_obj
 def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
-                 accept_stale: bool) -> int:
+                 accept_stale: bool, allow_deletes: int | None) -> int:
     """Run the failover playbook: move the site to a standby (default: the first one)."""
-    return _execute(app, "failover", to, dry_run, yes, wait, accept_stale)
+    return _execute(app, "failover", to, dry_run, yes, wait, accept_stale, allow_deletes)
 
 
 @click.command("failback")
 @_options
 @click.pass_obj
 def failback_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
-                 accept_stale: bool) -> int:
+                 accept_stale: bool, allow_deletes: int | None) -> int:
     """Run the failback playbook: move the site back to its preferred host (policy.preferred,
     else the first host); exit 2 when it is already there."""
-    return _execute(app, "failback", to, dry_run, yes, wait, accept_stale)
+    return _execute(app, "failback", to, dry_run, yes, wait, accept_stale, allow_deletes)
 
 
 COMMANDS = [run_cmd, failover_cmd, failback_cmd]

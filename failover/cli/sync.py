@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from failover.cli.app import App
+from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
 from failover.engine.effects import RUNNING, Change, InterruptReport, facts
 from failover.errors import Interrupted, UsageError
@@ -45,22 +45,27 @@ def _size(n: float) -> str:
 @click.option("--host", "host", metavar="HOST", help="The host for --rollback.")
 @click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another run's lock.")
+@click.option("--allow-deletes", "allow_deletes", type=click.IntRange(min=0), metavar="N",
+              help=ALLOW_DELETES_HELP)
 @click.pass_obj
 def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
              targets: tuple[str, ...], rollback: str | None, host: str | None,
-             wait: float) -> int:
+             wait: float, allow_deletes: int | None) -> int:
     """Pull the active host's content into the mirror and push it to every standby."""
     if rollback:
+        if allow_deletes is not None:
+            raise UsageError("--allow-deletes goes with a sync; --rollback deletes nothing")
         return _rollback(app, rollback, host, yes, dry_run, wait)
     if host:
         raise UsageError("--host goes with --rollback SET; to choose targets use --to HOST")
     runs: list[SyncRun] = []
     with until_changes(lambda: any(r.transfers for r in runs)):
-        return _sync(app, sets, dry_run, yes, source, targets, wait, runs)
+        return _sync(app, sets, dry_run, yes, source, targets, wait, allow_deletes, runs)
 
 
 def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
-          targets: tuple[str, ...], wait: float, runs: list[SyncRun]) -> int:
+          targets: tuple[str, ...], wait: float, allow_deletes: int | None,
+          runs: list[SyncRun]) -> int:
     from failover.sync.cycle import SyncRun, plan_sync, run_sync, state_updates
 
     inv = app.inventory
@@ -77,22 +82,24 @@ def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str
         run = SyncRun(plan)
         runs.append(run)
         try:
-            run_sync(inv, plan, dry_run=dry_run, run=run,
+            run_sync(inv, plan, dry_run=dry_run, run=run, allow_deletes=allow_deletes,
                      on_transfer=(lambda t: app.progress(_line(t, dry_run))) if tty else None)
         except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: keep and tell what was done
             if dry_run:
                 raise Interrupted("interrupted during a dry run; nothing changed",
                                   nothing_changed=True) from None
             app.store.save(state_updates(state, run, started))
+            override = {} if allow_deletes is None else {"allow_deletes": allow_deletes}
             for t in run.transfers:
-                app.audit.write("sync", **t.to_json(), interrupted=not t.done)
+                app.audit.write("sync", **t.to_json(), interrupted=not t.done, **override)
             report = interrupt_report(inv, run, exc)
             app.audit.write("sync_interrupted", signal=report.signal, facts=report.facts)
             raise Interrupted("sync interrupted", report=report) from None
         if not dry_run:
             app.store.save(state_updates(state, run, started))
+            override = {} if allow_deletes is None else {"allow_deletes": allow_deletes}
             for t in run.transfers:
-                app.audit.write("sync", **t.to_json())
+                app.audit.write("sync", **t.to_json(), **override)
         if app.json:
             app.print_json({"ok": run.ok, "dry_run": dry_run, "source": plan.source,
                             "targets": plan.targets,

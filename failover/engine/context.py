@@ -29,6 +29,7 @@ class RunContext:
     state: State
     dry_run: bool = False
     accept_stale: bool = False  # promote a standby older than its sets' max_age (freshness.py)
+    allow_deletes: int | None = None  # --allow-deletes N: this run's sync gates (never stored)
     emit: Callable[[str], None] = _quiet  # human progress lines (cli decides where they go)
     clock: Callable[[], float] = time.time
     verified: set[str] = field(default_factory=set)  # hosts that passed their checks in this run

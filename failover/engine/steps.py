@@ -63,11 +63,13 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
     """Pull the set from `from` (best effort) into the mirror, push the mirror to `to`.
 
     A dry run lists what the real run will report, the pull and the push (mirror.plan_pull,
-    predict.py). A pull that fails leaves the last good mirror to push. When the round that
-    started this run saw `from`'s SSH port give no answer, the pull is skipped at once rather
-    than waiting for ssh's connect timeout again (RunContext.ssh_unanswered).
+    predict.py). A pull that fails or is refused by its gates leaves the mirror's last good
+    snapshot, which is pushed, and the detail says how old it is. When the round that started
+    this run saw `from`'s SSH port give no answer, the pull is skipped at once rather than
+    waiting for ssh's connect timeout again (RunContext.ssh_unanswered).
     """
     from failover.sync.mirror import Mirror
+    from failover.sync.snapshots import describe_age
     from failover.sync.tree import Manifest
 
     inv = ctx.inventory
@@ -79,21 +81,28 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
     if to == ctx.state.active:
         raise UnsafePlan(f"sync would push set {p.set} to {to}, the active host; "
                          "a sync never writes to the active host (fail over first)")
-    mirror = Mirror(inv)
+    mirror = Mirror(inv, allow_deletes=ctx.allow_deletes)
     dry = ctx.dry_run
     would = "would " if dry else ""
     lines: list[str] = []
-    detail = ""
+    problem = ""  # why the pull did not happen: then the last good mirror is pushed
     data: dict[str, Any] = {"pull": None}
+    if ctx.allow_deletes is not None:
+        data["allow_deletes"] = ctx.allow_deletes
     tree: Manifest | None = None
     now = ctx.clock()
     ms = ctx.state.mirrors.get(p.set, MirrorState())
+
+    def last_good() -> str:
+        good = mirror.last_good(p.set)
+        taken = (good.taken_at if good else None) or ms.pulled_at
+        age = describe_age(now - taken) if taken else "age unknown"
+        return f"{'would push' if dry else 'pushed'} the last good mirror ({age})"
+
     if p.from_:
         source = _host(ctx, p.from_, "sync.from")
-        age = f"{(now - ms.pulled_at) / 60:.0f} min old" if ms.pulled_at else "age unknown"
-        last_good = f"{'would push' if dry else 'pushed'} the last good mirror ({age})"
         if (why := ctx.ssh_unanswered.get(source)) is not None:
-            detail = f"pull from {source} skipped: {why}; {last_good}"
+            problem = f"pull from {source} skipped: {why}"
             _begin(ctx, "pull", source, p.set).end("skipped", why)
             lines.append(f"{would}pull {source} -> mirror: skipped")
             log.warning("skipped: set=%s pull from=%s reason=ssh gave no answer this round",
@@ -110,9 +119,18 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
                 pull.end("changed" if pulled.changed else "unchanged")
                 lines += [f"{would}pull {source} -> mirror:"] + ["  " + x for x in pulled.lines()]
                 data["pull"] = pulled.to_json()
+            except UnsafePlan as e:  # the mirror keeps its last good snapshot
+                pull.end("failed", f"refused: {e}")
+                problem = f"pull from {source} refused ({e})"
+                lines.append(f"{would}pull {source} -> mirror: REFUSED")
             except SyncError as e:  # the old host may be gone; the mirror keeps the last copy
                 pull.end("failed", str(e))
-                detail = f"pull from {source} failed ({e}); {last_good}"
+                problem = f"pull from {source} failed ({e})"
+    if problem and p.pull == "required":  # the data to bring home is on `from`: never push
+        raise StepFailed(f"{problem}; this step needs it (pull: required): nothing was pushed "
+                         f"to {to}")
+    detail = f"{problem}; {last_good()}" if problem else ""
+    good = None if dry else mirror.last_good(p.set)
     push = _begin(ctx, "push", to, p.set)
     try:
         pushed = mirror.push(p.set, to, dry_run=dry, tree=tree, master=ctx.ssh_masters.get(to))
@@ -122,6 +140,8 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
     push.end("changed" if pushed.changed else "unchanged")
     lines += [f"{would}push mirror -> {to}:"] + ["  " + x for x in pushed.lines()]
     data["push"] = pushed.to_json()
+    if good is not None:
+        data["snapshot"] = good.id
     if not dry:
         ms = ms.pushed_to(to, now)
         ctx.save_state(ctx.state.replace(mirrors={**ctx.state.mirrors, p.set: ms}))

@@ -332,6 +332,11 @@ class SyncSet(Model):
         description="rsync patterns: name, *.log, dir/, a/b")] = []
     max_delete: Annotated[int, Meta(
         ge=0, description="a sync that would delete more files stops before any change")] = 200
+    max_delete_percent: Annotated[int, Meta(ge=0, le=100, description=(
+        "a pull that would delete more than this share of the mirror's files stops before any "
+        "change (counted when the mirror holds 10 files or more; 100: no share limit)"))] = 25
+    keep_snapshots: Annotated[int, Meta(ge=1, description=(
+        "good pulls the mirror keeps (unchanged files hard-linked); pushes read the newest"))] = 3
     atomic: Annotated[bool, Meta(
         description="publish whole releases behind a symlink (path becomes the link)")] = False
     max_age: Annotated[Duration | None, Meta(

@@ -4,7 +4,7 @@ String values may hold `{{ var }}` placeholders; they are rendered by engine/tem
 time, so the models here keep them as plain strings (host names are checked after rendering).
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -18,9 +18,15 @@ class CheckAction(Model):
 
 
 class SyncAction(Model):
+    """Pull `set` from `from` into the mirror, push it to `to`. `pull: best_effort` (a failover:
+    the old host may be gone) pushes the last good mirror when the pull fails or is refused;
+    `pull: required` (a failback: the orders taken meanwhile live on `from`) fails the step
+    instead, before anything is pushed."""
+
     set: str
     from_: str | None = msgspec.field(default=None, name="from")
     to: str
+    pull: Literal["best_effort", "required"] = "best_effort"
 
 
 class SshAction(Model):

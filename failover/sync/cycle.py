@@ -7,8 +7,11 @@ Contract:
   `sync` step refuses it on its own (failback pushes to a host that is not active yet).
 - A set whose pull fails is not pushed (the error is its result); pushes of one set run in
   parallel, one thread per target; a failed push does not stop the others.
-- Gates (max_delete, empty mirror) are the Mirror's: they stop a transfer before it changes
-  anything and name their override.
+- Gates (an empty source, max_delete, max_delete_percent, an empty mirror) are the Mirror's:
+  they stop a transfer before it changes anything and name their override. A refused or
+  failed pull leaves the mirror's last good snapshot as it was; the set is not pushed.
+  `allow_deletes` (`--allow-deletes N`) stands in for max_delete and max_delete_percent in
+  this run only.
 - `dry_run` changes nothing anywhere and lists what the real run will report: the pull is
   rsync's own dry run, the push is predicted from the tree the pull will leave in the mirror
   (mirror.plan_pull, predict.py), even when the mirror is empty or behind the source.
@@ -108,10 +111,11 @@ def plan_sync(inventory: Inventory, active: str, sets: list[str], source: str | 
 
 def run_sync(inventory: Inventory, plan: SyncPlan, *, dry_run: bool,
              on_transfer: Callable[[Transfer], None] | None = None,
-             run: SyncRun | None = None) -> SyncRun:
+             run: SyncRun | None = None, allow_deletes: int | None = None) -> SyncRun:
     """Pull then push every set of the plan, recording into `run` (a new one by default).
-    HostKeyMismatch stops the whole run."""
-    mirror = Mirror(inventory, cancel=threading.Event())
+    `allow_deletes` replaces the deletion limits for this run. HostKeyMismatch stops the whole
+    run."""
+    mirror = Mirror(inventory, allow_deletes=allow_deletes, cancel=threading.Event())
     run = run or SyncRun(plan)
     notify = on_transfer or (lambda _: None)
     for set_name in plan.sets:

@@ -1,5 +1,6 @@
 """What one pull or push changed (or, dry run, would change), and the gates every transport
-applies before changing anything (max_delete)."""
+applies before changing anything: a push's max_delete; a pull's empty source, max_delete and
+max_delete_percent (`--allow-deletes N` stands in for both for one run)."""
 
 from __future__ import annotations
 
@@ -62,17 +63,73 @@ class SyncReport:
         return out or ["no changes"]
 
 
-def check_deletions(sset: SyncSet, direction: Direction, host: str, plan: RsyncResult) -> None:
+def path_key(sset: SyncSet, host: str) -> str:
+    """The inventory key that holds the set's path on `host`."""
+    return f"sync[{sset.name}].path" + (f".{host}" if isinstance(sset.path, dict) else "")
+
+
+def _files(n: int) -> str:
+    return f"{n} file" if n == 1 else f"{n} files"
+
+
+def check_deletions(sset: SyncSet, host: str, plan: RsyncResult, allow: int | None = None) -> None:
+    """A push's gate: refuse to delete more than max_delete files from `host` (`allow`: the
+    run's --allow-deletes instead)."""
     count = len(plan.deleted)
-    if count <= sset.max_delete:
+    limit = sset.max_delete if allow is None else allow
+    if count <= limit:
         return
-    where = f"to {host}" if direction == "push" else f"from {host}"
-    what = "files" if direction == "push" else "files from the mirror"
-    log.warning("refused: set=%s direction=%s host=%s deletions=%d max_delete=%d", sset.name,
-                direction, host, count, sset.max_delete)
-    raise UnsafePlan(f"sync {sset.name} {where} would delete {count} {what}, more than "
-                     f"max_delete={sset.max_delete}; raise sync[{sset.name}].max_delete in the "
-                     "inventory to allow it")
+    rule = f"max_delete={sset.max_delete}" if allow is None else f"--allow-deletes {allow}"
+    log.warning("refused: set=%s direction=push host=%s deletions=%d limit=%d", sset.name, host,
+                count, limit)
+    raise UnsafePlan(f"sync {sset.name} to {host} would delete {count} files, more than {rule}; "
+                     f"check {path_key(sset, host)} first; if the deletions are meant: "
+                     f"--allow-deletes {count} for this run, or raise sync[{sset.name}].max_delete "
+                     "in the inventory")
+
+
+MIN_FILES_FOR_SHARE = 10  # octoDNS checks its share thresholds only on zones of 10+ records
+
+
+def pull_limit(sset: SyncSet, now: int, allow: int | None = None) -> tuple[int, str]:
+    """The most files a pull may delete from a mirror of `now` files, and the rule that says
+    so: the run's `--allow-deletes N`, else the lower of max_delete and max_delete_percent of
+    `now` (the share counts for a mirror of MIN_FILES_FOR_SHARE files or more)."""
+    if allow is not None:
+        return allow, f"--allow-deletes {allow}"
+    limit, rule = sset.max_delete, f"max_delete={sset.max_delete}"
+    share = now * sset.max_delete_percent // 100
+    if now >= MIN_FILES_FOR_SHARE and share < limit:
+        limit, rule = share, f"max_delete_percent={sset.max_delete_percent} ({share} of {now})"
+    return limit, rule
+
+
+def check_pull(sset: SyncSet, host: str, host_path: str, *, now: int, after: int, deleted: int,
+               allow: int | None = None) -> int:
+    """A pull's gates, before anything changes: the source holds files, and the pull deletes
+    no more of the mirror's `now` files than pull_limit() allows. `after`: the files the
+    mirror will hold (the source's, without excluded paths). Files count as rsync counts them:
+    folders and symlinks too. Returns the limit (the transfer's --max-delete); raises UnsafePlan
+    naming the path to check first, then the overrides."""
+    where, key = f"{host}:{host_path}", path_key(sset, host)
+    if after == 0:
+        log.warning("refused: set=%s direction=pull host=%s reason=empty source", sset.name, host)
+        raise UnsafePlan(f"sync {sset.name} from {host} refused: {where} holds no files (it is "
+                         f"empty, or holds only excluded paths); the mirror holds {_files(now)} "
+                         f"and keeps its last good copy. Check {key}: an empty source is never "
+                         "pulled (pushed, it would wipe the standbys)")
+    limit, rule = pull_limit(sset, now, allow)
+    if deleted <= limit:
+        return limit
+    log.warning("refused: set=%s direction=pull host=%s deletions=%d limit=%d files_now=%d "
+                "files_after=%d", sset.name, host, deleted, limit, now, after)
+    raise UnsafePlan(f"sync {sset.name} from {host} would delete {deleted} files from the "
+                     f"mirror, more than {rule} allows: {where} holds {_files(after)}, the "
+                     f"mirror {_files(now)}. Check {key} first. If the deletions are meant: "
+                     f"--allow-deletes {deleted} for this run (failover sync, run, failover, "
+                     f"failback), or raise sync[{sset.name}].max_delete or "
+                     f"sync[{sset.name}].max_delete_percent in the inventory. The mirror keeps "
+                     "its last good copy")
 
 
 def changes(result: RsyncResult) -> bool:

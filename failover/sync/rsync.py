@@ -14,13 +14,14 @@ Implementation notes:
   on the pull and on the push (needs rsync >= 3.1.3 on the receiving side, January 2018).
 - `--max-delete` on the real run re-checks the deletion limit in case the host holds more to
   delete than was planned (exit 25): rsync then stops deleting at the limit.
-- A stage (`staged=True`, an atomic set's next release, not yet live) is filled without
-  `--delay-updates` and its partial dir: nobody reads it until release.py swaps it in, so
-  renaming every changed file twice would only cost time (~12% of a full push), and files that
-  arrived whole before a cut stay for the next run. It is filled with `--no-inc-recursive`: the
-  whole file list first, then the comparison, beat rsync's default interleaving on the rig
-  (20,000 files in 200 folders, 1% changed: 0.52 s against 0.59 s, median of 15; a real run
-  with `--delay-updates` has no incremental recursion either).
+- A stage (`staged=True`: an atomic set's next release, not yet live, or the mirror's next
+  snapshot, snapshots.py) is filled without `--delay-updates` and its partial dir: nobody reads
+  it until release.py swaps it in (or the pull promotes it), so renaming every changed file
+  twice would only cost time (~12% of a full push), and files that arrived whole before a cut
+  stay for the next run. It is filled with `--no-inc-recursive`: the whole file list first,
+  then the comparison, beat rsync's default interleaving on the rig (20,000 files in 200
+  folders, 1% changed: 0.52 s against 0.59 s, median of 15; a real run with `--delay-updates`
+  has no incremental recursion either). A pull's stage is also itemized (`itemize=True`).
 - `SshMaster` (openssh.py) opens the connection before the caller's local work, so the ssh
   handshake (most of an incremental push's time) overlaps it; every rsync of the push then rides
   that connection.
@@ -101,6 +102,9 @@ class RsyncResult:
     bytes_received: int = 0
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # a remote wrapper's `@failover` lines
+    # entries in the sender's file list (excluded paths left out, the transfer root too), from
+    # --stats' "Number of files"; None when rsync did not print it
+    source_files: int | None = None
 
 
 def remote_path(ssh: SshTarget, path: str) -> str:
@@ -113,7 +117,7 @@ def rsync_argv(src: str, dst: str, ssh: SshTarget, *, delete: bool, dry_run: boo
                link_dest: str | None = None, bwlimit: int | None = None,
                io_timeout: float | None = None, wrapper: str | None = None,
                delete_excluded: bool = False, staged: bool = False,
-               control: str | None = None) -> list[str]:
+               itemize: bool | None = None, control: str | None = None) -> list[str]:
     """The rsync command line (an argv list; no shell anywhere). One of src/dst is remote.
 
     `link_dest`: a directory on the receiver whose unchanged files are hard-linked, not copied.
@@ -123,9 +127,12 @@ def rsync_argv(src: str, dst: str, ssh: SshTarget, *, delete: bool, dry_run: boo
     `delete_excluded`: also delete excluded paths on the receiver (a stage, never a live tree).
     `staged`: the receiver is a stage nobody reads yet: no --delay-updates, no partial dir (a
     cut transfer keeps every file that arrived whole; release.py reports what changed).
+    `itemize`: list the changes (--itemize-changes); by default only when not `staged` (a pull
+    into the mirror's next snapshot is staged and itemized: snapshots.py).
     `control`: an SshMaster's socket.
     """
-    argv = [RSYNC, "-a", *(["--no-inc-recursive"] if staged else ["--itemize-changes"]),
+    argv = [RSYNC, "-a", *(["--no-inc-recursive"] if staged else []),
+            *(["--itemize-changes"] if (not staged if itemize is None else itemize) else []),
             "--modify-window=-1", "--stats", "-e", ssh_command(ssh, control)]
     if wrapper:  # `--rsync-path` is run by the remote shell: the one place a shell is involved
         argv.append(f"--rsync-path={wrapper}")
@@ -213,11 +220,33 @@ def parse_stats(text: str) -> dict[str, int]:
             "files_transferred": _stat(text, "Number of regular files transferred")}
 
 
+def source_files(text: str) -> int | None:
+    """The entries of the sender's file list, without the transfer root (`./`): --stats'
+    "Number of files: 5 (reg: 3, dir: 2)" is 4. None when rsync did not print it."""
+    if not re.search(r"^Number of files: ", text, re.MULTILINE):
+        return None
+    return max(0, _stat(text, "Number of files") - 1)
+
+
+def in_place(itemized: list[str]) -> list[str]:
+    """The files and symlinks that rsync changes in place, with no new inode: only their mode,
+    owner, group or (symlinks) mtime differ (`.f...p.....`, `.L..t......`). A file whose
+    content, size or mtime differs is written to a new inode and renamed over the name."""
+    names = []
+    for line in itemized:
+        m = _ITEM.match(line)
+        if m and m.group(1) == "." and m.group(2) in "fL":
+            name = m.group(4).split(" -> ", 1)[0] if m.group(2) == "L" else m.group(4)
+            names.append(_unescape(name))
+    return names
+
+
 def parse_output(stdout: str, warnings: list[str] | None = None,
                  notes: list[str] | None = None) -> RsyncResult:
     itemized, created, updated, deleted = parse_itemized(stdout.splitlines())
     return RsyncResult(itemized=itemized, created=created, updated=updated, deleted=deleted,
-                       warnings=warnings or [], notes=notes or [], **parse_stats(stdout))
+                       warnings=warnings or [], notes=notes or [],
+                       source_files=source_files(stdout), **parse_stats(stdout))
 
 
 def describe_exit(code: int, stderr: str, where: str) -> str:
@@ -227,21 +256,23 @@ def describe_exit(code: int, stderr: str, where: str) -> str:
 
 
 def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = None,
-              master: SshMaster | None = None,
+              master: SshMaster | None = None, keep_fds: tuple[int, ...] = (),
               cancel: threading.Event | None = None) -> RsyncResult:
     """Run rsync and read its itemized changes and stats.
 
     Exit 0, and 24 (source files vanished; logged and kept as a warning), are success. A host
     key problem raises HostKeyMismatch naming `target`; anything else raises SyncError with the
-    plain meaning of the exit code and rsync's own reason. `cancel` set (by an interruption,
-    from the main thread) stops rsync within a quarter second: TransferCancelled.
+    plain meaning of the exit code and rsync's own reason. `keep_fds`: descriptors rsync
+    inherits (a lock it keeps held should it outlive us: snapshots.py). `cancel` set (by an
+    interruption, from the main thread) stops rsync within a quarter second: TransferCancelled.
     """
     where = f"with {target.describe()}" if target else "(local)"
     env = {**os.environ, "LC_ALL": "C"}
     log.debug("rsync: target=%s dry_run=%s", target.host if target else "-", "--dry-run" in argv)
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env, start_new_session=True)
+                                stderr=subprocess.PIPE, env=env, start_new_session=True,
+                                pass_fds=keep_fds)
     except OSError as e:
         raise SyncError(f"cannot start {argv[0]}: {e.strerror or e} (is rsync installed?)") from e
     deadline = time.monotonic() + timeout

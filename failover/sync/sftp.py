@@ -35,8 +35,9 @@ import paramiko
 from failover.errors import SyncError
 from failover.model.inventory import SyncSet
 from failover.sync import predict, release
-from failover.sync.report import SyncReport, changes, check_deletions, make_report
+from failover.sync.report import SyncReport, changes, check_deletions, check_pull, make_report
 from failover.sync.rsync import RsyncResult
+from failover.sync.snapshots import Stage
 from failover.sync.ssh import SshTarget, connect
 from failover.sync.tree import (
     LIST_SCRIPT,
@@ -212,12 +213,14 @@ class SftpSession:
 
 
 def push(sset: SyncSet, target: SshTarget, host_path: str, local: Path,
-         records: PushedRecords, tree: Manifest | None = None) -> SyncReport:
+         records: PushedRecords, tree: Manifest | None = None,
+         allow: int | None = None) -> SyncReport:
     """Push the mirror `local` over SFTP: same plan, gates and atomic publish as rsync.
 
     The connection is made while the mirror is walked. An atomic set whose pushed record
     names the live release takes the live tree from the record instead of listing it.
     With `tree` (nanosecond mtimes), a dry run: the plan of pushing a mirror that holds it.
+    `allow`: the run's --allow-deletes (the set's max_delete otherwise).
     """
     base = release.base_path(host_path)
     dry_run = tree is not None
@@ -246,7 +249,7 @@ def push(sset: SyncSet, target: SshTarget, host_path: str, local: Path,
         else:
             live_files = s.manifest(live_dir, sset.exclude)
         plan = diff(src, live_files)
-        check_deletions(sset, "push", target.host, plan)
+        check_deletions(sset, target.host, plan, allow)
         if dry_run or not (changes(plan) or pending or (live and live.kind != "link")):
             if not dry_run and live_id:
                 records.save(sset.name, target, host_path, sset.exclude, Pushed(live_id, src))
@@ -284,20 +287,23 @@ def push(sset: SyncSet, target: SshTarget, host_path: str, local: Path,
         dry_run=False, transport="sftp")
 
 
-def pull(sset: SyncSet, target: SshTarget, host_path: str, local: Path, dry_run: bool,
-         why: str = "") -> tuple[SyncReport, Manifest]:
-    """The pull over SFTP, and the tree the mirror holds after it (nanosecond mtimes)."""
+def pull(sset: SyncSet, target: SshTarget, host_path: str, base: Path | None,
+         stage: Stage | None, allow: int | None = None) -> tuple[SyncReport, Manifest]:
+    """The pull over SFTP, gated as over rsync (report.check_pull) against the last good
+    snapshot `base`, into `stage` (the caller promotes it); `stage` None: a dry run, which also
+    returns the tree the new snapshot will hold (nanosecond mtimes)."""
     with SftpSession(target, sset.io_timeout) as s:
         remote = host_path.rstrip("/")
         src = s.manifest(remote, sset.exclude)
-        if not src:
-            raise SyncError(f"{remote} on {target.describe()} is missing or empty; nothing "
-                            "to pull" + (f" ({why})" if why else ""))
-        plan = diff(src, local_manifest(local, sset.exclude) if local.is_dir() else {})
-        check_deletions(sset, "pull", target.host, plan)
-        if not dry_run:
-            s.apply_pull(remote, local, src, plan)
-    after = predict.after_sftp_pull(src, local_manifest(local, sset.exclude, mtime_ns=True),
-                                    plan) if dry_run else {}
-    return (make_report(sset, "pull", target.host, plan, dry_run=dry_run, transport="sftp"),
-            after)
+        mine = local_manifest(base, sset.exclude) if base else {}
+        plan = diff(src, mine)
+        check_pull(sset, target.host, host_path, now=len(mine), after=len(src),
+                   deleted=len(plan.deleted), allow=allow)
+        if stage is not None:
+            into = stage.ready()
+            s.apply_pull(remote, into, src, plan if stage.pristine else
+                         diff(src, local_manifest(into, sset.exclude)))
+    after = predict.after_sftp_pull(src, local_manifest(base, sset.exclude, mtime_ns=True)
+                                    if base else {}, plan) if stage is None else {}
+    return (make_report(sset, "pull", target.host, plan, dry_run=stage is None,
+                        transport="sftp"), after)

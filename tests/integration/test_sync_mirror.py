@@ -125,11 +125,18 @@ def test_max_delete_stops_the_push_before_any_change(rig: Rig, tmp_path: Path) -
     with pytest.raises(UnsafePlan) as err:
         mirror.push("webroot", "standby")
     assert str(err.value) == ("sync webroot to standby would delete 5 files, more than "
-                              "max_delete=3; raise sync[webroot].max_delete in the inventory "
-                              "to allow it")
+                              "max_delete=3; check sync[webroot].path.standby first; if the "
+                              "deletions are meant: --allow-deletes 5 for this run, or raise "
+                              "sync[webroot].max_delete in the inventory")
     assert tree(standby) == before  # nothing deleted, nothing added
     with pytest.raises(UnsafePlan):  # a dry run shows the same refusal
         mirror.push("webroot", "standby", dry_run=True)
+    with pytest.raises(UnsafePlan, match="more than --allow-deletes 4;"):
+        Mirror(inv, allow_deletes=4).push("webroot", "standby")
+    assert tree(standby) == before
+
+    Mirror(inv, allow_deletes=5).push("webroot", "standby")  # the override, for one run
+    assert tree(standby) == tree(mirror.path("webroot"))
 
 
 def test_max_delete_guards_the_mirror_on_pull(rig: Rig, tmp_path: Path) -> None:
@@ -160,7 +167,7 @@ def test_wrong_host_key_stops_rsync(host_reset: Rig, shop: Inventory) -> None:
     assert "CHANGED" in text
     assert text.count("SHA256:") == 2
     assert "ssh-keyscan" in text
-    assert not any(mirror.path("webroot").iterdir())
+    assert not mirror.path("webroot").exists()  # no good pull yet, no mirror
 
     mirror.pull("webroot", "primary")
     with host_reset.standby.wrong_host_key(), pytest.raises(HostKeyMismatch, match="standby"):

@@ -63,3 +63,23 @@ def test_status_before_the_first_round_calls_no_host_a_standby(site: Site) -> No
     p = site.run("status")
     assert "primary  active, up" in p.stdout
     assert "standby  standby, up" in p.stdout
+
+
+def test_failback_stops_when_it_cannot_bring_the_orders_home(warm_site: Site, tmp_path: Path
+                                                             ) -> None:
+    site = warm_site
+    assert site.run("failover", "--yes").returncode == 0
+    (site.standby.webroot / "orders.txt").write_text("order 1001\norder 1002\norder 2001\n")
+    primary_before = site.tree(site.primary.webroot)
+    # the standby's copy of the set is suddenly empty (a wrong path, a wiped folder): the pull
+    # is refused, and the failback must not move the site home without its orders
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    site.edit(lambda inv: inv["sync"][0]["path"].update(standby=str(empty) + "/"))
+    p = site.run("failback", "--yes")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "pull from standby refused" in p.stdout
+    assert "this step needs it (pull: required): nothing was pushed to primary" in p.stdout
+    assert site.dns() == at(site.standby.address)
+    assert site.state()["active"] == "standby"
+    assert site.tree(site.primary.webroot) == primary_before

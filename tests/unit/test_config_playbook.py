@@ -137,7 +137,7 @@ def test_unknown_key_in_an_action(inventory: Inventory) -> None:
         steps:
           - sync: {set: webroot, from_: "{{ from }}", to: "{{ to }}"}
     """, inventory) == [
-        "failover.yaml:3:26 steps[0].sync.from_: unknown key; valid keys here: from, set, to "
+        "failover.yaml:3:26 steps[0].sync.from_: unknown key; valid keys here: from, pull, set, to "
         "(did you mean 'from'?)"
     ]
 
