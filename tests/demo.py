@@ -7,6 +7,7 @@ done, then prints a timeline and the DNS answers before and after. Tears everyth
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -93,7 +94,12 @@ def drill(rig: Rig, work: Path) -> int:
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="failover-demo-") as tmp, Rig() as rig:
+    # the rig's identity comes from the environment, as in tests/conftest.py: rigs side by side
+    offset = int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0"))
+    rig = Rig(net=os.environ.get("FAILOVER_RIG_NET", "10.203.0"),
+              prefix=os.environ.get("FAILOVER_RIG_PREFIX", "rig"),
+              pdns_dns_port=5353 + offset, pdns_api_port=8081 + offset)
+    with tempfile.TemporaryDirectory(prefix="failover-demo-") as tmp, rig:
         return drill(rig, Path(tmp))
 
 
