@@ -23,11 +23,12 @@ from failover.dns.base import provider_for
 from failover.dns.plan import desired_for, diff
 from failover.dns.verify import verify
 from failover.model.inventory import Inventory
+from tests.rig import port_offset
 from tests.rig.dnsservers import DnsServers
 from tests.rig.pdns import PdnsController
 
 N = 50
-OFFSET = int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0")) + 50
+OFFSET = port_offset() + 50
 NET = os.environ.get("FAILOVER_RIG_NET", "10.203.0")
 HOSTS = {"primary": f"{NET}.11", "standby": f"{NET}.12"}
 RECORDS = {(f"host{i:02d}", "A"): (60, [HOSTS["primary"]]) for i in range(N)}

@@ -115,10 +115,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--before", default="4354e51", help="the commit measured as `before`")
     args = ap.parse_args()
-    offset = int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0"))
-    rig = Rig(net=os.environ.get("FAILOVER_RIG_NET", "10.203.0"),
-              prefix=os.environ.get("FAILOVER_RIG_PREFIX", "rig"),
-              pdns_dns_port=5353 + offset, pdns_api_port=8081 + offset)
+    rig = Rig.from_env()
     work = Path(tempfile.mkdtemp(prefix="bench-pull-"))
     old = work / "before-code"
     old.mkdir()

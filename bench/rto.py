@@ -60,10 +60,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    offset = int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0"))
-    rig = Rig(net=os.environ.get("FAILOVER_RIG_NET", "10.203.0"),
-              prefix=os.environ.get("FAILOVER_RIG_PREFIX", "rig"),
-              pdns_dns_port=5353 + offset, pdns_api_port=8081 + offset)
+    rig = Rig.from_env()
     base = Path(tempfile.mkdtemp(prefix="bench-rto-"))
     hook = WebhookReceiver()
     rig.start()

@@ -122,10 +122,7 @@ def main() -> None:
     ap.add_argument("--variants", default="rsync,rsync-atomic,sftp-atomic",
                     help="which of ours to run (comma-separated)")
     args = ap.parse_args()
-    offset = int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0"))
-    rig = Rig(net=os.environ.get("FAILOVER_RIG_NET", "10.203.0"),
-              prefix=os.environ.get("FAILOVER_RIG_PREFIX", "rig"),
-              pdns_dns_port=5353 + offset, pdns_api_port=8081 + offset)
+    rig = Rig.from_env()
     work = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     rig.start()

@@ -14,7 +14,7 @@ REPO = Path(__file__).parent.parent
 if str(REPO) not in sys.path:  # `import tests.rig` also under a bare `pytest` executable
     sys.path.insert(0, str(REPO))
 
-from tests.rig import Rig, RigError  # noqa: E402
+from tests.rig import Rig, RigError, port_offset  # noqa: E402
 from tests.rig.dnsservers import DnsServers  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -28,14 +28,7 @@ def rig() -> Iterator[Rig]:
     """
     if os.geteuid() != 0:
         pytest.fail("the rig needs root (network namespaces)", pytrace=False)
-    offset = int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0"))  # parallel rigs side by side
-    r = Rig(
-        keep_dir=os.environ.get("RIG_KEEP") == "1",
-        net=os.environ.get("FAILOVER_RIG_NET", "10.203.0"),
-        prefix=os.environ.get("FAILOVER_RIG_PREFIX", "rig"),
-        pdns_dns_port=5353 + offset,
-        pdns_api_port=8081 + offset,
-    )
+    r = Rig.from_env(keep_dir=os.environ.get("RIG_KEEP") == "1")
     try:
         r.start()
     except RigError as exc:
@@ -50,7 +43,7 @@ def rig() -> Iterator[Rig]:
 @pytest.fixture(scope="session")
 def dns_servers() -> Iterator[DnsServers]:
     """BIND (RFC 2136 + TSIG), moto (Route 53 API) and a second PowerDNS, on loopback."""
-    servers = DnsServers(port_offset=int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0")))
+    servers = DnsServers(port_offset=port_offset())
     try:
         servers.start()
     except RigError as exc:

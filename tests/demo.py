@@ -94,11 +94,7 @@ def drill(rig: Rig, work: Path) -> int:
 
 
 def main() -> int:
-    # the rig's identity comes from the environment, as in tests/conftest.py: rigs side by side
-    offset = int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0"))
-    rig = Rig(net=os.environ.get("FAILOVER_RIG_NET", "10.203.0"),
-              prefix=os.environ.get("FAILOVER_RIG_PREFIX", "rig"),
-              pdns_dns_port=5353 + offset, pdns_api_port=8081 + offset)
+    rig = Rig.from_env()
     with tempfile.TemporaryDirectory(prefix="failover-demo-") as tmp, rig:
         return drill(rig, Path(tmp))
 

@@ -29,11 +29,16 @@ from .proc import RigError, stray_pids, terminate_pid
 from .sshd import SshClient, cleanup_run_sshd, ensure_run_sshd
 from .state import read_state, restore_state, save_state
 
-__all__ = ["Rig", "RigError", "RigHost", "Undo"]
+__all__ = ["Rig", "RigError", "RigHost", "Undo", "port_offset"]
 
 log = logging.getLogger(__name__)
 
 HOSTS = {"primary": 11, "standby": 12}
+
+
+def port_offset() -> int:
+    """FAILOVER_RIG_PORT_OFFSET: added to every loopback port, so rigs run side by side."""
+    return int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0"))
 
 
 class Rig:
@@ -83,6 +88,22 @@ class Rig:
         self.timings: dict[str, float] = {}
         for d in self.daemons:
             d.on_change = self._save_state
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Rig:
+        """The rig whose identity the environment names (defaults: prefix rig, 10.203.0, 0).
+
+        FAILOVER_RIG_PREFIX, FAILOVER_RIG_NET and FAILOVER_RIG_PORT_OFFSET let rigs run side by
+        side; tests, the demo and the benches all take their rig from here.
+        """
+        offset = port_offset()
+        return cls(
+            net=os.environ.get("FAILOVER_RIG_NET", "10.203.0"),
+            prefix=os.environ.get("FAILOVER_RIG_PREFIX", "rig"),
+            pdns_dns_port=5353 + offset,
+            pdns_api_port=8081 + offset,
+            **kwargs,
+        )
 
     # -- accessors -------------------------------------------------------------------------
     @property

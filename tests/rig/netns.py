@@ -8,6 +8,7 @@ pinned so that ``link_down()`` gives a clean connect timeout (RECIPE 2.6, pitfal
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from .proc import RigError, run, wait_until
 log = logging.getLogger(__name__)
 
 MAX_LINK_NAME = 15
+OWNER_DIR = Path("/run/failover-rig")  # tmpfs: a reboot forgets every owner with the namespaces
 
 
 def link_exists(name: str) -> bool:
@@ -75,6 +77,7 @@ class Network:
         self.bridge = _check_link_name(f"{prefix}-br")
         self.hosts: dict[str, NetHost] = {}
         self.owned = False  # True once create() got past the leftover check
+        self._owner: int | None = None  # fd holding the flock on OWNER_DIR/<prefix>.lock
         for name, octet in hosts.items():
             veth = _check_link_name(f"{prefix}-v{name[0]}")
             self.hosts[name] = NetHost(f"{prefix}-{name}", veth, f"{net}.{octet}")
@@ -94,13 +97,20 @@ class Network:
         return found
 
     def create(self) -> None:
+        """Take the prefix's owner lock, sweep what a dead rig of that prefix left, then build.
+
+        The lock is a flock held for the rig's lifetime, so the kernel drops it when the owner
+        dies however it dies: names that exist while the lock is free are a crashed run's, and
+        are removed; names whose lock is held belong to a live rig, and are left alone.
+        """
+        self._take_owner_lock()
         left = self.leftovers()
         if left:
-            raise RigError(
-                f"rig network {self.prefix!r} already (partly) exists: "
-                f"{', '.join(left)}; run `python -m tests.rig clean --prefix "
-                f"{self.prefix}` or tear down the other rig first"
-            )
+            log.warning("removing what a rig that is gone left: %s", ", ".join(left))
+            self.owned = True
+            self.destroy(release=False)
+            if self.leftovers():
+                raise RigError(f"could not remove leftovers of rig {self.prefix!r}: {left}")
         self.owned = True
         run(["ip", "link", "add", self.bridge, "type", "bridge"])
         _disable_ipv6_root(self.bridge)
@@ -149,6 +159,29 @@ class Network:
         if routes:
             raise RigError(f"namespace {ns} unexpectedly has a default route: {routes}")
 
+    def _take_owner_lock(self) -> None:
+        OWNER_DIR.mkdir(mode=0o700, exist_ok=True)
+        path = OWNER_DIR / f"{self.prefix}.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise RigError(
+                f"rig network {self.prefix!r} belongs to a rig that is running (pid {owner}); "
+                "give this one another identity (FAILOVER_RIG_PREFIX, FAILOVER_RIG_NET, "
+                "FAILOVER_RIG_PORT_OFFSET) or stop that one"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._owner = fd
+
+    def _release_owner_lock(self) -> None:
+        if self._owner is not None:
+            os.close(self._owner)  # closing the fd drops the flock
+            self._owner = None
+
     def kill_namespace_pids(self, timeout: float = 5.0) -> None:
         """Anything still running inside our namespaces is ours (RECIPE 6 step 2)."""
         for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -172,9 +205,10 @@ class Network:
                 ]
         return pids
 
-    def destroy(self, timeout: float = 10.0) -> None:
+    def destroy(self, timeout: float = 10.0, *, release: bool = True) -> None:
         """RECIPE 6 steps 2-3: kill leftovers, del veths (wait), del netns, del bridge."""
         if not self.owned:
+            self._release_owner_lock()
             return
         self.kill_namespace_pids()
         for h in self.hosts.values():
@@ -189,6 +223,8 @@ class Network:
             run(["ip", "link", "del", self.bridge])
             _wait_link_gone(self.bridge, timeout)
         self.owned = False
+        if release:
+            self._release_owner_lock()
 
 
 def _wait_link_gone(name: str, timeout: float) -> None:
