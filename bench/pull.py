@@ -50,9 +50,9 @@ from failover.sync.mirror import Mirror
 inv = Inventory.parse(json.load(open(sys.argv[1])))
 variant = sys.argv[2]
 if variant == "link-dest":
-    from failover.sync.openssh import SshMaster
+    from failover.remote.openssh import SshMaster
     from failover.sync.rsync import remote_path, rsync_argv, run_rsync
-    from failover.sync.ssh import ssh_target
+    from failover.remote.ssh import ssh_target
     target = ssh_target(inv, "primary")
     src = remote_path(target, inv.sync[0].path_on("primary"))
     t0 = time.monotonic()

@@ -1,7 +1,7 @@
 """`type: command`: run an argv list on the host over SSH; pass on exit status 0.
 
 Implementation notes:
-- Same SSH path as `type: ssh` (failover.checks.ssh / failover.sync.ssh): strict host key, key
+- Same SSH path as `type: ssh` (failover.checks.ssh / failover.remote.ssh): strict host key, key
   login, a worker thread per probe. The argv is quoted with `shlex.join`, never a shell string.
 - The detail carries the tail of the command's output (stdout, then stderr; the last 200
   characters), so `systemctl is-active mariadb` says "inactive" in the table and the audit log.
@@ -19,7 +19,7 @@ from failover.checks.ssh import SshBound
 from failover.model.inventory import CommandCheck
 
 if TYPE_CHECKING:
-    from failover.sync.ssh import SshTarget
+    from failover.remote.ssh import SshTarget
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class CommandProbe(SshBound):
     model: CommandCheck
 
     def blocking_probe(self, target: SshTarget) -> str:
-        from failover.sync.ssh import run_command
+        from failover.remote.ssh import run_command
 
         limited = replace(target, connect_timeout=min(target.connect_timeout, self.timeout))
         result = run_command(limited, list(self.model.command), self.timeout)

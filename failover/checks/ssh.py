@@ -1,7 +1,7 @@
 """`type: ssh`: the host's sshd completes a handshake with the known host key and a key login.
 
 Implementation notes:
-- Reuses failover.sync.ssh (paramiko, `RejectPolicy` with the inventory's `ssh.known_hosts`,
+- Reuses failover.remote.ssh (paramiko, `RejectPolicy` with the inventory's `ssh.known_hosts`,
   the host's `ssh.identity`, no agent). paramiko blocks, so each probe runs in a worker thread;
   its own timeouts are set to the check's timeout, so a thread never outlives the round by much.
   The threads come from a pool of their own (up to 64), not the loop's default one (cpus + 4):
@@ -25,7 +25,7 @@ from failover.errors import FailoverError, HostUnreachable, UsageError
 from failover.model.inventory import Host, Inventory, SshCheck
 
 if TYPE_CHECKING:
-    from failover.sync.ssh import SshTarget
+    from failover.remote.ssh import SshTarget
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class SshBound(Check[Any]):
     targets: dict[str, SshTarget]
 
     def bind(self, inventory: Inventory) -> None:
-        from failover.sync.ssh import require_identity, ssh_target
+        from failover.remote.ssh import require_identity, ssh_target
 
         self.targets = {}
         for name in inventory.hosts:
@@ -81,7 +81,7 @@ class SshProbe(SshBound):
     def blocking_probe(self, target: SshTarget) -> str:
         from dataclasses import replace
 
-        from failover.sync.ssh import verify_host_key
+        from failover.remote.ssh import verify_host_key
 
         verify_host_key(replace(target, connect_timeout=min(target.connect_timeout,
                                                              self.timeout)))

@@ -164,8 +164,8 @@ def _line(t: object, dry_run: bool) -> str:
 
 def _rollback(app: App, set_name: str, host: str | None, yes: bool, dry_run: bool,
               wait: float) -> int:
+    from failover.remote.ssh import ssh_target
     from failover.sync import release
-    from failover.sync.ssh import ssh_target
 
     inv = app.inventory
     if host is None:

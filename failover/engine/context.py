@@ -14,7 +14,7 @@ from failover.state.audit import AuditLog
 from failover.state.store import StateStore
 
 if TYPE_CHECKING:
-    from failover.sync.openssh import SshMaster
+    from failover.remote.openssh import SshMaster
 
 
 def _quiet(_: str) -> None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the engine proper is imported when a round acts, not for a 
     from failover.engine.context import RunContext
     from failover.engine.journal import Journal
     from failover.engine.warmup import WarmUp
-    from failover.sync.openssh import SshMaster
+    from failover.remote.openssh import SshMaster
 
 log = logging.getLogger(__name__)
 

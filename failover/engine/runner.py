@@ -162,8 +162,8 @@ class Runner:
         because of it: host keys are checked as on any connection, and a step whose
         connection failed reports that failure itself. Not to a host whose SSH gave no answer
         in the round that started this run."""
-        from failover.sync.openssh import SshMaster
-        from failover.sync.ssh import ssh_target
+        from failover.remote.openssh import SshMaster
+        from failover.remote.ssh import ssh_target
 
         ctx = self.ctx
         for step in self.playbook.steps:

@@ -152,7 +152,7 @@ def do_sync(ctx: RunContext, p: pb.SyncAction) -> Outcome:
 
 
 def do_ssh(ctx: RunContext, p: pb.SshAction) -> Outcome:
-    from failover.sync.ssh import run_command, ssh_target
+    from failover.remote.ssh import run_command, ssh_target
 
     host = _host(ctx, p.host, "ssh.host")
     shown = p.command if isinstance(p.command, str) else " ".join(p.command)
@@ -295,8 +295,9 @@ def do_notify(ctx: RunContext, p: pb.NotifyAction) -> Outcome:
 
 
 def do_pipe(ctx: RunContext, p: pb.PipeAction) -> Outcome:
-    from failover.sync.pipe import _line, pipe_step  # issue 4: implementation lives there
-    from failover.sync.ssh import _program
+    from failover.remote.pipe import pipe_step  # issue 4: implementation lives there
+    from failover.remote.ssh import command_line as _line
+    from failover.remote.ssh import program_name as _program
 
     if ctx.dry_run or p.to.host not in ctx.inventory.hosts:
         return pipe_step(ctx, p)

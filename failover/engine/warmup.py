@@ -24,12 +24,12 @@ from failover.model.inventory import Inventory
 from failover.model.state import HostState, State
 
 if TYPE_CHECKING:
-    from failover.sync.openssh import SshMaster
+    from failover.remote.openssh import SshMaster
 
 log = logging.getLogger(__name__)
 
 # what a failover run imports on its way to the DNS flip (imported once per process)
-_MODULES = ("failover.engine.runner", "failover.sync.mirror", "failover.sync.openssh",
+_MODULES = ("failover.engine.runner", "failover.sync.mirror", "failover.remote.openssh",
             "failover.dns.flip")
 
 
@@ -45,8 +45,8 @@ class WarmUp:
     def _run(self, inventory: Inventory, hosts: list[str]) -> None:
         for name in _MODULES:
             importlib.import_module(name)
-        from failover.sync.openssh import SshMaster
-        from failover.sync.ssh import ssh_target
+        from failover.remote.openssh import SshMaster
+        from failover.remote.ssh import ssh_target
 
         for host in hosts:
             try:

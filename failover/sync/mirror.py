@@ -47,8 +47,9 @@ from pathlib import Path
 
 from failover.errors import SyncError, UsageError
 from failover.model.inventory import Inventory, SyncSet
+from failover.remote.openssh import SshMaster, shared
+from failover.remote.ssh import SshTarget, ssh_target
 from failover.sync import predict, release, report, sftp
-from failover.sync.openssh import SshMaster, shared
 from failover.sync.pull import plan as plan_rsync_pull
 from failover.sync.pull import pull as rsync_pull
 from failover.sync.report import SyncReport, check_deletions, make_report
@@ -60,7 +61,6 @@ from failover.sync.rsync import (
     run_rsync,
 )
 from failover.sync.snapshots import Snapshot, Snapshots
-from failover.sync.ssh import SshTarget, ssh_target
 from failover.sync.tree import Manifest, Pushed, PushedRecords, diff, local_manifest
 
 log = logging.getLogger(__name__)

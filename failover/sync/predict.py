@@ -30,10 +30,10 @@ Not predicted: changes of owner or group alone (rsync -a carries them when it ru
 from __future__ import annotations
 
 from failover.model.inventory import SyncSet
+from failover.remote.openssh import SshMaster, shared
+from failover.remote.ssh import SshTarget
 from failover.sync import release
-from failover.sync.openssh import SshMaster, shared
 from failover.sync.rsync import RsyncResult
-from failover.sync.ssh import SshTarget
 from failover.sync.tree import (
     LIST_SCRIPT,
     Entry,

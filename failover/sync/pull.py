@@ -29,12 +29,12 @@ from pathlib import Path
 
 from failover.errors import SyncError, UnsafePlan
 from failover.model.inventory import SyncSet
+from failover.remote.openssh import SshMaster, shared
+from failover.remote.ssh import SshTarget
 from failover.sync import predict
-from failover.sync.openssh import SshMaster, shared
 from failover.sync.report import SyncReport, check_pull, make_report
 from failover.sync.rsync import RsyncResult, in_place, remote_path, rsync_argv, run_rsync
 from failover.sync.snapshots import Stage
-from failover.sync.ssh import SshTarget
 from failover.sync.tree import Manifest, local_manifest
 
 log = logging.getLogger(__name__)

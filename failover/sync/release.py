@@ -32,8 +32,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, cast, get_args
 
 from failover.errors import SyncError
+from failover.remote.ssh import SshTarget, run_command
 from failover.sync.rsync import note_error, split_notes
-from failover.sync.ssh import SshTarget, run_command
 
 log = logging.getLogger(__name__)
 

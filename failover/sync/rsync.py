@@ -42,14 +42,14 @@ import time
 from dataclasses import dataclass, field
 
 from failover.errors import SyncError
-from failover.sync.openssh import (
+from failover.remote.openssh import (
     SshMaster,
     host_key_failure,
     kill_group,
     ssh_command,
     stderr_cause,
 )
-from failover.sync.ssh import SshTarget
+from failover.remote.ssh import SshTarget
 
 log = logging.getLogger(__name__)
 

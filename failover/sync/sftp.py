@@ -34,11 +34,11 @@ import paramiko
 
 from failover.errors import SyncError
 from failover.model.inventory import SyncSet
+from failover.remote.ssh import SshTarget, connect
 from failover.sync import predict, release
 from failover.sync.report import SyncReport, changes, check_deletions, check_pull, make_report
 from failover.sync.rsync import RsyncResult
 from failover.sync.snapshots import Stage
-from failover.sync.ssh import SshTarget, connect
 from failover.sync.tree import (
     LIST_SCRIPT,
     TMP_PREFIX,

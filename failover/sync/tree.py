@@ -31,7 +31,7 @@ from failover.state.files import write_atomic
 from failover.sync.rsync import PARTIAL_DIR, RsyncResult
 
 if TYPE_CHECKING:
-    from failover.sync.ssh import SshTarget
+    from failover.remote.ssh import SshTarget
 
 TMP_PREFIX = ".~failover~"
 RECORD_VERSION = 1

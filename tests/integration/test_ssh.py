@@ -1,4 +1,4 @@
-"""failover.sync.ssh against the rig's real sshd: commands, host keys, failures."""
+"""failover.remote.ssh against the rig's real sshd: commands, host keys, failures."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from failover.errors import HostKeyMismatch, SyncError, UsageError
-from failover.sync.ssh import SshTarget, run_command, ssh_target, verify_host_key
+from failover.remote.ssh import SshTarget, run_command, ssh_target, verify_host_key
 from tests.rig import Rig
 from tests.synctree import make_inventory
 

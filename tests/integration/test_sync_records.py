@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from failover.errors import SyncError, UnsafePlan
+from failover.remote.ssh import ssh_target
 from failover.sync import release
 from failover.sync.mirror import Mirror
-from failover.sync.ssh import ssh_target
 from tests.rig import Rig
 from tests.synctree import fill, make_inventory, published, tree, versions, www
 

@@ -106,8 +106,8 @@ def test_a_library_log_line_and_its_traceback_are_masked(stderr_log: io.StringIO
 def test_below_vv_only_our_own_log_lines_reach_stderr(stderr_log: io.StringIO) -> None:
     configure_logging(logging.INFO, stderr_log)
     logging.getLogger("paramiko.transport").error("Exception (client): Error reading banner")
-    logging.getLogger("failover.sync.ssh").warning("ours")
-    assert stderr_log.getvalue() == "WARNING failover.sync.ssh: ours\n"
+    logging.getLogger("failover.remote.ssh").warning("ours")
+    assert stderr_log.getvalue() == "WARNING failover.remote.ssh: ours\n"
 
 
 def test_json_text_never_holds_a_registered_secret() -> None:

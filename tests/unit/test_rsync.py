@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from failover.errors import HostKeyMismatch, SyncError, UsageError
-from failover.sync.openssh import host_key_failure, ssh_command
+from failover.remote.openssh import host_key_failure, ssh_command
+from failover.remote.ssh import SshTarget
 from failover.sync.rsync import (
     describe_exit,
     parse_itemized,
@@ -18,7 +19,6 @@ from failover.sync.rsync import (
     rsync_argv,
     run_rsync,
 )
-from failover.sync.ssh import SshTarget
 
 # Captured from `LC_ALL=C rsync -a --itemize-changes --stats --delete-delay --delay-updates
 # --partial-dir=.rsync-partial --exclude=*.log src/ dst/` (rsync 3.5.0) into a dst holding

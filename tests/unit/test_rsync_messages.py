@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from failover.errors import SyncError
+from failover.remote.ssh import SshTarget
 from failover.sync.rsync import RsyncMissing, describe_exit, rsync_argv, run_rsync
-from failover.sync.ssh import SshTarget
 
 
 def test_argv_carries_bwlimit_and_io_timeout(tmp_path: Path) -> None:

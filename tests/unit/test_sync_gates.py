@@ -9,9 +9,9 @@ import pytest
 
 from failover.errors import UnsafePlan
 from failover.model.inventory import SyncSet
+from failover.remote.ssh import SshTarget
 from failover.sync.report import check_deletions, check_pull, pull_limit
 from failover.sync.rsync import RsyncResult, in_place, rsync_argv, source_files
-from failover.sync.ssh import SshTarget
 
 
 def webroot(**values: object) -> SyncSet:

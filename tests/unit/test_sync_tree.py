@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from failover.sync.ssh import SshTarget
+from failover.remote.ssh import SshTarget
 from failover.sync.tree import Entry, Pushed, PushedRecords, diff, local_manifest
 
 

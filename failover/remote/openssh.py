@@ -31,7 +31,7 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 
 from failover.errors import HostKeyMismatch, SyncError, UsageError
-from failover.sync.ssh import (
+from failover.remote.ssh import (
     SshTarget,
     changed_host_key,
     known_fingerprints,

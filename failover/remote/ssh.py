@@ -207,8 +207,8 @@ def run_command(target: SshTarget, command: str | list[str], timeout: float) -> 
     Raises HostKeyMismatch (unknown/changed key), UsageError (no identity) or SyncError
     (unreachable, login refused, or the command did not finish in time).
     """
-    line = command if isinstance(command, str) else shlex.join(command)
-    program = _program(line)
+    line = command_line(command)
+    program = program_name(line)
     deadline = time.monotonic() + timeout
     started = time.monotonic()
     client = connect(target, timeout)
@@ -233,8 +233,15 @@ def run_command(target: SshTarget, command: str | list[str], timeout: float) -> 
     return CommandResult(status, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
 
 
-def _program(line: str) -> str:
-    """The command's program name for logs and messages; never an argument (could be a secret)."""
+def command_line(command: str | list[str]) -> str:
+    """What the remote shell runs: an argv list quoted with `shlex.join`; a string (the
+    operator's own shell command from a playbook) as written."""
+    return command if isinstance(command, str) else shlex.join(command)
+
+
+def program_name(line: str) -> str:
+    """The command's program name for logs and messages; never an argument (could be a secret).
+    `(command)` when the first word is not a plain program name (e.g. `FOO=secret cmd`)."""
     first = line.split(maxsplit=1)[0] if line.strip() else ""
     return first if _PROGRAM.match(first) else "(command)"
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import select
-import shlex
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -49,10 +48,6 @@ class PipeResult:
     @property
     def ok(self) -> bool:
         return self.source_status == 0 and self.sink_status == 0
-
-
-def _line(command: str | list[str]) -> str:
-    return command if isinstance(command, str) else shlex.join(command)
 
 
 def stream(source: paramiko.Channel, sink: paramiko.Channel, deadline: float) -> PipeResult:
@@ -108,14 +103,15 @@ def _status(channel: paramiko.Channel, deadline: float) -> int:
 
 def pipe_step(ctx: RunContext, p: PipeAction) -> Outcome:
     from failover.engine.steps import Outcome
-    from failover.sync.ssh import _program, connect, ssh_target
+    from failover.remote.ssh import command_line, connect, program_name, ssh_target
 
     for end, key in ((p.from_, "pipe.from.host"), (p.to, "pipe.to.host")):
         if end.host not in ctx.inventory.hosts:
             raise StepFailed(f"{key}: unknown host {end.host!r}; hosts: "
                              f"{', '.join(ctx.inventory.hosts)}")
-    src_line, dst_line = _line(p.from_.command), _line(p.to.command)
-    what = (f"{p.from_.host} ({_program(src_line)}) into {p.to.host} ({_program(dst_line)})")
+    src_line, dst_line = command_line(p.from_.command), command_line(p.to.command)
+    what = (f"{p.from_.host} ({program_name(src_line)}) into {p.to.host} "
+            f"({program_name(dst_line)})")
     if ctx.dry_run:
         return Outcome("dry-run", f"would stream {what}")
     deadline = time.monotonic() + p.timeout
