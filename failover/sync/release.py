@@ -13,8 +13,9 @@ Notes:
   the oldest release, then swaps in the symlink: two renames, microseconds apart.
 - The remote side needs GNU coreutils (`mv -T`, `readlink -f`, `head -n -N`): any Linux host;
   `flock` (util-linux) lets the next stage be made after the session instead of during it.
-- The scripts below are constants; every value reaches them as a positional argument ("$1"),
-  quoted by shlex.join, never spliced into the script text.
+- The scripts are package data, `scripts/*.sh` (checked by shellcheck in the test suite), sent
+  as the text of `sh -c` without their comment lines (`script()`); every value reaches them as
+  a positional argument ("$1"), quoted by shlex.join, never spliced into the script text.
 - Old releases are pruned to the newest `KEEP_RELEASES`, never the live one.
 - A release holds exactly the mirror: paths the set excludes (caches, logs) are not carried over
   from the previous release. State the host itself writes (uploads, sessions) belongs outside
@@ -25,10 +26,12 @@ Notes:
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Literal, cast, get_args
 
 from failover.errors import SyncError
@@ -37,150 +40,15 @@ from failover.sync.rsync import note_error, split_notes
 
 log = logging.getLogger(__name__)
 
+# scripts that call `swap` (scripts/swap.sh) get it put in front of them
+_NEEDS_SWAP = frozenset({"publish", "release", "rollback"})
+
 KEEP_RELEASES = 5  # the inventory's `keep_releases` default
 _ID_FORMAT = "%Y%m%dT%H%M%S.%fZ"
 COMMAND_TIMEOUT = 120.0
 
-# With `expect`, `new` and `keep`: when the live release is `expect` and nothing newer is pending,
-# also prune the releases to the newest `keep - 1` (never the live one) and start release `new`
-# as a hard-link copy of the live one: the SFTP path then swaps it in with an SFTP rename, and
-# the whole push needs this one command (see mirror.py).
-_INSPECT = r"""
-b=$1 expect=${2:-} new=${3:-} keep=${4:-2}
-if [ -d "$b.releases" ]; then echo releases; else echo no-releases; fi
-newest=$(ls -1 -- "$b.releases" 2>/dev/null | sort | tail -n 1)
-echo "newest=$newest"
-if [ -L "$b" ] && [ -d "$b" ]; then
-  echo link; live=$(readlink -f -- "$b"); echo "$live"
-  if [ -n "$new" ] && [ "$newest" = "$expect" ] && [ "$(basename -- "$live")" = "$expect" ]; then
-    ls -1 -- "$b.releases" | sort | head -n -"$((keep - 1))" | while IFS= read -r d; do
-      if [ "$d" != "$expect" ]; then rm -rf -- "$b.releases/$d"; fi
-    done
-    cp -al -- "$live" "$b.releases/$new" && echo prepared
-  fi
-elif [ -L "$b" ]; then echo dangling
-elif [ -d "$b" ]; then echo dir
-elif [ -e "$b" ]; then echo other
-else echo none
-fi
-"""
-
-# `swap ID [OLD]` (with $name and $r set, in the folder of `path`): point `path` at release ID
-# with one rename; a plain directory `path` is first moved aside as release OLD.
-_SWAP = r"""
-swap() {
-  ln -sfn -- "$r/$1" ".$name.failover-new"
-  if [ -n "${2:-}" ] && [ -d "$name" ] && [ ! -L "$name" ]; then mv -T -- "$name" "$r/$2"; fi
-  mv -T -- ".$name.failover-new" "$name"
-}
-"""
-
-_PUBLISH = _SWAP + r"""
-set -eu
-b=$1 new=$2 old=$3 keep=$4
-cd -- "$(dirname -- "$b")"
-name=$(basename -- "$b") r="$(basename -- "$b").releases"
-swap "$new" "$old"
-live=$(readlink -f -- "$name")
-ls -1 -- "$r" | sort | head -n -"$keep" | while IFS= read -r d; do
-  if [ "$(readlink -f -- "$r/$d")" != "$live" ]; then rm -rf -- "${r:?}/$d"; fi
-done
-"""
-
-
 STAGE = ".next"  # `<path>.releases/.next/`: the release being filled (ls and prune skip it)
 
-# One script for the whole publish, run as rsync's `--rsync-path` (fill=rsync: prepare the stage,
-# run the receiving rsync as `rsync "$@"`, then publish; all in the push's one ssh session) or on
-# its own (fill=none: publish a stage already filled). Arguments: base new old keep maxdel expect
-# changed fill, then rsync's own.
-# - Prepare: the stage is a hard-link copy of the live tree (`cp -al`), so rsync only writes
-#   the changed files (`--link-dest` would re-check every file against the live tree: ~3x the
-#   system time on an unchanged 20,000-file tree). After a publish, the next stage is made in
-#   the background, once the session has ended: the old releases past `keep` are renamed to
-#   `.trash.<id>` (one rename each, so the listing holds `keep` releases when the push returns)
-#   and removed there, and the new live release is copied to `.next.tmp`, then renamed `.next`.
-#   `<path>.releases/.lock` (flock) is held from the start of a push until that work is done: a
-#   push waits for the one before it. Without flock on the host, or when the background work
-#   was cut short, the push copies the live tree itself first.
-# - `expect`: the release the client's pushed record (tree.py) says is live. When it still is,
-#   `changed` (0|1: the client's exact diff of the mirror against that record) decides and no
-#   tree is walked here. Otherwise the stage is compared with the live tree (files by size, mtime
-#   and mode, as rsync's quick check does; symlinks by target), the `+|~|-<TAB>path` lines are
-#   sent back and deletions are gated (maxdel; -1: no limit), all before anything is swapped.
-# - rsync never writes into an existing file (no --inplace): a changed file is a new inode
-#   renamed over the old name, so releases sharing the old inode are untouched. A pure permission
-#   change is applied in place, though, and shows in the releases sharing that inode.
-# Lines back go to stderr, `@failover `-prefixed (stdout is rsync's protocol): the diff, then
-# `published ID`, `unchanged ID` or `refused`; `error: ...` (exit 3) when the script fails.
-_RELEASE = _SWAP + r"""
-set -eu
-LOCK_WAIT=600
-b=$1 new=$2 old=$3 keep=$4 maxdel=$5 expect=$6 changed=$7 fill=$8
-shift 8
-fail() { echo "@failover error: $*" >&2; exit 3; }
-if [ "$fill" = rsync ]; then mkdir -p -- "$b.releases"; fi
-cd -- "$(dirname -- "$b")" 2>/dev/null || fail "cannot enter the folder of $b"
-name=$(basename -- "$b") r="$(basename -- "$b").releases"
-stage="$r/.next" diff="$r/.next.diff"
-if [ -e "$name" ] && [ ! -d "$name" ]; then
-  fail "$b is neither a directory nor a symlink to one; move it away first"
-fi
-locked=""
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$r/.lock"
-  flock -w "$LOCK_WAIT" 9 ||
-    fail "could not lock $b.releases/.lock in ${LOCK_WAIT}s (is another push to it running?)"
-  locked=yes
-fi
-if [ "$fill" = rsync ]; then
-  rm -rf -- "$stage.tmp"
-  [ -e "$stage" ] || [ ! -d "$name" ] || cp -al -- "$name/." "$stage"
-  rsync "$@"
-fi
-[ -d "$stage" ] || fail "no staged release in $b.releases"
-live=""
-if [ -L "$name" ]; then live=$(basename -- "$(readlink -f -- "$name")"); fi
-if [ -n "$expect" ] && [ "$live" = "$expect" ]; then
-  if [ "$changed" = 0 ]; then echo "@failover unchanged $live" >&2; exit 0; fi
-else
-  trap 'rm -f -- "$diff"' EXIT
-  list() {
-    [ -d "$2" ] || return 0
-    (cd -- "$2" && find . -mindepth 1 -path ./.rsync-partial -prune -o \
-      \( -type d -printf "$1\td\t%P\t-\n" \) -o \( -type l -printf "$1\tl\t%P\t%l\n" \) -o \
-      -printf "$1\tf\t%P\t%s:%T@:%m\n")
-  }
-  { list L "$name/"; list N "$stage"; } | awk -F'\t' '
-    $1 == "L" { lt[$3] = $2; lv[$3] = $4; next }
-    { nt[$3] = $2; nv[$3] = $4 }
-    END {
-      for (p in nt) {
-        if (!(p in lt)) print "+\t" p (nt[p] == "d" ? "/" : "")
-        else if (nt[p] != "d" && (lt[p] != nt[p] || lv[p] != nv[p])) print "~\t" p
-      }
-      for (p in lt) if (!(p in nt)) print "-\t" p (lt[p] == "d" ? "/" : "")
-    }' > "$diff"
-  echo "@failover compared" >&2
-  sed 's/^/@failover /' -- "$diff" >&2
-  dels=$(grep -c '^-' -- "$diff" || true)
-  if [ "$maxdel" -ge 0 ] && [ "$dels" -gt "$maxdel" ]; then echo "@failover refused" >&2; exit 0; fi
-  if [ ! -s "$diff" ] && [ -L "$name" ]; then echo "@failover unchanged $live" >&2; exit 0; fi
-fi
-mv -T -- "$stage" "$r/$new"
-swap "$new" "$old"
-live=$(readlink -f -- "$name")
-ls -1 -- "$r" | sort | head -n -"$keep" | while IFS= read -r d; do
-  if [ "$(readlink -f -- "$r/$d")" != "$live" ]; then mv -T -- "$r/$d" "$r/.trash.$d"; fi
-done
-echo "@failover published $new" >&2
-if [ -n "$locked" ]; then  # after the session: it ends when no process holds its pipes
-  { cp -al -- "$r/$new/." "$stage.tmp" && mv -T -- "$stage.tmp" "$stage"
-    rm -rf -- "$r"/.trash.*; } </dev/null >/dev/null 2>&1 &
-else
-  rm -rf -- "$r"/.trash.*
-fi
-"""
 
 
 Outcome = Literal["published", "unchanged", "refused"]
@@ -202,14 +70,27 @@ class StagedDiff:
     compared: bool
 
 
+@functools.cache
+def script(name: str) -> str:
+    """The text of `scripts/<name>.sh` as `sh -c` runs it: swap.sh in front when it needs it,
+    comment lines left out (they would ride every push's command line) but for shellcheck's
+    directives, so the test suite checks exactly the text that runs."""
+    folder = resources.files("failover.sync") / "scripts"
+    parts = [folder.joinpath(f"{n}.sh").read_text(encoding="utf-8")
+             for n in (["swap"] if name in _NEEDS_SWAP else []) + [name]]
+    return "".join(line + "\n" for part in parts for line in part.splitlines()
+                   if not line.lstrip().startswith("#") or "# shellcheck " in line)
+
+
 def stage_path(base: str) -> str:
     return f"{base}.releases/{STAGE}/"
 
 
 def release_script(base: str, new_id: str, old_id: str, keep: int, max_delete: int,
                    expect: str = "", changed: bool = True, fill: str = "rsync") -> list[str]:
-    """The argv of the publish script (see _RELEASE). As rsync's `--rsync-path`: shlex.join it."""
-    return ["sh", "-c", _RELEASE, "failover-release", base, new_id, old_id, str(keep),
+    """The argv of the publish script (scripts/release.sh); as rsync's `--rsync-path`, shlex.join
+    it."""
+    return ["sh", "-c", script("release"), "failover-release", base, new_id, old_id, str(keep),
             str(max_delete), expect, "1" if changed else "0", fill]
 
 
@@ -305,7 +186,7 @@ def inspect(target: SshTarget, base: str,
     `expect`, `new`: if `expect` is the live release, also prune to `keep - 1` releases and
     start release `new` from the live one (`prepared`).
     """
-    argv = ["sh", "-c", _INSPECT, "sh", base, expect, new, str(keep)]
+    argv = ["sh", "-c", script("inspect"), "sh", base, expect, new, str(keep)]
     text = run(argv, f"inspecting {base}") if run else _run(target, argv, f"inspecting {base}")
     out = text.split("\n")
     has_releases = out[0].strip() == "releases"
@@ -326,24 +207,9 @@ def publish(target: SshTarget, base: str, new_id: str, old_id: str,
             keep: int = KEEP_RELEASES, run: Callable[[list[str], str], str] | None = None) -> None:
     """Point `base` at the new release with one rename (a plain directory is moved aside into
     the releases first), then prune the releases to the newest `keep`, never the live one."""
-    argv = ["sh", "-c", _PUBLISH, "sh", base, new_id, old_id, str(keep)]
+    argv = ["sh", "-c", script("publish"), "sh", base, new_id, old_id, str(keep)]
     (run or (lambda a, w: _run(target, a, w)))(argv, f"publishing {base}")
     log.info("published: host=%s path=%s release=%s", target.host, base, new_id)
-
-
-_ROLLBACK = _SWAP + r"""
-set -eu
-b=$1
-cd -- "$(dirname -- "$b")"
-name=$(basename -- "$b") r="$(basename -- "$b").releases"
-[ -L "$name" ] || { echo "$b is not a release symlink (not atomic)" >&2; exit 3; }
-live=$(basename -- "$(readlink -f -- "$name")")
-prev=$(ls -1 -- "$name.releases" | sort | awk -v live="$live" '$0 < live' | tail -n 1)
-[ -n "$prev" ] || { echo "no release older than $live in $b.releases" >&2; exit 4; }
-swap "$prev"
-echo "$live"
-echo "$prev"
-"""
 
 
 def rollback(target: SshTarget, base: str) -> tuple[str, str]:
@@ -352,6 +218,6 @@ def rollback(target: SshTarget, base: str) -> tuple[str, str]:
     The newer release stays on disk (pruned later); the next sync publishes the mirror again,
     so a rollback lasts until then (fix the source first, or pause the cron job).
     """
-    out = _run(target, ["sh", "-c", _ROLLBACK, "sh", base], f"rolling back {base}").split()
+    out = _run(target, ["sh", "-c", script("rollback"), "sh", base], f"rolling back {base}").split()
     log.info("rolled back: host=%s path=%s from=%s to=%s", target.host, base, out[0], out[1])
     return out[0], out[1]

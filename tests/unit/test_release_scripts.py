@@ -1,0 +1,127 @@
+"""The atomic release scripts (failover/sync/scripts/*.sh): shellcheck-clean as they run, and
+run through a real `sh` on a local folder (the rig runs them over ssh: test_sync_releases.py)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from failover.sync import release
+from failover.sync.rsync import split_notes
+
+RUNNABLE = ["inspect", "publish", "release", "rollback"]
+
+
+def sh(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30)
+
+
+def test_every_script_file_is_run_somewhere() -> None:
+    folder = resources.files("failover.sync") / "scripts"
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sh"))
+    assert names == sorted([*(f"{n}.sh" for n in RUNNABLE), "swap.sh"])
+
+
+@pytest.mark.parametrize("name", RUNNABLE)
+def test_script_is_shellcheck_clean_as_it_runs(name: str) -> None:
+    shellcheck = shutil.which("shellcheck")
+    assert shellcheck, "shellcheck is not installed (make deps installs it)"
+    text = release.script(name)
+    assert "swap()" in text if name != "inspect" else "swap()" not in text
+    found = subprocess.run([shellcheck, "-s", "sh", "-"], input=text, capture_output=True,
+                           text=True, check=False, timeout=60)
+    assert found.returncode == 0, found.stdout + found.stderr
+
+
+def test_script_files_are_shellcheck_clean_with_their_comments() -> None:
+    shellcheck = shutil.which("shellcheck")
+    assert shellcheck, "shellcheck is not installed (make deps installs it)"
+    folder = Path(str(resources.files("failover.sync") / "scripts"))
+    swap = (folder / "swap.sh").read_text()
+    for name in RUNNABLE:
+        body = (folder / f"{name}.sh").read_text()
+        text = swap + body if name != "inspect" else body  # as release.script() joins them
+        found = subprocess.run([shellcheck, "-s", "sh", "-"], input=text, capture_output=True,
+                               text=True, check=False, timeout=60)
+        assert found.returncode == 0, name + ": " + found.stdout
+
+
+def test_publish_inspect_rollback_through_real_sh(tmp_path: Path) -> None:
+    base = tmp_path / "site"
+    base.mkdir()
+    (base / "index.html").write_text("v1")
+
+    def inspect() -> list[str]:
+        done = sh(["sh", "-c", release.script("inspect"), "sh", str(base)])
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split("\n")
+
+    assert inspect()[:3] == ["no-releases", "newest=", "dir"]
+    new, old = release.release_ids()
+    (tmp_path / "site.releases" / new).mkdir(parents=True)
+    (tmp_path / "site.releases" / new / "index.html").write_text("v2")
+    done = sh(["sh", "-c", release.script("publish"), "sh", str(base), new, old, "5"])
+    assert done.returncode == 0, done.stderr
+    assert base.is_symlink()
+    assert (base / "index.html").read_text() == "v2"
+    assert (tmp_path / "site.releases" / old / "index.html").read_text() == "v1"
+    out = inspect()
+    assert out[:3] == ["releases", f"newest={new}", "link"]
+    assert out[3] == str((tmp_path / "site.releases" / new).resolve())
+
+    done = sh(["sh", "-c", release.script("rollback"), "sh", str(base)])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [new, old]
+    assert (base / "index.html").read_text() == "v1"
+    again = sh(["sh", "-c", release.script("rollback"), "sh", str(base)])
+    assert again.returncode == 4
+    assert f"no release older than {old}" in again.stderr
+
+
+def test_release_script_compares_gates_and_publishes_through_real_sh(tmp_path: Path) -> None:
+    base = tmp_path / "site"
+    base.mkdir()
+    (base / "index.html").write_text("v1")
+    (base / "old.html").write_text("old")
+    stage = tmp_path / "site.releases" / release.STAGE
+    stage.mkdir(parents=True)
+    (stage / "index.html").write_text("v2, longer")
+    (stage / "new.html").write_text("new")
+    new, old = release.release_ids()
+
+    def run(max_delete: int) -> tuple[release.StagedDiff, subprocess.CompletedProcess[str]]:
+        argv = release.release_script(str(base), new, old, 5, max_delete, fill="none")
+        done = sh(argv)
+        notes, _ = split_notes(done.stderr)
+        return release.read_notes(notes, "here"), done
+
+    refused, done = run(0)
+    assert done.returncode == 0, done.stderr
+    assert refused.outcome == "refused"
+    assert refused.compared
+    assert (refused.created, refused.updated, refused.deleted) == (
+        ["new.html"], ["index.html"], ["old.html"])
+    assert not base.is_symlink()
+
+    published, done = run(-1)
+    assert done.returncode == 0, done.stderr
+    assert published.outcome == "published"
+    assert published.release == new
+    assert (base / "index.html").read_text() == "v2, longer"
+    assert not (base / "old.html").exists()
+    assert (tmp_path / "site.releases" / old / "old.html").read_text() == "old"
+
+
+def test_release_script_failure_is_a_note(tmp_path: Path) -> None:
+    base = tmp_path / "site"
+    base.write_text("a file, not a folder")
+    new, old = release.release_ids()
+    done = sh(release.release_script(str(base), new, old, 5, -1, fill="none"))
+    notes, _ = split_notes(done.stderr)
+    assert done.returncode == 3
+    assert notes == [f"error: {base} is neither a directory nor a symlink to one; move it "
+                     "away first"]
