@@ -49,7 +49,7 @@ from failover.errors import SyncError, UsageError
 from failover.model.inventory import Inventory, SyncSet
 from failover.remote.openssh import SshMaster, shared
 from failover.remote.ssh import SshTarget, ssh_target
-from failover.sync import predict, release, report, sftp
+from failover.sync import predict, release, sftp
 from failover.sync.pull import plan as plan_rsync_pull
 from failover.sync.pull import pull as rsync_pull
 from failover.sync.report import SyncReport, check_deletions, make_report
@@ -251,7 +251,7 @@ class Mirror:
             new_id, old_id = release.release_ids()
             script = release.release_script(base, new_id, old_id, sset.keep_releases,
                                             sset.max_delete, expect,
-                                            bool(planned and report.changes(planned)))
+                                            bool(planned and planned.changed))
             stage = remote_path(target, release.stage_path(base))
             done = run_rsync(rsync_argv(f"{local}/", stage, target, delete=True, dry_run=False,
                                         excludes=sset.exclude, bwlimit=sset.bwlimit,

@@ -33,7 +33,7 @@ from failover.model.inventory import SyncSet
 from failover.remote.openssh import SshMaster, shared
 from failover.remote.ssh import SshTarget
 from failover.sync import release
-from failover.sync.rsync import RsyncResult
+from failover.sync.changes import ChangeList
 from failover.sync.tree import (
     LIST_SCRIPT,
     Entry,
@@ -56,7 +56,7 @@ def list_tree(master: SshMaster, root: str, excludes: list[str], timeout: float)
     return parse_listing(out, excludes, mtime_ns=True)
 
 
-def after_sftp_pull(source: Manifest, mirror: Manifest, pulled: RsyncResult) -> Manifest:
+def after_sftp_pull(source: Manifest, mirror: Manifest, pulled: ChangeList) -> Manifest:
     """The mirror after an SFTP pull of `source` (whole-second mtimes) that applies `pulled`:
     what it sends gets the source's mtime; what it leaves alone keeps the mirror's own."""
     sent = {name.rstrip("/") for name in pulled.created + pulled.updated}
@@ -77,7 +77,7 @@ def own_deletions(deleted: list[str], excludes: list[str]) -> list[str]:
 
 def push_over_rsync(sset: SyncSet, target: SshTarget, host_path: str, tree: Manifest,
                     known: Pushed | None, timeout: float,
-                    opened: SshMaster | None = None) -> RsyncResult | None:
+                    opened: SshMaster | None = None) -> ChangeList | None:
     """What pushing a mirror holding `tree` to `target` will report, over one ssh connection
     (`opened`, or one of its own).
 
@@ -110,7 +110,7 @@ def push_over_rsync(sset: SyncSet, target: SshTarget, host_path: str, tree: Mani
         return host_compare(tree, list_tree(master, now.path, [], timeout) if now.path else {})
 
 
-def itemize(src: Manifest, dst: Manifest) -> RsyncResult:
+def itemize(src: Manifest, dst: Manifest) -> ChangeList:
     """What rsync reports when it turns `dst` into `src` (--itemize-changes, read by
     rsync.parse_itemized): created, updated and deleted names, directories ending in '/'."""
     created: list[str] = []
@@ -137,7 +137,7 @@ def _rsync_same(new: Entry, old: Entry) -> bool:
     return new == old
 
 
-def host_compare(src: Manifest, live: Manifest) -> RsyncResult:
+def host_compare(src: Manifest, live: Manifest) -> ChangeList:
     """The atomic release script's comparison of the new release with the live one: tree.diff,
     except that a directory replacing a file or symlink is not listed itself (release.py)."""
     found = diff(src, live)
@@ -146,7 +146,7 @@ def host_compare(src: Manifest, live: Manifest) -> RsyncResult:
 
 
 def _estimate(created: list[str], updated: list[str], deleted: list[str], src: Manifest,
-              dst: Manifest) -> RsyncResult:
+              dst: Manifest) -> ChangeList:
     """The changes, with the files whose content would be sent counted (nothing is sent yet):
     new files, and files whose size or mtime differ."""
     def sent(name: str) -> bool:
@@ -155,4 +155,4 @@ def _estimate(created: list[str], updated: list[str], deleted: list[str], src: M
                                     (old.size, old.mtime) != (new.size, new.mtime))
 
     files = sum(1 for name in created + updated if sent(name))
-    return RsyncResult([], created, updated, deleted, bytes_sent=0, files_transferred=files)
+    return ChangeList(created, updated, deleted, bytes_sent=0, files_transferred=files)

@@ -5,41 +5,33 @@ max_delete_percent (`--allow-deletes N` stands in for both for one run)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from failover.errors import UnsafePlan
 from failover.model.inventory import SyncSet
-from failover.sync.rsync import RsyncResult
+from failover.sync.changes import ChangeList
 
 log = logging.getLogger(__name__)
 
 Direction = Literal["pull", "push"]
 
 
-@dataclass(frozen=True)
-class SyncReport:
-    """What one pull or push changed (or, with dry_run, would change)."""
+@dataclass(frozen=True, kw_only=True)
+class SyncReport(ChangeList):
+    """What one pull or push changed (or, with dry_run, would change): its change list, and
+    which set went which way to or from which host, over which transport."""
 
     set: str
     direction: Direction
     host: str
     dry_run: bool
-    created: list[str]
-    updated: list[str]
-    deleted: list[str]
-    bytes_sent: int
-    files_transferred: int
-    bytes_received: int = 0
-    warnings: list[str] = field(default_factory=list)
     transport: str = "rsync"  # or "sftp" (the fallback for hosts without rsync)
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.deleted)
-
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain data for --json and the audit log, in the order they have always shown."""
+        return {"set": self.set, "direction": self.direction, "host": self.host,
+                "dry_run": self.dry_run, **self.change_fields(), "transport": self.transport}
 
     def summary(self) -> str:
         """`pull webroot from primary: changed 3 created, ...`; a dry run's says what it would
@@ -49,18 +41,6 @@ class SyncReport:
         if not self.changed:
             return f"{head}: no changes"
         return (f"{head}: {'' if self.dry_run else 'changed '}{self.counts()}")
-
-    def counts(self) -> str:
-        return (f"{len(self.created)} created, {len(self.updated)} updated, "
-                f"{len(self.deleted)} deleted")
-
-    def lines(self) -> list[str]:
-        """For humans: `+ new`, `~ changed`, `- deleted`, `! warning`; `no changes` if none."""
-        out = [f"+ {name}" for name in self.created]
-        out += [f"~ {name}" for name in self.updated]
-        out += [f"- {name}" for name in self.deleted]
-        out += [f"! {w}" for w in self.warnings]
-        return out or ["no changes"]
 
 
 def path_key(sset: SyncSet, host: str) -> str:
@@ -72,7 +52,7 @@ def _files(n: int) -> str:
     return f"{n} file" if n == 1 else f"{n} files"
 
 
-def check_deletions(sset: SyncSet, host: str, plan: RsyncResult, allow: int | None = None) -> None:
+def check_deletions(sset: SyncSet, host: str, plan: ChangeList, allow: int | None = None) -> None:
     """A push's gate: refuse to delete more than max_delete files from `host` (`allow`: the
     run's --allow-deletes instead)."""
     count = len(plan.deleted)
@@ -132,14 +112,8 @@ def check_pull(sset: SyncSet, host: str, host_path: str, *, now: int, after: int
                      "its last good copy")
 
 
-def changes(result: RsyncResult) -> bool:
-    return bool(result.created or result.updated or result.deleted)
-
-
-def make_report(sset: SyncSet, direction: Direction, host: str, result: RsyncResult, *,
-            dry_run: bool, transport: str = "rsync") -> SyncReport:
-    return SyncReport(set=sset.name, direction=direction, host=host, dry_run=dry_run,
-                      created=result.created, updated=result.updated, deleted=result.deleted,
-                      bytes_sent=result.bytes_sent, files_transferred=result.files_transferred,
-                      bytes_received=result.bytes_received, warnings=result.warnings,
-                      transport=transport)
+def make_report(sset: SyncSet, direction: Direction, host: str, result: ChangeList, *,
+                dry_run: bool, transport: str = "rsync") -> SyncReport:
+    """`result` (any transport's change list) as the report of this transfer."""
+    return SyncReport(**result.change_fields(), set=sset.name, direction=direction, host=host,
+                      dry_run=dry_run, transport=transport)

@@ -50,6 +50,7 @@ from failover.remote.openssh import (
     stderr_cause,
 )
 from failover.remote.ssh import SshTarget
+from failover.sync.changes import ChangeList
 
 log = logging.getLogger(__name__)
 
@@ -91,16 +92,11 @@ class TransferCancelled(SyncError):
     """The run was interrupted while this rsync ran in a worker thread; rsync was stopped."""
 
 
-@dataclass(frozen=True)
-class RsyncResult:
-    itemized: list[str]  # the raw --itemize-changes lines
-    created: list[str]
-    updated: list[str]
-    deleted: list[str]
-    bytes_sent: int
-    files_transferred: int
-    bytes_received: int = 0
-    warnings: list[str] = field(default_factory=list)
+@dataclass(frozen=True, kw_only=True)
+class RsyncResult(ChangeList):
+    """One rsync run's change list, with what rsync alone tells besides it."""
+
+    itemized: list[str] = field(default_factory=list)  # the raw --itemize-changes lines
     notes: list[str] = field(default_factory=list)  # a remote wrapper's `@failover` lines
     # entries in the sender's file list (excluded paths left out, the transfer root too), from
     # --stats' "Number of files"; None when rsync did not print it

@@ -36,8 +36,8 @@ from failover.errors import SyncError
 from failover.model.inventory import SyncSet
 from failover.remote.ssh import SshTarget, connect
 from failover.sync import predict, release
-from failover.sync.report import SyncReport, changes, check_deletions, check_pull, make_report
-from failover.sync.rsync import RsyncResult
+from failover.sync.changes import ChangeList
+from failover.sync.report import SyncReport, check_deletions, check_pull, make_report
 from failover.sync.snapshots import Stage
 from failover.sync.tree import (
     LIST_SCRIPT,
@@ -136,7 +136,7 @@ class SftpSession:
         self.sftp.symlink(link, path)
 
     def apply_push(self, local: Path, work: str, src: Manifest, dst: Manifest,
-                   plan: RsyncResult, *, staged: bool) -> None:
+                   plan: ChangeList, *, staged: bool) -> None:
         """Make `work` on the host match `src`. `staged`: rename changed files in at the end."""
         renames: list[tuple[str, str]] = []
         for item in in_tree_order(plan.created + plan.updated):
@@ -182,7 +182,7 @@ class SftpSession:
         with contextlib.suppress(FileNotFoundError):
             self.sftp.remove(path)
 
-    def apply_pull(self, remote: str, local: Path, src: Manifest, plan: RsyncResult) -> None:
+    def apply_pull(self, remote: str, local: Path, src: Manifest, plan: ChangeList) -> None:
         """Make the local mirror `local` match the host's `remote` tree (`src`)."""
         for item in in_tree_order(plan.created + plan.updated):
             rel = item.rstrip("/")
@@ -234,7 +234,7 @@ def push(sset: SyncSet, target: SshTarget, host_path: str, local: Path,
     # command that checks the live one is the record's
     predicted = diff(src, known.entries) if known and known.release else None
     new_id, old_id = release.release_ids()
-    prepare = not dry_run and predicted is not None and changes(predicted) and \
+    prepare = not dry_run and predicted is not None and predicted.changed and \
         len(predicted.deleted) <= sset.max_delete
     with session as s:
         live = release.inspect(target, base, s.run, expect=known.release if known else "",
@@ -250,7 +250,7 @@ def push(sset: SyncSet, target: SshTarget, host_path: str, local: Path,
             live_files = s.manifest(live_dir, sset.exclude)
         plan = diff(src, live_files)
         check_deletions(sset, target.host, plan, allow)
-        if dry_run or not (changes(plan) or pending or (live and live.kind != "link")):
+        if dry_run or not (plan.changed or pending or (live and live.kind != "link")):
             if not dry_run and live_id:
                 records.save(sset.name, target, host_path, sset.exclude, Pushed(live_id, src))
             return make_report(sset, "push", target.host, dataclasses.replace(

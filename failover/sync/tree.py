@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from failover.state.files import write_atomic
-from failover.sync.rsync import PARTIAL_DIR, RsyncResult
+from failover.sync.changes import ChangeList
+from failover.sync.rsync import PARTIAL_DIR
 
 if TYPE_CHECKING:
     from failover.remote.ssh import SshTarget
@@ -192,7 +193,7 @@ def kind_of(mode: int) -> str:
     return "d" if stat.S_ISDIR(mode) else "l" if stat.S_ISLNK(mode) else "f"
 
 
-def diff(src: Manifest, dst: Manifest) -> RsyncResult:
+def diff(src: Manifest, dst: Manifest) -> ChangeList:
     """What turns `dst` into `src`, named as rsync names them (directories end in '/')."""
     def name(rel: str, e: Entry) -> str:
         return rel + "/" if e.kind == "d" else rel
@@ -203,8 +204,7 @@ def diff(src: Manifest, dst: Manifest) -> RsyncResult:
     deleted = [name(r, dst[r]) for r in sorted(dst.keys() - src.keys(), reverse=True)]
     sent = sum(src[r.rstrip("/")].size for r in created + updated if src[r.rstrip("/")].kind == "f")
     files = sum(1 for r in created + updated if src[r.rstrip("/")].kind == "f")
-    return RsyncResult(itemized=[], created=created, updated=updated, deleted=deleted,
-                       bytes_sent=sent, files_transferred=files)
+    return ChangeList(created, updated, deleted, bytes_sent=sent, files_transferred=files)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from failover.sync.changes import ChangeList
 from failover.sync.predict import (
     after_sftp_pull,
     host_compare,
@@ -12,7 +13,6 @@ from failover.sync.predict import (
     own_deletions,
     whole_seconds_tree,
 )
-from failover.sync.rsync import RsyncResult
 from failover.sync.tree import Entry, local_manifest, ns_of, parse_listing, whole_seconds
 
 S = 1_700_000_000 * 10**9
@@ -30,7 +30,7 @@ def ln(target: str, mtime: int = S) -> Entry:
     return Entry("l", 0, mtime, 0o777, target)
 
 
-def names(r: RsyncResult) -> tuple[list[str], list[str], list[str]]:
+def names(r: ChangeList) -> tuple[list[str], list[str], list[str]]:
     return sorted(r.created), sorted(r.updated), sorted(r.deleted)
 
 
@@ -66,7 +66,7 @@ def test_sftp_views_in_whole_seconds() -> None:
                                         "l": ln("x", 1_700_000_000)}
     source = {"sent": f(2, 1_700_000_001), "kept": f(1, 1_700_000_000)}
     mirror = {"sent": f(1, S), "kept": f(1, S + 123)}
-    pulled = RsyncResult([], [], ["sent"], [], 0, 1)
+    pulled = ChangeList([], ["sent"], [], 0, 1)
     assert after_sftp_pull(source, mirror, pulled) == {"sent": f(2, S + 10**9),
                                                        "kept": f(1, S + 123)}
 

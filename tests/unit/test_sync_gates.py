@@ -10,8 +10,9 @@ import pytest
 from failover.errors import UnsafePlan
 from failover.model.inventory import SyncSet
 from failover.remote.ssh import SshTarget
+from failover.sync.changes import ChangeList
 from failover.sync.report import check_deletions, check_pull, pull_limit
-from failover.sync.rsync import RsyncResult, in_place, rsync_argv, source_files
+from failover.sync.rsync import in_place, rsync_argv, source_files
 
 
 def webroot(**values: object) -> SyncSet:
@@ -69,7 +70,7 @@ def test_an_empty_source_is_refused_whatever_the_override() -> None:
 
 
 def test_a_push_names_its_override() -> None:
-    plan = RsyncResult([], [], [], ["a", "b", "c"], 0, 0)
+    plan = ChangeList([], [], ["a", "b", "c"], 0, 0)
     check_deletions(webroot(max_delete=3), "standby", plan)
     with pytest.raises(UnsafePlan, match=r"more than max_delete=2; check sync\[webroot\].path "
                                          r"first; .* --allow-deletes 3 for this run"):
