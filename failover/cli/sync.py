@@ -164,42 +164,16 @@ def _line(t: object, dry_run: bool) -> str:
 
 def _rollback(app: App, set_name: str, host: str | None, yes: bool, dry_run: bool,
               wait: float) -> int:
-    from failover.remote.ssh import ssh_target
-    from failover.sync import release
+    from failover.sync.rollback import roll_back
 
-    inv = app.inventory
-    if host is None:
-        raise UsageError("--rollback needs --host HOST (the host whose release to put back)")
-    try:
-        sset = inv.sync_set(set_name)
-    except KeyError:
-        known = ", ".join(s.name for s in inv.sync) or "none"
-        raise UsageError(f"unknown sync set {set_name!r}; sync sets: {known}") from None
-    if not sset.atomic:
-        raise UsageError(f"sync set {set_name} is not atomic; only `atomic: true` sets keep "
-                         "releases to roll back to")
-    target = ssh_target(inv, host)
-    try:
-        base = release.base_path(sset.path_on(host))
-    except KeyError:
-        raise UsageError(f"sync set {set_name} has no path for host {host}") from None
-    if dry_run:
-        app.out(f"would put the previous release of {set_name} live on {host}")
-        return 0
-    app.confirm(f"Put the previous release of {set_name} live on {host}?", yes)
-    with RunLock(inv.state_dir / "lock", wait):
-        old, new = release.rollback(target, base)
-        state = app.store.load()
-        ms = state.mirrors.get(set_name)
-        if ms is not None and host in ms.pushed:  # its data age is unknown now: stale if gated
-            pushed = {h: t for h, t in ms.pushed.items() if h != host}
-            app.store.save(state.replace(mirrors={
-                **state.mirrors, set_name: ms.replace(pushed=pushed)}))
-        app.audit.write("sync_rollback", set=set_name, host=host, **{"from": old, "to": new})
-    if app.json:
-        app.print_json({"set": set_name, "host": host, "from": old, "to": new})
+    done = roll_back(app.inventory, app.store, app.audit, set_name, host, dry_run=dry_run,
+                     confirm=lambda question: app.confirm(question, yes), wait=wait)
+    if done.dry_run:
+        app.out(f"would put the previous release of {done.set} live on {done.host}")
+    elif app.json:
+        app.print_json({"set": done.set, "host": done.host, "from": done.old, "to": done.new})
     else:
-        app.out(f"rolled back {set_name} on {host}: release {old} -> {new}")
+        app.out(f"rolled back {done.set} on {done.host}: release {done.old} -> {done.new}")
     return 0
 
 

@@ -34,6 +34,7 @@ from failover.remote.openssh import SshMaster, shared
 from failover.remote.ssh import SshTarget
 from failover.sync import release
 from failover.sync.changes import ChangeList
+from failover.sync.rsync import NoRsync
 from failover.sync.tree import (
     LIST_SCRIPT,
     Entry,
@@ -77,12 +78,12 @@ def own_deletions(deleted: list[str], excludes: list[str]) -> list[str]:
 
 def push_over_rsync(sset: SyncSet, target: SshTarget, host_path: str, tree: Manifest,
                     known: Pushed | None, timeout: float,
-                    opened: SshMaster | None = None) -> ChangeList | None:
+                    opened: SshMaster | None = None) -> ChangeList | NoRsync:
     """What pushing a mirror holding `tree` to `target` will report, over one ssh connection
     (`opened`, or one of its own).
 
     `known`: the set's pushed record for this host (nanosecond mtimes), atomic sets only.
-    None when the host has no rsync (the caller predicts the SFTP push instead, or refuses).
+    NoRsync when the host has no rsync (the caller predicts the SFTP push instead, or refuses).
     """
     with shared(opened, target) as master:
         seen: list[bool] = []
@@ -96,11 +97,11 @@ def push_over_rsync(sset: SyncSet, target: SshTarget, host_path: str, tree: Mani
         if not sset.atomic:
             live = parse_listing(probed(["sh", "-c", LIST_SCRIPT, "sh", host_path],
                                         f"listing {host_path}"), sset.exclude, mtime_ns=True)
-            return itemize(tree, live) if seen[0] else None
+            return itemize(tree, live) if seen[0] else NoRsync(f"with {target.describe()}")
         base = release.base_path(host_path)
         now = release.inspect(target, base, probed)
         if not seen[0]:
-            return None
+            return NoRsync(f"with {target.describe()}")
         live_id = now.path.rsplit("/", 1)[-1] if now.kind == "link" and now.path else ""
         if known is not None and known.release and known.release == live_id:
             planned = diff(tree, known.entries)

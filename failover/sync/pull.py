@@ -33,7 +33,8 @@ from failover.remote.openssh import SshMaster, shared
 from failover.remote.ssh import SshTarget
 from failover.sync import predict
 from failover.sync.report import SyncReport, check_pull, make_report
-from failover.sync.rsync import RsyncResult, in_place, remote_path, rsync_argv, run_rsync
+from failover.sync.rsync import NoRsync, RsyncResult, ran, remote_path, rsync_argv, run_rsync
+from failover.sync.rsync_output import in_place
 from failover.sync.snapshots import Stage
 from failover.sync.tree import Manifest, local_manifest
 
@@ -47,9 +48,10 @@ def count_files(base: Path | None, excludes: list[str]) -> int:
 
 def _gated_dry_run(sset: SyncSet, target: SshTarget, host_path: str, base: Path | None,
                    into: Path, ssh: SshMaster, timeout: float, allow: int | None,
-                   cancel: threading.Event | None = None) -> tuple[RsyncResult, int]:
+                   cancel: threading.Event | None = None) -> tuple[RsyncResult, int] | NoRsync:
     """rsync's dry run of the pull into `into` and the gates (counting the files of `base`
-    meanwhile): the plan, and the deletion limit for the transfer."""
+    meanwhile): the plan, and the deletion limit for the transfer; NoRsync when the host has
+    no rsync."""
     with ThreadPoolExecutor(1) as pool:
         counting = pool.submit(count_files, base, sset.exclude)
         plan = run_rsync(rsync_argv(remote_path(target, host_path), f"{into}/", target,
@@ -57,6 +59,8 @@ def _gated_dry_run(sset: SyncSet, target: SshTarget, host_path: str, base: Path 
                                     control=ssh.ready()),
                          timeout, target=target, master=ssh, cancel=cancel)
         now = counting.result()
+    if isinstance(plan, NoRsync):
+        return plan
     if plan.source_files is None:
         raise SyncError(f"rsync with {target.describe()} printed no file count (--stats); "
                         "the pull cannot be gated")
@@ -67,23 +71,26 @@ def _gated_dry_run(sset: SyncSet, target: SshTarget, host_path: str, base: Path 
 
 def pull(sset: SyncSet, target: SshTarget, host_path: str, stage: Stage, timeout: float,
          allow: int | None = None, opened: SshMaster | None = None,
-         cancel: threading.Event | None = None) -> SyncReport:
+         cancel: threading.Event | None = None) -> SyncReport | NoRsync:
     """Fill `stage` from host:path once the gates pass (see the module docstring); the caller
-    promotes it. UnsafePlan, SyncError, RsyncMissing (before anything changed) as raised."""
+    promotes it. UnsafePlan, SyncError as raised; NoRsync (before anything changed) when the
+    host has no rsync."""
     base = stage.base.path if stage.base else None
     src = remote_path(target, host_path)
     with shared(opened, target) as ssh:
-        plan, limit = _gated_dry_run(sset, target, host_path, base,
-                                     base or stage.snapshots.plan_target(), ssh, timeout, allow,
-                                     cancel)
+        gated = _gated_dry_run(sset, target, host_path, base,
+                               base or stage.snapshots.plan_target(), ssh, timeout, allow, cancel)
+        if isinstance(gated, NoRsync):
+            return gated
+        plan, limit = gated
         into = stage.ready()
         stage.unshare(in_place(plan.itemized))
-        done = run_rsync(rsync_argv(src, f"{into}/", target, delete=True, dry_run=False,
-                                    excludes=sset.exclude, max_delete=limit,
-                                    bwlimit=sset.bwlimit, io_timeout=sset.io_timeout,
-                                    staged=True, itemize=True, control=ssh.ready()),
-                         timeout, target=target, master=ssh, keep_fds=stage.lock_fds,
-                         cancel=cancel)
+        done = ran(run_rsync(rsync_argv(src, f"{into}/", target, delete=True, dry_run=False,
+                                        excludes=sset.exclude, max_delete=limit,
+                                        bwlimit=sset.bwlimit, io_timeout=sset.io_timeout,
+                                        staged=True, itemize=True, control=ssh.ready()),
+                             timeout, target=target, master=ssh, keep_fds=stage.lock_fds,
+                             cancel=cancel))
     if done.source_files == 0:  # emptied since the dry run
         raise UnsafePlan(f"sync {sset.name} from {target.host} refused: "
                          f"{target.host}:{host_path} was emptied during the pull; the mirror "
@@ -105,13 +112,15 @@ def pull(sset: SyncSet, target: SshTarget, host_path: str, stage: Stage, timeout
 
 def plan(sset: SyncSet, target: SshTarget, host_path: str, base: Path | None, into: Path,
          timeout: float, allow: int | None = None, opened: SshMaster | None = None,
-         cancel: threading.Event | None = None) -> tuple[SyncReport, Manifest | None]:
+         cancel: threading.Event | None = None) -> tuple[SyncReport, Manifest | None] | NoRsync:
     """The pull's dry run and gates against the last good snapshot `base` (`into`: it, or a
     path that does not exist), and the tree the new snapshot will hold (None when the source
     could not be listed; the report then says the push is predicted from the mirror)."""
     with shared(opened, target) as ssh:
-        found, _ = _gated_dry_run(sset, target, host_path, base, into, ssh, timeout, allow,
-                                  cancel)
+        gated = _gated_dry_run(sset, target, host_path, base, into, ssh, timeout, allow, cancel)
+        if isinstance(gated, NoRsync):
+            return gated
+        found = gated[0]
         tree: Manifest | None = None
         try:
             tree = predict.list_tree(ssh, host_path, sset.exclude, timeout)

@@ -36,7 +36,8 @@ from typing import Literal, cast, get_args
 
 from failover.errors import SyncError
 from failover.remote.ssh import SshTarget, run_command
-from failover.sync.rsync import note_error, split_notes
+from failover.sync.changes import ChangeList
+from failover.sync.rsync_output import note_error, split_notes
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +55,16 @@ STAGE = ".next"  # `<path>.releases/.next/`: the release being filled (ls and pr
 Outcome = Literal["published", "unchanged", "refused"]
 
 
-@dataclass(frozen=True)
-class StagedDiff:
+@dataclass(frozen=True, kw_only=True)
+class StagedDiff(ChangeList):
     """The staged release against the live tree, and what the publish did with it.
 
-    `compared`: the host compared the trees (no usable record), so the lists are the host's;
-    otherwise they are empty and the caller's record diff holds the changes.
+    `compared`: the host compared the trees (no usable record), so the change lists are the
+    host's; otherwise they are empty and the caller's record diff holds the changes.
     """
 
     outcome: Outcome
     release: str  # the live release after it ("" when refused)
-    created: list[str]
-    updated: list[str]
-    deleted: list[str]
     compared: bool
 
 
@@ -95,7 +93,7 @@ def release_script(base: str, new_id: str, old_id: str, keep: int, max_delete: i
 
 
 def read_notes(notes: list[str], where: str) -> StagedDiff:
-    """The script's `@failover` lines (rsync.NOTE stripped) as a StagedDiff."""
+    """The script's `@failover` lines (rsync_output.NOTE stripped) as a StagedDiff."""
     lists: dict[str, list[str]] = {"+": [], "~": [], "-": []}
     outcome: Outcome | None = None
     live = ""
@@ -109,8 +107,8 @@ def read_notes(notes: list[str], where: str) -> StagedDiff:
             outcome, live = cast(Outcome, word), rest.strip()
     if outcome is None:
         raise SyncError(f"publishing on {where} ended without saying what it did")
-    return StagedDiff(outcome, live, sorted(lists["+"]), sorted(lists["~"]),
-                      sorted(lists["-"], reverse=True), "compared" in notes)
+    return StagedDiff(sorted(lists["+"]), sorted(lists["~"]), sorted(lists["-"], reverse=True),
+                      outcome=outcome, release=live, compared="compared" in notes)
 
 
 def publish_stage(target: SshTarget, base: str, new_id: str, old_id: str, keep: int,

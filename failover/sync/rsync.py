@@ -26,9 +26,11 @@ Implementation notes:
   handshake (most of an incremental push's time) overlaps it; every rsync of the push then rides
   that connection.
 - A remote wrapper (`wrapper=`, release.py) talks back on stderr in lines starting `@failover `
-  (stdout is rsync's protocol); they are returned as `notes`, never shown as errors.
-- rsync runs with LC_ALL=C in its own process group, killed whole on timeout; it escapes odd
-  bytes in names as `\\#ooo`, which `parse_itemized` decodes.
+  (stdout is rsync's protocol); they are returned as `notes`, never shown as errors. Reading
+  rsync's output (itemized lines, stats, exit codes, notes) is rsync_output.py's.
+- rsync runs with LC_ALL=C in its own process group, killed whole on timeout.
+- A host without rsync is a result (`NoRsync`), not an exception: the caller falls back to
+  SFTP (`transport: auto`) or turns it into the error (`NoRsync.error()`).
 """
 
 from __future__ import annotations
@@ -47,45 +49,33 @@ from failover.remote.openssh import (
     host_key_failure,
     kill_group,
     ssh_command,
-    stderr_cause,
 )
 from failover.remote.ssh import SshTarget
 from failover.sync.changes import ChangeList
+from failover.sync.rsync_output import (
+    describe_exit,
+    note_error,
+    parse_itemized,
+    parse_stats,
+    source_files,
+    split_notes,
+)
 
 log = logging.getLogger(__name__)
 
 RSYNC = "rsync"
 PARTIAL_DIR = ".rsync-partial"
-NOTE = "@failover "  # how a remote wrapper's lines start (release.py)
 
-EXIT_MEANINGS = {
-    1: "syntax or usage error (a bug in failover, or an rsync too old on one side)",
-    2: "protocol incompatibility between the two rsync versions",
-    3: "a source or destination path could not be used",
-    4: "an option is not supported by the other side's rsync",
-    5: "could not start the rsync protocol (is rsync installed on the host?)",
-    10: "network I/O error",
-    11: "file I/O error (disk full? missing parent folder? permissions?)",
-    12: "the connection broke mid-transfer (or rsync is missing on the host)",
-    13: "rsync diagnostics error",
-    14: "rsync IPC error",
-    20: "rsync was interrupted",
-    22: "out of memory",
-    23: "partial transfer: some files or attributes were not transferred",
-    24: "some source files vanished during the transfer",
-    25: "the --max-delete limit stopped deletions: the host held more to delete than planned",
-    30: "timed out sending or receiving data",
-    35: "timed out waiting for a connection",
-    255: "ssh failed (host unreachable, login refused, or host key problem)",
-}
+@dataclass(frozen=True)
+class NoRsync:
+    """rsync is not installed (or not on its PATH) on the host: a result, not an error, since
+    the SFTP fallback can take over (`transport: auto`); `error()` when it cannot."""
 
-_ITEM = re.compile(r"^([<>ch.])([fdLDS])(\S{9,10}) (.+)$")
-_DELETING = re.compile(r"^\*deleting +(.+)$")
-_ESCAPE = re.compile(rb"\\#([0-7]{3})")
+    where: str  # `with standby (10.0.0.2 port 22)`
 
-
-class RsyncMissing(SyncError):
-    """rsync is not installed (or not on PATH) on the host: the SFTP fallback can take over."""
+    def error(self) -> SyncError:
+        return SyncError(f"rsync {self.where} failed: rsync is not installed on the host (or "
+                         "not on its PATH)")
 
 
 class TransferCancelled(SyncError):
@@ -101,6 +91,14 @@ class RsyncResult(ChangeList):
     # entries in the sender's file list (excluded paths left out, the transfer root too), from
     # --stats' "Number of files"; None when rsync did not print it
     source_files: int | None = None
+
+
+def ran(found: RsyncResult | NoRsync) -> RsyncResult:
+    """`found`, when rsync ran; where rsync is known to be on the host (a run after its dry
+    run) a missing one is an error: SyncError."""
+    if isinstance(found, NoRsync):
+        raise found.error()
+    return found
 
 
 def remote_path(ssh: SshTarget, path: str) -> str:
@@ -152,91 +150,6 @@ def rsync_argv(src: str, dst: str, ssh: SshTarget, *, delete: bool, dry_run: boo
     return [*argv, "--", src, dst]
 
 
-def split_notes(stderr: str) -> tuple[list[str], str]:
-    """A remote wrapper's `@failover` lines (without the prefix), and the rest of stderr."""
-    lines = stderr.splitlines()
-    return ([ln.removeprefix(NOTE) for ln in lines if ln.startswith(NOTE)],
-            "\n".join(ln for ln in lines if not ln.startswith(NOTE)))
-
-
-def note_error(notes: list[str]) -> str:
-    """What the wrapper said went wrong (its last `error: ` note), or ""."""
-    failed = [n.removeprefix("error: ") for n in notes if n.startswith("error: ")]
-    return failed[-1] if failed else ""
-
-
-def _unescape(name: str) -> str:
-    raw = name.encode("utf-8", "surrogateescape")
-    raw = _ESCAPE.sub(lambda m: bytes([int(m.group(1), 8)]), raw)
-    return raw.decode("utf-8", "replace")
-
-
-def parse_itemized(lines: list[str]) -> tuple[list[str], list[str], list[str], list[str]]:
-    """--itemize-changes lines -> (itemized, created, updated, deleted) names.
-
-    Directories keep their trailing slash. The transfer root (`./`) and directories whose only
-    change is their mtime (a side effect of their contents changing) are not listed as updated.
-    """
-    itemized: list[str] = []
-    created: list[str] = []
-    updated: list[str] = []
-    deleted: list[str] = []
-    for line in lines:
-        if m := _DELETING.match(line):
-            itemized.append(line)
-            deleted.append(_unescape(m.group(1)))
-            continue
-        m = _ITEM.match(line)
-        if not m:
-            continue
-        itemized.append(line)
-        kind, ftype, attrs, name = m.groups()
-        name = name.split(" -> ", 1)[0] if ftype == "L" else name.split(" => ", 1)[0]
-        name = _unescape(name)
-        if name == "./":
-            continue
-        if kind != "." and set(attrs) == {"+"}:
-            created.append(name)
-        elif ftype == "d" and set(attrs) <= {".", "t", " "}:
-            continue
-        else:
-            updated.append(name)
-    return itemized, created, updated, deleted
-
-
-def _stat(text: str, label: str) -> int:
-    m = re.search(rf"^{re.escape(label)}: ([\d,.]+)", text, re.MULTILINE)
-    return int(re.sub(r"\D", "", m.group(1))) if m else 0
-
-
-def parse_stats(text: str) -> dict[str, int]:
-    """The `--stats` numbers we report (0 when rsync did not print them)."""
-    return {"bytes_sent": _stat(text, "Total bytes sent"),
-            "bytes_received": _stat(text, "Total bytes received"),
-            "files_transferred": _stat(text, "Number of regular files transferred")}
-
-
-def source_files(text: str) -> int | None:
-    """The entries of the sender's file list, without the transfer root (`./`): --stats'
-    "Number of files: 5 (reg: 3, dir: 2)" is 4. None when rsync did not print it."""
-    if not re.search(r"^Number of files: ", text, re.MULTILINE):
-        return None
-    return max(0, _stat(text, "Number of files") - 1)
-
-
-def in_place(itemized: list[str]) -> list[str]:
-    """The files and symlinks that rsync changes in place, with no new inode: only their mode,
-    owner, group or (symlinks) mtime differ (`.f...p.....`, `.L..t......`). A file whose
-    content, size or mtime differs is written to a new inode and renamed over the name."""
-    names = []
-    for line in itemized:
-        m = _ITEM.match(line)
-        if m and m.group(1) == "." and m.group(2) in "fL":
-            name = m.group(4).split(" -> ", 1)[0] if m.group(2) == "L" else m.group(4)
-            names.append(_unescape(name))
-    return names
-
-
 def parse_output(stdout: str, warnings: list[str] | None = None,
                  notes: list[str] | None = None) -> RsyncResult:
     itemized, created, updated, deleted = parse_itemized(stdout.splitlines())
@@ -245,15 +158,9 @@ def parse_output(stdout: str, warnings: list[str] | None = None,
                        source_files=source_files(stdout), **parse_stats(stdout))
 
 
-def describe_exit(code: int, stderr: str, where: str) -> str:
-    meaning = EXIT_MEANINGS.get(code, "unexpected failure")
-    cause = stderr_cause(stderr)
-    return f"rsync {where} failed (exit {code}, {meaning})" + (f": {cause}" if cause else "")
-
-
 def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = None,
               master: SshMaster | None = None, keep_fds: tuple[int, ...] = (),
-              cancel: threading.Event | None = None) -> RsyncResult:
+              cancel: threading.Event | None = None) -> RsyncResult | NoRsync:
     """Run rsync and read its itemized changes and stats.
 
     Exit 0, and 24 (source files vanished; logged and kept as a warning), are success. A host
@@ -261,6 +168,7 @@ def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = Non
     plain meaning of the exit code and rsync's own reason. `keep_fds`: descriptors rsync
     inherits (a lock it keeps held should it outlive us: snapshots.py). `cancel` set (by an
     interruption, from the main thread) stops rsync within a quarter second: TransferCancelled.
+    A host without rsync is the result NoRsync (the caller may fall back to SFTP).
     """
     where = f"with {target.describe()}" if target else "(local)"
     env = {**os.environ, "LC_ALL": "C"}
@@ -309,7 +217,6 @@ def run_rsync(argv: list[str], timeout: float, *, target: SshTarget | None = Non
         log.warning("rsync: target=%s exit=24 vanished_files=yes", target.host if target else "-")
     elif code != 0:
         if code in (12, 127) and re.search(r"rsync: (command )?not found", stderr):
-            raise RsyncMissing(f"rsync {where} failed: rsync is not installed on the host "
-                               "(or not on its PATH)")
+            return NoRsync(where)
         raise SyncError(describe_exit(code, stderr, where))
     return parse_output(stdout, warnings, notes)

@@ -21,13 +21,11 @@ host needs `cp`, `sh` and `mkdir` for the atomic path (GNU coreutils or busybox)
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import os
 import shlex
 import shutil
 import stat
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import paramiko
@@ -35,9 +33,9 @@ import paramiko
 from failover.errors import SyncError
 from failover.model.inventory import SyncSet
 from failover.remote.ssh import SshTarget, connect
-from failover.sync import predict, release
+from failover.sync import predict
 from failover.sync.changes import ChangeList
-from failover.sync.report import SyncReport, check_deletions, check_pull, make_report
+from failover.sync.report import SyncReport, check_pull, make_report
 from failover.sync.snapshots import Stage
 from failover.sync.tree import (
     LIST_SCRIPT,
@@ -45,8 +43,6 @@ from failover.sync.tree import (
     Entry,
     Excludes,
     Manifest,
-    Pushed,
-    PushedRecords,
     diff,
     kind_of,
     local_manifest,
@@ -210,81 +206,6 @@ class SftpSession:
             else:  # gone already, or under a folder that became a file
                 with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                     path.unlink()
-
-
-def push(sset: SyncSet, target: SshTarget, host_path: str, local: Path,
-         records: PushedRecords, tree: Manifest | None = None,
-         allow: int | None = None) -> SyncReport:
-    """Push the mirror `local` over SFTP: same plan, gates and atomic publish as rsync.
-
-    The connection is made while the mirror is walked. An atomic set whose pushed record
-    names the live release takes the live tree from the record instead of listing it.
-    With `tree` (nanosecond mtimes), a dry run: the plan of pushing a mirror that holds it.
-    `allow`: the run's --allow-deletes (the set's max_delete otherwise).
-    """
-    base = release.base_path(host_path)
-    dry_run = tree is not None
-    with ThreadPoolExecutor(1) as pool:
-        connecting = pool.submit(SftpSession, target, sset.io_timeout)
-        src = predict.whole_seconds_tree(tree) if tree is not None else \
-            local_manifest(local, sset.exclude)
-        known = records.load(sset.name, target, host_path, sset.exclude)
-        session = connecting.result()
-    # the record predicts a change within the gate: start the new release in the same
-    # command that checks the live one is the record's
-    predicted = diff(src, known.entries) if known and known.release else None
-    new_id, old_id = release.release_ids()
-    prepare = not dry_run and predicted is not None and predicted.changed and \
-        len(predicted.deleted) <= sset.max_delete
-    with session as s:
-        live = release.inspect(target, base, s.run, expect=known.release if known else "",
-                               new=new_id if prepare else "",
-                               keep=sset.keep_releases) if sset.atomic else None
-        live_dir = (live.path if live else base) or base
-        live_id = live_dir.rsplit("/", 1)[-1] if live and live.kind == "link" else ""
-        prepared = bool(live and live.prepared)  # then nothing newer was pending either
-        pending = live.pending() if live else None
-        if known and live_id and known.release == live_id and not pending:
-            live_files = known.entries
-        else:
-            live_files = s.manifest(live_dir, sset.exclude)
-        plan = diff(src, live_files)
-        check_deletions(sset, target.host, plan, allow)
-        if dry_run or not (plan.changed or pending or (live and live.kind != "link")):
-            if not dry_run and live_id:
-                records.save(sset.name, target, host_path, sset.exclude, Pushed(live_id, src))
-            return make_report(sset, "push", target.host, dataclasses.replace(
-                plan, bytes_sent=0) if dry_run else plan, dry_run=dry_run, transport="sftp")
-        records.forget(sset.name, target.host)
-        if live is None:
-            s.run(["mkdir", "-p", "--", base], f"creating {base}")
-            s.apply_push(local, base, src, s.manifest(base, sset.exclude),
-                         plan, staged=True)
-            done = plan
-        else:
-            if pending:
-                new_id, old_id = release.ids_for(pending)
-            work = f"{base}.releases/{new_id}"
-            if not pending and not prepared:
-                s.run(["sh", "-c", 'mkdir -p -- "$1" && if [ -n "$2" ]; then cp -al -- '
-                       '"$2" "$3"; else mkdir -- "$3"; fi', "sh", f"{base}.releases",
-                       live.path or "", work], f"preparing release {new_id}")
-            # a fresh `cp -al` copy IS the live tree; only a pending one must be read again
-            have = s.manifest(work, sset.exclude) if pending or not live.path else live_files
-            done = diff(src, have)
-            s.apply_push(local, work, src, have, done, staged=False)
-            if prepared:  # pruned already: one SFTP rename publishes it
-                s.swap(base, f"{base.rsplit('/', 1)[-1]}.releases/{new_id}")
-                log.info("published: host=%s path=%s release=%s", target.host, base, new_id)
-            else:
-                release.publish(target, base, new_id, old_id, sset.keep_releases, s.run)
-            records.save(sset.name, target, host_path, sset.exclude, Pushed(new_id, src))
-    log.info("synced: set=%s direction=push host=%s transport=sftp created=%d updated=%d "
-             "deleted=%d files=%d bytes_sent=%d", sset.name, target.host, len(plan.created),
-             len(plan.updated), len(plan.deleted), done.files_transferred, done.bytes_sent)
-    return make_report(sset, "push", target.host, dataclasses.replace(
-        plan, bytes_sent=done.bytes_sent, files_transferred=done.files_transferred),
-        dry_run=False, transport="sftp")
 
 
 def pull(sset: SyncSet, target: SshTarget, host_path: str, base: Path | None,

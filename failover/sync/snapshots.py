@@ -38,11 +38,9 @@ Contract:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
-import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -51,8 +49,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from failover.errors import SyncError
+from failover.sync.localfs import (
+    fsync_dir,
+    lock_within,
+    newest_change,
+    own_inode,
+    read_text_or_empty,
+)
 from failover.sync.rsync import PARTIAL_DIR
-from failover.sync.tree import TMP_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +138,7 @@ class Snapshots:
         os.chmod(self.root, 0o700)
         fd = os.open(self.dir / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            _lock(fd, self.dir, self.lock_wait)
+            lock_within(fd, self.dir, self.lock_wait)
             self._migrate()
             stage = Stage(self, self.last_good(), fd)
             try:
@@ -150,7 +154,7 @@ class Snapshots:
         tmp.unlink(missing_ok=True)
         os.symlink(os.path.relpath(snapshot, self.root), tmp)
         os.replace(tmp, self.link)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
 
     def prune(self, live: str) -> None:
         """Rename the snapshots past `keep` (never `live`) to `.trash.<id>` for the work after."""
@@ -167,7 +171,7 @@ class Snapshots:
         if not any(self.link.iterdir()):
             self.link.rmdir()
             return
-        target = self.dir / snapshot_id(_newest_change(self.link))
+        target = self.dir / snapshot_id(newest_change(self.link))
         os.rename(self.link, target)
         self.point_at(target)
         log.info("migrated: mirror=%s snapshot=%s", self.link, target.name)
@@ -193,7 +197,7 @@ class Stage:
         self._tmp = snapshots.dir / f"{STAGE}.tmp"
         self._copy: subprocess.Popen[bytes] | None = None
         if self.path.is_dir():
-            self.pristine = base is not None and _read(self._mark) == base.id
+            self.pristine = base is not None and read_text_or_empty(self._mark) == base.id
             if not self.pristine:
                 log.info("resumed: stage=%s", self.path)
             return
@@ -217,7 +221,7 @@ class Stage:
         """Give each of `names` (files, symlinks) in the stage an inode of its own, with the
         same content and attributes, so a change rsync makes in place stays in this stage."""
         for name in names:
-            _own_inode(self.path / name)
+            own_inode(self.path / name)
 
     def promote(self) -> Snapshot:
         """Make the filled stage the last good snapshot, and prune to `keep`."""
@@ -260,65 +264,3 @@ class Stage:
                             f" to {self._tmp} failed (exit {copy.returncode})"
                             + (f": {detail[-1]}" if detail else "")
                             + "; the state dir needs a file system with hard links")
-
-
-def _lock(fd: int, where: Path, wait: float) -> None:
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise SyncError(f"the mirror's snapshots in {where} stayed locked for "
-                                f"{wait:g}s (another pull, or the work after one, "
-                                "is still running)") from None
-            time.sleep(0.01)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        return ""
-
-
-def _own_inode(path: Path) -> None:
-    try:
-        st = os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    if st.st_nlink < 2 or stat.S_ISDIR(st.st_mode):
-        return
-    tmp = path.with_name(TMP_PREFIX + path.name)
-    tmp.unlink(missing_ok=True)
-    if stat.S_ISLNK(st.st_mode):
-        os.symlink(os.readlink(path), tmp)
-    else:
-        shutil.copyfile(path, tmp, follow_symlinks=False)
-    if os.geteuid() == 0:
-        os.lchown(tmp, st.st_uid, st.st_gid)
-    if not stat.S_ISLNK(st.st_mode):
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-    os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
-    os.replace(tmp, path)
-
-
-def _newest_change(root: Path) -> float:
-    newest = os.lstat(root).st_ctime
-    stack = [str(root)]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for e in entries:
-                newest = max(newest, e.stat(follow_symlinks=False).st_ctime)
-                if e.is_dir(follow_symlinks=False):
-                    stack.append(e.path)
-    return newest
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from failover.sync import release
-from failover.sync.rsync import split_notes
+from failover.sync.rsync_output import split_notes
 
 RUNNABLE = ["inspect", "publish", "release", "rollback"]
 

@@ -11,14 +11,8 @@ import pytest
 from failover.errors import HostKeyMismatch, SyncError, UsageError
 from failover.remote.openssh import host_key_failure, ssh_command
 from failover.remote.ssh import SshTarget
-from failover.sync.rsync import (
-    describe_exit,
-    parse_itemized,
-    parse_output,
-    parse_stats,
-    rsync_argv,
-    run_rsync,
-)
+from failover.sync.rsync import parse_output, rsync_argv, run_rsync
+from failover.sync.rsync_output import describe_exit, parse_itemized, parse_stats
 
 # Captured from `LC_ALL=C rsync -a --itemize-changes --stats --delete-delay --delay-updates
 # --partial-dir=.rsync-partial --exclude=*.log src/ dst/` (rsync 3.5.0) into a dst holding

@@ -13,7 +13,8 @@ import pytest
 
 from failover.errors import SyncError
 from failover.remote.ssh import SshTarget
-from failover.sync.rsync import RsyncMissing, describe_exit, rsync_argv, run_rsync
+from failover.sync.rsync import NoRsync, rsync_argv, run_rsync
+from failover.sync.rsync_output import describe_exit
 
 
 def test_argv_carries_bwlimit_and_io_timeout(tmp_path: Path) -> None:
@@ -36,16 +37,17 @@ def fake_host(tmp_path: Path, script: str) -> list[str]:
 
 def test_missing_rsync_on_the_host_is_recognised(tmp_path: Path) -> None:
     argv = fake_host(tmp_path, "echo 'bash: line 1: rsync: command not found' >&2; exit 127")
-    with pytest.raises(RsyncMissing, match="rsync is not installed on the host"):
-        run_rsync(argv, 30)
+    found = run_rsync(argv, 30)  # a result, not an exception: the SFTP fallback takes over
+    assert isinstance(found, NoRsync)
+    assert "rsync is not installed on the host" in str(found.error())
 
 
 def test_other_failures_are_plain_sentences(tmp_path: Path) -> None:
     argv = fake_host(tmp_path, "echo 'ssh: connect to host x port 22: No route to host' >&2; "
                                "exit 255")
-    with pytest.raises(SyncError) as info:
+    with pytest.raises(SyncError) as info:  # an error, not the NoRsync result
         run_rsync(argv, 30)
-    assert not isinstance(info.value, RsyncMissing)
+    assert not isinstance(info.value, NoRsync)
     assert "No route to host" in str(info.value)
     assert describe_exit(30, "", "with b").startswith(
         "rsync with b failed (exit 30, timed out sending or receiving data)")

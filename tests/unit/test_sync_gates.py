@@ -12,7 +12,8 @@ from failover.model.inventory import SyncSet
 from failover.remote.ssh import SshTarget
 from failover.sync.changes import ChangeList
 from failover.sync.report import check_deletions, check_pull, pull_limit
-from failover.sync.rsync import in_place, rsync_argv, source_files
+from failover.sync.rsync import rsync_argv
+from failover.sync.rsync_output import in_place, source_files
 
 
 def webroot(**values: object) -> SyncSet:

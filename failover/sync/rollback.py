@@ -1,0 +1,66 @@
+"""`failover sync --rollback SET --host H`: put the release before the live one back on H.
+
+Contract:
+- Everything the inventory must say is checked before anything else (UsageError: no host,
+  unknown set, a set that is not atomic, no path on the host); a dry run stops there and
+  changes nothing.
+- Otherwise, after `confirm(question)` (the caller's prompt; it raises to say no), under the
+  run lock (LockHeld after `wait` seconds): one rename on the host (release.rollback: readers
+  see the old tree or the new one), then the host's data time for the set is forgotten in the
+  state (its age is unknown now: a gated failover treats it as stale), and the audit log gets
+  one `sync_rollback` line. SyncError (nothing changed) when the host has no older release or
+  is not reachable.
+- Not idempotent: each call goes one release further back. It lasts until the next sync
+  publishes the mirror again (fix the source first, or pause the cron job).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from failover.errors import UsageError
+from failover.model.inventory import Inventory
+from failover.state.audit import AuditLog
+from failover.state.lock import RunLock
+from failover.state.store import StateStore
+from failover.sync.mirror import Mirror
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    """What a rollback did (a dry run: what it would do; `old`, `new` empty)."""
+
+    set: str
+    host: str
+    dry_run: bool
+    old: str = ""  # the release that was live
+    new: str = ""  # the release live now
+
+
+def roll_back(inventory: Inventory, store: StateStore, audit: AuditLog, set_name: str,
+              host: str | None, *, dry_run: bool, confirm: Callable[[str], None],
+              wait: float) -> RolledBack:
+    """Put the previous release of `set_name` live on `host` (see the module docstring)."""
+    if host is None:
+        raise UsageError("--rollback needs --host HOST (the host whose release to put back)")
+    found = Mirror(inventory).set(set_name)
+    found.rollback(host, dry_run=True)  # every check, nothing changed
+    if dry_run:
+        return RolledBack(set_name, host, dry_run=True)
+    confirm(f"Put the previous release of {set_name} live on {host}?")
+    with RunLock(inventory.state_dir / "lock", wait):
+        done = found.rollback(host)
+        assert done is not None  # only a dry run returns None
+        old, new = done
+        state = store.load()
+        ms = state.mirrors.get(set_name)
+        if ms is not None and host in ms.pushed:  # its data age is unknown now: stale if gated
+            pushed = {h: t for h, t in ms.pushed.items() if h != host}
+            store.save(state.replace(mirrors={
+                **state.mirrors, set_name: ms.replace(pushed=pushed)}))
+        audit.write("sync_rollback", set=set_name, host=host, **{"from": old, "to": new})
+    return RolledBack(set_name, host, dry_run=False, old=old, new=new)
