@@ -62,7 +62,7 @@ class PipeEnd(Model):
 
 
 class PipeAction(Model):
-    """Stream `from`'s command's stdout into `to`'s command's stdin (sync/pipe.py)."""
+    """Stream `from`'s command's stdout into `to`'s command's stdin (remote/pipe.py)."""
 
     from_: PipeEnd = msgspec.field(name="from")
     to: PipeEnd

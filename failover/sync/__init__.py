@@ -1,1 +1,14 @@
-"""Content sync: SSH with strict host keys (ssh), rsync argv and output (rsync), the mirror."""
+"""Content sync: the orchestrator's mirror of each sync set, pulled from the active host and
+pushed to the standbys (SSH itself is failover.remote's).
+
+- mirror.py: `Mirror`, the one entry point; base.py: the sync set contract (`MirroredSet`);
+  files.py: the file set, the one kind today (a database set is the next).
+- changes.py: `ChangeList`, what a transfer changes, for every transport; report.py: the
+  `SyncReport` users see and the deletion gates; predict.py: `push_changes`, what the sync
+  will change (pure).
+- Pull: pull.py (rsync), sftp.py (SFTP), into snapshots.py (the last good copy).
+  Push, one module per strategy: push_plain.py, push_atomic.py (release.py, scripts/*.sh),
+  push_sftp.py.
+- rsync.py / rsync_output.py: rsync argv and run, its output read; tree.py: manifests and
+  the pushed records; cycle.py: one `failover sync` run; rollback.py: `--rollback`.
+"""

@@ -4,8 +4,9 @@ A dry run shows the pull and the push, but the pull has not run: the mirror the 
 is not there yet. So the push is predicted from *the tree the mirror will hold*, a Manifest
 with nanosecond mtimes: the source host's tree as the pull will leave it (`list_tree`, one
 `find` over the pull's own ssh connection; `after_sftp_pull` for an SFTP pull), or the mirror
-as it is when there is no pull or it cannot run. `push_over_rsync` lists the target and compares
-that tree with it the way the real push reports its changes:
+as it is when there is no pull or it cannot run. `push_over_rsync` lists the target, and
+`push_changes` (pure: what will the sync change?) compares that tree with it the way the real
+push reports its changes:
 
 - plain set: rsync's own itemized view (`itemize`): files by size, nanosecond mtime and mode,
   directories by mode, symlinks by target and mtime; an entry whose kind changes is created
@@ -14,7 +15,7 @@ that tree with it the way the real push reports its changes:
 - atomic set: a release holds exactly the mirror, so the live release is listed without
   excludes (an excluded file in it is a deletion, as the real push reports it; max_delete counts
   only the set's own paths, `own_deletions`). When the pushed record names the live release and
-  its deletions are within max_delete, the real push reports the record's diff (mirror.py), and
+  its deletions are within max_delete, the real push reports the record's diff (push_atomic.py), and
   so does this. Otherwise it is compared as the host compares (release.py, `host_compare`).
 - SFTP (`transport: sftp`, or `auto` and a host without rsync): sftp.push's own plan, given
   the tree at whole-second mtimes (`whole_seconds_tree`), as SFTP compares.
@@ -97,18 +98,43 @@ def push_over_rsync(sset: SyncSet, target: SshTarget, host_path: str, tree: Mani
         if not sset.atomic:
             live = parse_listing(probed(["sh", "-c", LIST_SCRIPT, "sh", host_path],
                                         f"listing {host_path}"), sset.exclude, mtime_ns=True)
-            return itemize(tree, live) if seen[0] else NoRsync(f"with {target.describe()}")
+            return push_changes(sset, tree, live) if seen[0] else \
+                NoRsync(f"with {target.describe()}")
         base = release.base_path(host_path)
         now = release.inspect(target, base, probed)
         if not seen[0]:
             return NoRsync(f"with {target.describe()}")
         live_id = now.path.rsplit("/", 1)[-1] if now.kind == "link" and now.path else ""
-        if known is not None and known.release and known.release == live_id:
-            planned = diff(tree, known.entries)
-            if len(planned.deleted) <= sset.max_delete:
-                return _estimate(planned.created, planned.updated, planned.deleted, tree,
-                                 known.entries)
-        return host_compare(tree, list_tree(master, now.path, [], timeout) if now.path else {})
+        if (planned := _from_record(sset, tree, known, live_id)) is not None:
+            return planned  # the live release is not listed: the record names it
+        return push_changes(sset, tree, list_tree(master, now.path, [], timeout)
+                            if now.path else {}, known=known, live_release=live_id)
+
+
+def push_changes(sset: SyncSet, tree: Manifest, live: Manifest, *, known: Pushed | None = None,
+                 live_release: str = "") -> ChangeList:
+    """What will the sync change? The change list a push of a mirror holding `tree` reports
+    on a host whose set path holds `live` (nanosecond mtimes): pure, no I/O.
+
+    A plain set: rsync's own itemized view (`itemize`). An atomic set: the diff against the
+    pushed record `known` when it names the live release (`live_release`) and its deletions are
+    within max_delete, as the real push then uses it; else the host's comparison of the new
+    release with the live one (`host_compare`; `live` listed without excludes)."""
+    if not sset.atomic:
+        return itemize(tree, live)
+    planned = _from_record(sset, tree, known, live_release)
+    return planned if planned is not None else host_compare(tree, live)
+
+
+def _from_record(sset: SyncSet, tree: Manifest, known: Pushed | None,
+                 live_release: str) -> ChangeList | None:
+    """An atomic push's changes from the pushed record, when the real push would use it."""
+    if known is None or not known.release or known.release != live_release:
+        return None
+    planned = diff(tree, known.entries)
+    if len(planned.deleted) > sset.max_delete:
+        return None
+    return _estimate(planned.created, planned.updated, planned.deleted, tree, known.entries)
 
 
 def itemize(src: Manifest, dst: Manifest) -> ChangeList:

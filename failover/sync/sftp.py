@@ -1,16 +1,16 @@
-"""The SFTP fallback: sync a set through paramiko SFTP when a host has no rsync.
+"""SFTP for hosts without rsync: one paramiko session (manifests, applying a plan, the swap),
+and the pull over it. The push over it is push_sftp.py.
 
-Contract (the same as the rsync path, see mirror.py):
+Contract (the same as the rsync path, see files.py and base.py):
 - A manifest (path -> kind, size, mtime, link target) of each side decides what to send: a file
   whose size and whole-second mtime match is not sent. Only changed files cross the wire.
-- `plan_*` read both sides and change nothing; the caller applies its gates (max_delete) between
-  plan and apply, and an applied plan sends exactly what it showed.
-- Push into a work dir (`atomic: true`: a new release made with `cp -al` of the live one, so
-  unchanged files are hard links; then release.publish swaps the symlink). A file is written to a
-  temporary name and renamed over its old name (posix-rename): a hard-linked file shared with the
-  live release is replaced, never written through. Without `atomic`, changed files are staged
-  next to their targets and renamed into place together at the end, then deletions run (like
-  rsync's --delay-updates --delete-delay).
+- The pull is gated as over rsync (report.check_pull) before anything changes, and fills the
+  mirror's stage (snapshots.py); a dry run changes nothing and also returns the tree the new
+  snapshot will hold.
+- A file is written to a temporary name and renamed over its old name (posix-rename): a
+  hard-linked file shared with a live release or an older snapshot is replaced, never written
+  through. `apply_push(staged=True)` renames changed files in together at the end, then deletes
+  (like rsync's --delay-updates --delete-delay).
 - Manifests, their diff and the exclude rules are tree.py's, shared with the rsync path.
 
 Notes: the server is OpenSSH's `internal-sftp`/`sftp-server` (SYMLINK argument order: see

@@ -5,15 +5,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from failover.model.inventory import SyncSet
 from failover.sync.changes import ChangeList
 from failover.sync.predict import (
     after_sftp_pull,
     host_compare,
     itemize,
     own_deletions,
+    push_changes,
     whole_seconds_tree,
 )
-from failover.sync.tree import Entry, local_manifest, ns_of, parse_listing, whole_seconds
+from failover.sync.tree import (
+    Entry,
+    Pushed,
+    local_manifest,
+    ns_of,
+    parse_listing,
+    whole_seconds,
+)
 
 S = 1_700_000_000 * 10**9
 
@@ -98,3 +107,24 @@ def test_local_manifest_keeps_a_symlinks_mtime(tmp_path: Path) -> None:
     os.utime(tmp_path / "link", ns=(S + 7, S + 7), follow_symlinks=False)
     assert local_manifest(tmp_path, [], mtime_ns=True) == {"link": ln("nowhere", S + 7)}
     assert ln("nowhere", S + 7).same(ln("nowhere", S))  # tree.diff compares links by target
+
+
+def test_push_changes_answers_what_the_sync_will_change() -> None:
+    plain = SyncSet(name="web", path="/srv/web")
+    atomic = SyncSet(name="web", path="/srv/web", atomic=True, max_delete=1)
+    live = {"index.html": f(1), "gone.html": f(), "old": d()}
+    tree = {"index.html": f(2), "new.html": f()}
+    assert names(push_changes(plain, tree, live)) == (
+        ["new.html"], ["index.html"], ["gone.html", "old/"])
+    # atomic, no usable record: the host's comparison of the new release with the live one
+    assert names(push_changes(atomic, tree, live)) == names(host_compare(tree, live))
+    # atomic, the record names the live release: the record's diff, not the listing
+    record = Pushed("R1", {"index.html": f(2)})
+    assert names(push_changes(atomic, tree, live, known=record, live_release="R1")) == (
+        ["new.html"], [], [])
+    # ... unless it names another release, or deletes more than max_delete
+    assert names(push_changes(atomic, tree, live, known=record, live_release="R2")) == \
+        names(host_compare(tree, live))
+    many = Pushed("R1", {"a": f(), "b": f()})
+    assert names(push_changes(atomic, tree, live, known=many, live_release="R1")) == \
+        names(host_compare(tree, live))
