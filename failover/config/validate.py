@@ -13,19 +13,16 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from failover.checks.command import CommandCheck
+from failover.checks.http import HttpCheck
+from failover.checks.smtp import SmtpCheck
+from failover.checks.ssh import SshCheck
 from failover.config.knownhosts import has_key, known_name
 from failover.config.yamlmarks import Document, KeyPath
 from failover.engine.templating import RUN_VARS, TemplateError, names_in
 from failover.errors import Reason
 from failover.model.coerce import one_of, suggest
-from failover.model.inventory import (
-    CommandCheck,
-    HttpCheck,
-    Inventory,
-    Record,
-    SmtpCheck,
-    SshCheck,
-)
+from failover.model.inventory import Inventory, Record
 from failover.model.playbook import Playbook, Step
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from failover.dns.base import (
+from failover.dns.records import (
     RecordChange,
     RRKey,
     RRset,
