@@ -5,6 +5,10 @@ config/ turns into file:line:column through the YAML marks (model/coerce.py). Va
 expanded (`${VAR}`) and relative paths already resolved against the inventory's folder when they
 get here. Cross-references (a record naming an unknown host) are checked in config/validate.py,
 which knows the marks.
+
+A DNS zone's and a check's own keys live beside their plug-in (`PowerDnsZone` in dns/powerdns.py,
+`HttpCheck` in checks/http.py); here are their common bases and the `Plugin` markers that find
+them through the plug-in package's registry when an inventory is read (model/types.py).
 """
 
 from pathlib import Path
