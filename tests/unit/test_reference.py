@@ -16,8 +16,8 @@ def test_the_inventory_reference_matches_the_models() -> None:
 def test_every_key_of_the_models_is_in_the_reference() -> None:
     import failover.model.inventory as inventory
     from failover.checks.http import HttpCheck
-    from failover.dns.route53 import Route53Zone
     from failover.dns.rfc2136 import Tsig
+    from failover.dns.route53 import Route53Zone
     from failover.model.coerce import fields_of
 
     text = DOC.read_text()
