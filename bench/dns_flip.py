@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from failover.dns.base import provider_for
 from failover.dns.plan import desired_for, diff
+from failover.dns.registry import provider_for
 from failover.dns.verify import verify
 from failover.model.inventory import Inventory
 from tests.rig import port_offset

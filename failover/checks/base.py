@@ -21,7 +21,6 @@ import asyncio
 import errno
 import importlib
 import logging
-import pkgutil
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -206,11 +205,7 @@ def check_for(model: CheckModel) -> Check[Any]:
 
 
 def available_types() -> list[str]:
-    """Check types that have a module in this package (names only; nothing is imported)."""
-    import failover.checks as package
+    """Check types listed in checks/registry.py (names only; no check module is imported)."""
+    from failover.checks.registry import PLUGINS
 
-    return sorted(
-        m.name
-        for m in pkgutil.iter_modules(package.__path__)
-        if not m.name.startswith("_") and m.name != "base"
-    )
+    return sorted(PLUGINS)

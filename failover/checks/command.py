@@ -12,16 +12,29 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from failover.checks.base import ProbeFailed
 from failover.checks.ssh import SshBound
-from failover.model.inventory import CommandCheck
+from failover.model.inventory import CheckBase
+from failover.model.types import Meta
 
 if TYPE_CHECKING:
     from failover.remote.ssh import SshTarget
 
 log = logging.getLogger(__name__)
+
+# -- settings (checks[] with `type: command`) ------------------------------------------------------
+
+class CommandCheck(CheckBase):
+    """Run `command` (an argv list) on the host over SSH; pass on exit status 0."""
+
+    type: Literal["command"]
+    command: Annotated[list[str], Meta(
+        min_length=1, description="an argv list, run over SSH; exit 0 passes")]
+
+
+# -- probe --------------------------------------------------------------------------------
 
 TAIL = 200
 

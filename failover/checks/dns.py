@@ -12,12 +12,32 @@ Implementation notes:
 from __future__ import annotations
 
 import logging
+from typing import Annotated, Literal
 
 from failover.checks.base import Check, ProbeFailed
-from failover.model.inventory import DnsCheck, Host
+from failover.model.inventory import CheckBase, Host
+from failover.model.types import Meta, Port
 
 log = logging.getLogger(__name__)
 
+
+# -- settings (checks[] with `type: dns`) ----------------------------------------------------------
+
+class DnsCheck(CheckBase):
+    """Ask a DNS server for `query`/`record_type`; pass when it answers and holds `expect`."""
+
+    type: Literal["dns"]
+    query: Annotated[str, Meta(description="the name to ask for")]
+    record_type: str = "A"
+    # msgspec copies a [] default for every instance (RUF012 knows only pydantic)
+    expect: Annotated[list[str], Meta(
+        description="values the answer must hold; empty: any answer passes")] = []  # noqa: RUF012
+    server: Annotated[str | None, Meta(
+        description="host[:port] to ask; default: the checked host's address")] = None
+    port: Port = 53
+
+
+# -- probe --------------------------------------------------------------------------------
 
 def split_server(server: str, default_port: int) -> tuple[str, int]:
     """"127.0.0.1:5353" -> ("127.0.0.1", 5353); "10.0.0.1" -> ("10.0.0.1", default_port)."""

@@ -28,15 +28,79 @@ import re
 import ssl
 import time
 from pathlib import Path
+from typing import Annotated, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
 import msgspec
 
 from failover.checks._http11 import BODY_LIMIT, Response, build_request, read_response
 from failover.checks.base import Check, Passed, ProbeFailed, close_stream
-from failover.model.inventory import Host, HttpCheck
+from failover.model.inventory import CheckBase, Host
+from failover.model.types import After, Duration, Meta
 
 log = logging.getLogger(__name__)
+
+# -- settings (checks[] with `type: http`) ---------------------------------------------------------
+
+def _url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    return value
+
+
+def _statuses(value: list[int | str]) -> list[int | str]:
+    for item in value:
+        status_range(item)
+    return value
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+    return value
+
+
+class HttpCheck(CheckBase):
+    """GET `url` from the host's own address, with the URL's name as Host header and TLS SNI."""
+
+    type: Literal["http"]
+    url: Annotated[str, After(_url), Meta(
+        description="the site's URL; its name is sent as Host and TLS SNI")]
+    expect_status: Annotated[list[int | str], Meta(
+        min_length=1, description='200, "2xx" or "200-299"'), After(_statuses)] = \
+        msgspec.field(default_factory=lambda: [200])
+    expect_body: Annotated[str | None, Meta(
+        description="a text only your shop's page shows (e.g. Add to cart)")] = None
+    expect_regex: Annotated[Annotated[str, After(_regex)] | None, Meta(
+        description="searched in the first 64 KiB of the body")] = None
+    max_latency: Annotated[Duration | None, Meta(description="slower than this fails")] = None
+    headers: dict[str, str] = {}  # noqa: RUF012 (msgspec copies it per instance)
+    follow_redirects: Annotated[bool, Meta(
+        description="off: a 301 is the answer (list it in expect_status)")] = False
+    ca_file: Annotated[Path | None, Meta(description="default: the system's CAs")] = None
+    cert_min_days: Annotated[int, Meta(
+        ge=0, description="a certificate expiring sooner is a WARNING")] = 14
+
+    def status_ok(self, status: int) -> bool:
+        return any(lo <= status <= hi for lo, hi in map(status_range, self.expect_status))
+
+
+def status_range(item: int | str) -> tuple[int, int]:
+    """`200` -> (200, 200), `"2xx"` -> (200, 299), `"200-204"` -> (200, 204); else ValueError."""
+    text = str(item).strip().lower()
+    if len(text) == 3 and text[0] in "12345" and text[1:] == "xx":
+        return int(text[0]) * 100, int(text[0]) * 100 + 99
+    lo, _, hi = text.partition("-")
+    if lo.isdigit() and (hi.isdigit() or not hi):
+        first, last = int(lo), int(hi or lo)
+        if 100 <= first <= last <= 599:
+            return first, last
+    raise ValueError(f"{item!r} is not a status (e.g. 200, \"2xx\" or \"200-299\")")
+
+
+# -- probe --------------------------------------------------------------------------------
 
 USER_AGENT = "failover-check"
 MAX_REDIRECTS = 5  # with follow_redirects: true

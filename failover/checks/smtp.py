@@ -15,12 +15,38 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+from pathlib import Path
+from typing import Annotated, Literal
 
 from failover.checks.base import Check, ProbeFailed, close_stream
 from failover.checks.http import describe_tls_error, tls_context
-from failover.model.inventory import Host, SmtpCheck
+from failover.model.inventory import CheckBase, Host
+from failover.model.types import Meta, Port
 
 log = logging.getLogger(__name__)
+
+# -- settings (checks[] with `type: smtp`) ---------------------------------------------------------
+
+class SmtpCheck(CheckBase):
+    """220 banner, EHLO answered; with `starttls`, STARTTLS offered and the TLS handshake verified
+    against `tls_name` (and `ca_file`, or the system CAs)."""
+
+    type: Literal["smtp"]
+    port: Port = 25
+    starttls: bool = False
+    tls_name: Annotated[str | None, Meta(
+        description="the name the certificate must carry; needs starttls")] = None
+    ca_file: Annotated[Path | None, Meta(description="default: the system's CAs")] = None
+
+    def __post_init__(self) -> None:
+        if self.starttls and not self.tls_name:
+            raise ValueError("starttls: true needs tls_name (the name on the server's "
+                             "certificate, e.g. mx.shop.example)")
+        if not self.starttls and (self.tls_name or self.ca_file):
+            raise ValueError("tls_name and ca_file need starttls: true")
+
+
+# -- probe --------------------------------------------------------------------------------
 
 EHLO_NAME = "failover-check"
 _MAX_LINES = 100

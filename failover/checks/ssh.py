@@ -18,16 +18,26 @@ import asyncio
 import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from failover.checks.base import Check, NoAnswer, ProbeFailed
 from failover.errors import FailoverError, HostUnreachable, UsageError
-from failover.model.inventory import Host, Inventory, SshCheck
+from failover.model.inventory import CheckBase, Host, Inventory
 
 if TYPE_CHECKING:
     from failover.remote.ssh import SshTarget
 
 log = logging.getLogger(__name__)
+
+# -- settings (checks[] with `type: ssh`) ----------------------------------------------------------
+
+class SshCheck(CheckBase):
+    """SSH handshake with the host key from `ssh.known_hosts`, and key login (hosts.*.ssh)."""
+
+    type: Literal["ssh"]
+
+
+# -- probe --------------------------------------------------------------------------------
 
 SSH_THREADS = 64  # SSH probes in flight at once; more wait for a thread (and their timeout runs)
 

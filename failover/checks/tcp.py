@@ -12,12 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Annotated, Literal
 
 from failover.checks.base import Check, close_stream
-from failover.model.inventory import Host, TcpCheck
+from failover.model.inventory import CheckBase, Host
+from failover.model.types import Meta, Port
 
 log = logging.getLogger(__name__)
 
+
+# -- settings (checks[] with `type: tcp`) ----------------------------------------------------------
+
+class TcpCheck(CheckBase):
+    type: Literal["tcp"]
+    port: Annotated[Port, Meta(description="passes when a connection is accepted")]
+
+
+# -- probe --------------------------------------------------------------------------------
 
 async def connect(address: str, port: int) -> None:
     """Open a TCP connection to `address:port` and close it again; raise OSError if refused.

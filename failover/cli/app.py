@@ -103,8 +103,8 @@ class App(msgspec.Struct):
                 raise UsageError(f"state.json says the active host is {state.active!r}, which the "
                                  f"inventory no longer has; hosts: {hosts}")
             return state
-        from failover.dns.base import provider_for
         from failover.dns.plan import active_host
+        from failover.dns.registry import provider_for
 
         currents = [provider_for(z).read() for z in self.inventory.dns]
         active = active_host(self.inventory, currents) or next(iter(self.inventory.hosts))

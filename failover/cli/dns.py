@@ -20,8 +20,8 @@ def dns() -> None:
 @click.pass_obj
 def show(app: App) -> int:
     """Current values of every managed record, per zone, and the host they point at."""
-    from failover.dns.base import provider_for
     from failover.dns.plan import active_host, points_at
+    from failover.dns.registry import provider_for
 
     inv = app.inventory
     zones: list[dict[str, Any]] = []

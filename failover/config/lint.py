@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 
+from failover.checks.http import HttpCheck
 from failover.config.blast import blast_radius
-from failover.model.inventory import HttpCheck, Inventory
+from failover.model.inventory import Inventory
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ tests/unit/test_reference.py fails when the file and the models drift apart.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import tempfile
@@ -22,7 +23,7 @@ from failover.config.load import load_inventory
 from failover.errors import ConfigError
 from failover.model.coerce import fields_of, tags
 from failover.model.inventory import Inventory
-from failover.model.types import After, Parse, Secret, Tag, parse_duration
+from failover.model.types import After, Parse, Secret, Tag, expand_plugins, parse_duration
 
 INTRO = """\
 # Inventory reference
@@ -101,20 +102,28 @@ MISTAKES = [
 SECTIONS: list[tuple[str, Any]] = [
     ("top level", Inventory),
     ("hosts.NAME", "Host"), ("hosts.NAME.ssh", "HostSsh"), ("ssh", "SshSettings"),
-    ("dns[]", "DnsZone"), ("dns[].records[]", "Record"), ("dns[].tsig", "Tsig"),
+    ("dns[]", "DnsZone"), ("dns[].records[]", "Record"),
+    ("dns[].tsig", "failover.dns.rfc2136:Tsig"),
     ("checks[]", "Check"), ("policy", "Policy"), ("sync[]", "SyncSet"),
     ("notify[]", "Notifier"),
 ]
 
 
+def _resolve(model: Any) -> Any:
+    """A SECTIONS entry as a type: a name in model/inventory.py or "module:Name" (plug-in
+    settings live beside their plug-ins), plug-in unions expanded to every plug-in's model."""
+    if not isinstance(model, str):
+        return model
+    module, _, name = model.rpartition(":")
+    return expand_plugins(getattr(importlib.import_module(module or "failover.model.inventory"),
+                                  name))
+
+
 def reference() -> str:
     """The whole page."""
-    import failover.model.inventory as inventory
-
     parts = [INTRO, "## An example\n", f"```yaml\n{EXAMPLE}```\n"]
     for where, model in SECTIONS:
-        tp = getattr(inventory, model) if isinstance(model, str) else model
-        parts += list(_section(where, tp))
+        parts += list(_section(where, _resolve(model)))
     parts += ["## What a mistake looks like\n",
               "Each line below is what `failover validate` printed for the example above with "
               "one mistake made in it.\n"]
@@ -142,10 +151,8 @@ def _section(where: str, tp: Any) -> Iterator[str]:
 
 def _where(tp: Any) -> str:
     """The section that describes a model (or a tagged union of models)."""
-    import failover.model.inventory as inventory
-
     for where, model in SECTIONS:
-        known = getattr(inventory, model) if isinstance(model, str) else model
+        known = _resolve(model)
         if tp in (known, _base(known)) or tp in get_args(_base(known)):
             return where
     return "?"
@@ -163,6 +170,7 @@ def _description(tp: Any) -> str:
 
 
 def _type(tp: Any) -> str:
+    tp = expand_plugins(tp)
     meta = getattr(tp, "__metadata__", ())
     base = _base(tp)
     if any(isinstance(m, Parse) and m.fn is parse_duration for m in meta):

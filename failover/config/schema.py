@@ -19,7 +19,7 @@ import msgspec
 from failover.model.coerce import fields_of
 from failover.model.inventory import Inventory
 from failover.model.playbook import Playbook
-from failover.model.types import Parse, Secret, Tag, parse_duration
+from failover.model.types import Parse, Secret, Tag, expand_plugins, parse_duration
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ def _model(cls: type, defs: dict[str, Any], *, root: bool = False) -> dict[str, 
 
 
 def _type(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    tp = expand_plugins(tp)
     base, meta = (get_args(tp)[0], get_args(tp)[1:]) if hasattr(tp, "__metadata__") else (tp, ())
     if any(isinstance(m, Parse) and m.fn is parse_duration for m in meta):
         return dict(DURATION_SCHEMA)

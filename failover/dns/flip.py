@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from failover.dns.base import ApplyUncertain, DnsProvider, ZonePlan, provider_for
+from failover.dns.base import ApplyUncertain, DnsProvider
 from failover.dns.plan import desired_for, diff
+from failover.dns.records import ZonePlan
+from failover.dns.registry import provider_for
 from failover.errors import FailoverError, ProviderError, UnsafePlan
 from failover.model.inventory import Inventory
 

@@ -16,21 +16,50 @@ Implementation notes:
 - To set an rrset: delete every record of (name, type), then create each value with the wanted
   TTL (lexicon's `ttl` option). Providers raise anything (requests errors, their own exceptions),
   hence the broad catches, each turned into a ProviderError that never quotes the settings.
+- dns-lexicon is imported when the provider is built, not with this module: the settings model
+  below is read with every inventory, and the extra may not be installed at all (then building the
+  provider raises ImportError, which dns/registry.py turns into how to install it).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from lexicon._private.discovery import load_provider_module
-from lexicon.config import ConfigResolver, DictConfigSource
-
-from failover.dns.base import DnsProvider, RecordChange, RRKey, RRset, ZonePlan, canonical_values
+from failover.dns.base import DnsProvider
+from failover.dns.records import RecordChange, RRKey, RRset, ZonePlan, canonical_values
 from failover.errors import ProviderError
-from failover.model.inventory import LexiconZone
+from failover.model.inventory import ZoneBase
+from failover.model.types import After, Duration, Meta, Secret
 
 log = logging.getLogger(__name__)
+
+
+# -- settings (dns[] with `provider: lexicon`) ---------------------------------------------------
+
+_LEXICON_SECRET_HINTS = ("auth", "token", "secret", "password", "key")
+LexiconValue = str | int | bool  # as written; credential-looking strings become Secret
+
+
+def _lexicon(value: dict[str, LexiconValue]) -> dict[str, LexiconValue | Secret]:
+    if not isinstance(value.get("provider"), str) or not value["provider"]:
+        raise ValueError("needs `provider:` (a dns-lexicon provider name, e.g. ovh)")
+    # credentials are masked everywhere (repr, --json, audit): a Secret prints ***
+    return {k: Secret(v) if isinstance(v, str) and k != "provider"
+            and any(h in k.lower() for h in _LEXICON_SECRET_HINTS) else v
+            for k, v in value.items()}
+
+
+class LexiconZone(ZoneBase):
+    """Any dns-lexicon provider: `lexicon: {provider: ovh, auth_...: ...}`. Not atomic."""
+
+    provider: Literal["lexicon"]
+    lexicon: Annotated[dict[str, LexiconValue], After(_lexicon), Meta(
+        description="dns-lexicon's settings: provider, auth_...; credentials are masked")]
+    timeout: Annotated[Duration, Meta(description="per API request")] = 30.0
+
+
+# -- provider --------------------------------------------------------------------------------------
 
 
 class LexiconProvider(DnsProvider):
@@ -48,6 +77,8 @@ class LexiconProvider(DnsProvider):
         self._backend = str(settings.pop("provider"))
         self._settings = settings
         self._where = f"lexicon ({self._backend}) zone {self.zone_name}"
+        from lexicon._private.discovery import load_provider_module
+
         try:
             self._module = load_provider_module(self._backend)
         except (ImportError, AttributeError, ValueError):
@@ -56,6 +87,8 @@ class LexiconProvider(DnsProvider):
 
     def _provider(self, ttl: int | None = None) -> Any:
         """A fresh, authenticated lexicon provider (their zone caches go stale after writes)."""
+        from lexicon.config import ConfigResolver, DictConfigSource
+
         options: dict[str, Any] = {"provider_name": self._backend,
                                    "domain": self.zone_name.rstrip("."),
                                    self._backend: dict(self._settings)}

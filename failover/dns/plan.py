@@ -1,5 +1,8 @@
 """Pure planning: what each managed rrset should hold for a host, and the diff to get there.
 
+`diff(zone, provider, current, desired)` is the one function that answers "what will change in
+DNS?": a ZonePlan from what a provider holds now and what `desired_for` says a host needs.
+
 No I/O. Values are canonical text (see `canonical_value`), so what the inventory says, what a
 provider reads back and what a nameserver answers compare equal when they mean the same thing.
 An empty tuple of values means "absent": an AAAA record for a host without `address6` is deleted
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from failover.dns.base import (
+from failover.dns.records import (
     RecordChange,
     RRKey,
     RRset,

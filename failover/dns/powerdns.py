@@ -12,33 +12,43 @@ Implementation notes:
   one backend transaction, so a zone changes entirely or not at all (ATOMIC). REPLACE is
   idempotent, which makes retrying a PATCH safe.
 - The API purges the packet cache of changed names, so nameservers answer the new values at once.
-- 5xx, connection errors and timeouts are retried (3 tries, 0.5 s then 1 s apart); 4xx never are.
-  A PATCH whose answer timed out may have been applied: that is ApplyUncertain, so a flip restores
-  that zone too.
+- 5xx, connection errors and timeouts are retried (3 tries, 0.5 s then 1 s apart, dns/retry.py);
+  4xx never are. A PATCH whose answer timed out may have been applied: that is ApplyUncertain, so
+  a flip restores that zone too.
+- requests is imported when the provider is built, not with this module: the settings model below
+  is read with every inventory, on the `failover check` path too.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import requests
-import urllib3.exceptions
-
-from failover.dns.base import (
-    ApplyUncertain,
-    DnsProvider,
-    RRKey,
-    RRset,
-    ZonePlan,
-    canonical_values,
-)
+from failover.dns.base import DnsProvider
+from failover.dns.records import RRKey, RRset, ZonePlan, canonical_values
+from failover.dns.retry import Transient, with_retries
 from failover.errors import ProviderError
-from failover.model.inventory import PowerDnsZone
+from failover.model.inventory import ZoneBase
+from failover.model.types import Duration, Meta, Secret
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
+
+
+# -- settings (dns[] with `provider: powerdns`) --------------------------------------------------
+
+class PowerDnsZone(ZoneBase):
+    provider: Literal["powerdns"]
+    api_url: Annotated[str, Meta(description="the API's base URL, e.g. http://127.0.0.1:8081")]
+    api_key: Annotated[Secret, Meta(description="write ${PDNS_API_KEY}, never the key")]
+    server_id: str = "localhost"
+    timeout: Annotated[Duration, Meta(description="per API request")] = 10.0
+
+
+# -- provider --------------------------------------------------------------------------------------
 
 
 def redact_url(url: str) -> str:
@@ -69,6 +79,8 @@ class PowerDnsProvider(DnsProvider):
         self._url = (f"{base}/servers/{quote(zone.server_id, safe='')}"
                      f"/zones/{quote(self.zone_name, safe='.')}")
         self._where = f"powerdns zone {self.zone_name} at {redact_url(zone.api_url)}"
+        import requests
+
         self._session = requests.Session()
         self._session.headers.update({"X-API-Key": zone.api_key.get_secret_value(),
                                       "Accept": "application/json"})
@@ -123,46 +135,37 @@ class PowerDnsProvider(DnsProvider):
 
     def _request(self, method: str, payload: dict[str, Any] | None) -> requests.Response:
         """Send one request; retry 5xx, connection errors and timeouts; map answers to errors."""
-        uncertain = False
-        problem = ""
-        for attempt in range(len(self.RETRY_DELAYS) + 1):
-            if attempt:
-                delay = self.RETRY_DELAYS[attempt - 1]
-                log.warning("retry: zone=%s method=%s attempt=%d after=%s delay=%.1fs",
-                            self.zone_name, method, attempt + 1, problem, delay)
-                time.sleep(delay)
-            self.calls["read" if method == "GET" else "write"] += 1
+        import requests
+
+        write = method != "GET"
+
+        def attempt() -> requests.Response:
+            self.calls["write" if write else "read"] += 1
             try:
                 response = self._session.request(method, self._url, json=payload,
                                                  timeout=self.zone.timeout)
             except requests.ConnectTimeout:
-                problem = f"could not connect within {self.zone.timeout:g}s"
-                continue
+                raise Transient(f"could not connect within {self.zone.timeout:g}s") from None
             except requests.Timeout:
-                problem = f"no answer within {self.zone.timeout:g}s"
-                uncertain = uncertain or method != "GET"
-                continue
+                raise Transient(f"no answer within {self.zone.timeout:g}s",
+                                maybe_sent=write) from None
             except requests.exceptions.SSLError:
                 raise ProviderError(f"{self._where}: TLS handshake failed (certificate not "
                                     "trusted or not for this host?)") from None
             except requests.ConnectionError as exc:
                 problem, sent = _connection_problem(exc)
-                uncertain = uncertain or (method != "GET" and sent)
-                continue
+                raise Transient(problem, maybe_sent=write and sent) from None
             except requests.RequestException as exc:
                 raise ProviderError(f"{self._where}: request failed "
                                     f"({type(exc).__name__})") from None
             if response.status_code >= 500:
-                problem = f"server error HTTP {response.status_code}{_detail(response)}"
-                uncertain = uncertain or method != "GET"
-                continue
+                raise Transient(f"server error HTTP {response.status_code}{_detail(response)}",
+                                maybe_sent=write)
             self._check_status(method, response)
             return response
-        tries = len(self.RETRY_DELAYS) + 1
-        message = f"{self._where}: {problem} ({tries} tries)"
-        if uncertain:
-            raise ApplyUncertain(message + "; the change may or may not have been applied")
-        raise ProviderError(message)
+
+        return with_retries(attempt, delays=self.RETRY_DELAYS, where=self._where,
+                            zone=self.zone_name, what=method)
 
     def _check_status(self, method: str, response: requests.Response) -> None:
         status = response.status_code
@@ -194,6 +197,8 @@ class PowerDnsProvider(DnsProvider):
 
 def _connection_problem(exc: requests.ConnectionError) -> tuple[str, bool]:
     """What went wrong, and whether the request may have been sent."""
+    import urllib3.exceptions
+
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     if isinstance(reason, urllib3.exceptions.NameResolutionError):
         return "cannot resolve the API host name", False

@@ -13,8 +13,11 @@ Implementation notes:
 - dnspython raises `PeerBadSignature` / `PeerBadKey` / `PeerBadTime` when the server rejects the
   TSIG signature (BADSIG/BADKEY/BADTIME); an unsigned or unauthorised update gets rcode REFUSED,
   a zone the server is not primary for NOTAUTH. Each becomes a ProviderError naming zone and rcode.
-- Connection errors before anything was sent are retried (0.5 s, 1 s); an UPDATE whose answer
-  timed out may have landed, so it is ApplyUncertain (the flip restores that zone), never resent.
+- Connection errors before anything was sent are retried (0.5 s, 1 s; dns/retry.py); an UPDATE
+  whose answer timed out may have landed, so it is ApplyUncertain (the flip restores that zone),
+  never resent.
+- dnspython is imported when the provider is built, not with this module: the settings models
+  below are read with every inventory, on the `failover check` path too.
 """
 
 from __future__ import annotations
@@ -24,46 +27,70 @@ import binascii
 import logging
 import re
 import socket
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeVar
 
-import dns.exception
-import dns.flags
-import dns.message
-import dns.name
-import dns.query
-import dns.rcode
-import dns.rdataclass
-import dns.rdataset
-import dns.rdatatype
-import dns.tsig
-import dns.tsigkeyring
-import dns.update
-
-from failover.dns.base import (
-    ApplyUncertain,
-    DnsProvider,
-    RRKey,
-    RRset,
-    ZonePlan,
-    canonical_values,
-)
+from failover.dns.base import ApplyUncertain, DnsProvider
+from failover.dns.records import RRKey, RRset, ZonePlan, canonical_values
+from failover.dns.retry import Transient, with_retries
 from failover.errors import ProviderError, UnsafePlan
-from failover.model.inventory import Rfc2136Zone, Tsig
+from failover.model.base import Model
+from failover.model.inventory import ZoneBase
+from failover.model.types import Duration, Meta, Secret
 from failover.redact import register
+
+if TYPE_CHECKING:
+    import dns.message
+    import dns.rdataset
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_TSIG_ERRORS: dict[type[Exception], str] = {
-    dns.tsig.PeerBadSignature: "BADSIG (wrong secret or algorithm)",
-    dns.tsig.PeerBadKey: "BADKEY (the server does not know this key name)",
-    dns.tsig.PeerBadTime: "BADTIME (clocks differ too much)",
-    dns.tsig.PeerBadTruncation: "BADTRUNC",
-}
+
+# -- settings (dns[] with `provider: rfc2136`) ---------------------------------------------------
+
+TsigAlgorithm = Literal["hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224",
+                       "hmac-sha1", "hmac-md5"]
+
+
+class Tsig(Model):
+    """A TSIG key: the secret inline (from `${VAR}`) or in `secret_file` (base64, as tsig-keygen
+    prints it, or a whole `key "name" {...};` file)."""
+
+    name: Annotated[str, Meta(description="the key's name on the server")]
+    algorithm: TsigAlgorithm = "hmac-sha256"
+    secret: Annotated[Secret | None, Meta(description="base64; write ${TSIG_SECRET}")] = None
+    secret_file: Annotated[Path | None, Meta(
+        description="a file holding the secret, or a whole `key {...};` block")] = None
+
+    def __post_init__(self) -> None:
+        if (self.secret is None) == (self.secret_file is None):
+            raise ValueError("give exactly one of `secret` (e.g. \"${TSIG_SECRET}\") or "
+                             "`secret_file`")
+
+
+class Rfc2136Zone(ZoneBase):
+    """Dynamic UPDATE (RFC 2136) over TCP to `server` ("host[:port]"), signed with `tsig`."""
+
+    provider: Literal["rfc2136"]
+    server: Annotated[str, Meta(description="host[:port] of the primary that takes UPDATEs")]
+    tsig: Annotated[Tsig, Meta(description="every query and update is signed")]
+    timeout: Annotated[Duration, Meta(description="per query or update")] = 10.0
+
+
+# -- provider --------------------------------------------------------------------------------------
+
+def _tsig_errors() -> dict[type[Exception], str]:
+    import dns.tsig
+
+    return {
+        dns.tsig.PeerBadSignature: "BADSIG (wrong secret or algorithm)",
+        dns.tsig.PeerBadKey: "BADKEY (the server does not know this key name)",
+        dns.tsig.PeerBadTime: "BADTIME (clocks differ too much)",
+        dns.tsig.PeerBadTruncation: "BADTRUNC",
+    }
 
 
 class ConcurrentEdit(UnsafePlan):
@@ -111,6 +138,9 @@ class Rfc2136Provider(DnsProvider):
             zone.server, "", "53")
         self._host, self._port = host.strip("[]"), int(port or 53)
         self._where = f"rfc2136 zone {self.zone_name} at {zone.server}"
+        import dns.name
+        import dns.tsig
+
         self._keyname = dns.name.from_text(zone.tsig.name)
         self._keyring = {self._keyname: dns.tsig.Key(self._keyname, read_secret(zone.tsig),
                                                      zone.tsig.algorithm)}
@@ -142,6 +172,13 @@ class Rfc2136Provider(DnsProvider):
         return found
 
     def _query(self, sock: socket.socket, name: str, rtype: str) -> RRset | None:
+        import dns.flags
+        import dns.message
+        import dns.name
+        import dns.query
+        import dns.rcode
+        import dns.rdatatype
+
         query = dns.message.make_query(name, rtype)
         query.use_tsig(self._keyring, keyname=self._keyname)
         self.calls["read"] += 1
@@ -165,6 +202,11 @@ class Rfc2136Provider(DnsProvider):
         return None
 
     def _apply(self, plan: ZonePlan) -> None:
+        import dns.name
+        import dns.query
+        import dns.rcode
+        import dns.update
+
         update = dns.update.UpdateMessage(self._origin, keyring=self._keyring,
                                           keyname=self._keyname)
         for change in plan.changes:
@@ -203,34 +245,39 @@ class Rfc2136Provider(DnsProvider):
 
     def _with_retries(self, what: str, call: Callable[[], T], *, sent_is_uncertain: bool) -> T:
         """Run `call`; retry connection failures; map TSIG and timeout errors to ProviderError."""
-        problem = ""
-        for attempt in range(len(self.RETRY_DELAYS) + 1):
-            if attempt:
-                delay = self.RETRY_DELAYS[attempt - 1]
-                log.warning("retry: zone=%s what=%s attempt=%d after=%s delay=%.1fs",
-                            self.zone_name, what, attempt + 1, problem, delay)
-                time.sleep(delay)
+        import dns.exception
+
+        tsig_errors = _tsig_errors()
+
+        def attempt() -> T:
             try:
                 return call()
-            except tuple(_TSIG_ERRORS) as exc:
+            except tuple(tsig_errors) as exc:
                 raise ProviderError(
                     f"{self._where}: the server rejected our TSIG signature, "
-                    f"{_TSIG_ERRORS[type(exc)]}; check tsig.name ({self.zone.tsig.name}), "
+                    f"{tsig_errors[type(exc)]}; check tsig.name ({self.zone.tsig.name}), "
                     "tsig.algorithm and the secret; nothing was changed") from None
             except (ConnectionRefusedError, socket.gaierror) as exc:
-                problem = f"cannot connect ({exc.strerror or type(exc).__name__})"
+                raise Transient(f"cannot connect ({exc.strerror or type(exc).__name__})") \
+                    from None
             except (dns.exception.Timeout, TimeoutError, OSError, EOFError) as exc:
                 problem = f"no answer within {self.zone.timeout:g}s ({type(exc).__name__})"
-                if sent_is_uncertain:
+                if sent_is_uncertain:  # an UPDATE that may have landed is never sent again
                     raise ApplyUncertain(f"{self._where}: {what}: {problem}; the change may or "
                                          "may not have been applied") from None
+                raise Transient(problem) from None
             except dns.exception.DNSException as exc:
                 raise ProviderError(f"{self._where}: {what}: malformed answer "
                                     f"({type(exc).__name__}: {exc})") from None
-        tries = len(self.RETRY_DELAYS) + 1
-        raise ProviderError(f"{self._where}: {what}: {problem} ({tries} tries)")
+
+        return with_retries(attempt, delays=self.RETRY_DELAYS, where=f"{self._where}: {what}",
+                            zone=self.zone_name, what=what)
 
 
 def _rdataset(rtype: str, ttl: int, values: tuple[str, ...]) -> dns.rdataset.Rdataset:
+    import dns.rdataclass
+    import dns.rdataset
+    import dns.rdatatype
+
     return dns.rdataset.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rtype), ttl,
                                   *values)

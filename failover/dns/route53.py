@@ -18,30 +18,43 @@ Implementation notes:
   "standard" retry mode (exponential backoff with jitter, `MAX_ATTEMPTS` tries in all).
 - Alias and weighted/latency (SetIdentifier) record sets cannot be flipped by value: a managed
   name holding one is an error, not a silent skip.
+- boto3 is imported when the provider is built, not with this module: the settings model below is
+  read with every inventory, on the `failover check` path too.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-import boto3
-import botocore.config
-import botocore.exceptions
-
-from failover.dns.base import (
-    ApplyUncertain,
-    DnsProvider,
-    RRKey,
-    RRset,
-    ZonePlan,
-    canonical_values,
-)
+from failover.dns.base import ApplyUncertain, DnsProvider
+from failover.dns.records import RRKey, RRset, ZonePlan, canonical_values
 from failover.errors import ProviderError
-from failover.model.inventory import Route53Zone
+from failover.model.inventory import ZoneBase
+from failover.model.types import Duration, Meta
 
 log = logging.getLogger(__name__)
+
+
+# -- settings (dns[] with `provider: route53`) ---------------------------------------------------
+
+class Route53Zone(ZoneBase):
+    """Amazon Route 53; credentials from boto3's chain (profile, environment, instance role)."""
+
+    provider: Literal["route53"]
+    hosted_zone_id: Annotated[str | None, Meta(
+        description="default: found by the zone's name")] = None
+    profile: Annotated[str | None, Meta(
+        description="an AWS profile; default: boto3's usual credential chain")] = None
+    endpoint_url: Annotated[str | None, Meta(description="another API endpoint")] = None
+    region: str = "us-east-1"
+    timeout: Annotated[Duration, Meta(description="per API request")] = 10.0
+    sync_timeout: Annotated[Duration, Meta(
+        description="how long to wait for a change to be INSYNC")] = 300.0
+
+
+# -- provider --------------------------------------------------------------------------------------
 
 
 class Route53Provider(DnsProvider):
@@ -58,6 +71,10 @@ class Route53Provider(DnsProvider):
     def __init__(self, zone: Route53Zone) -> None:
         super().__init__(zone)
         self._where = f"route53 zone {self.zone_name}"
+        import boto3
+        import botocore.config
+        import botocore.exceptions
+
         config = botocore.config.Config(
             retries={"mode": "standard", "max_attempts": self.MAX_ATTEMPTS},
             connect_timeout=zone.timeout, read_timeout=zone.timeout)
@@ -76,6 +93,8 @@ class Route53Provider(DnsProvider):
 
     def _call(self, operation: str, **params: Any) -> Any:
         """One API call (botocore retries throttling and 5xx); map failures to ProviderError."""
+        import botocore.exceptions
+
         try:
             return getattr(self._client, operation)(**params)
         except botocore.exceptions.ClientError as exc:
@@ -120,6 +139,8 @@ class Route53Provider(DnsProvider):
         return self._zone_id
 
     def _fetch(self, keys: set[RRKey]) -> dict[RRKey, RRset]:
+        import botocore.exceptions
+
         found: dict[RRKey, RRset] = {}
         zone_id = self.zone_id()
         try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from failover.dns.base import DnsProvider, RecordChange, ZonePlan, provider_for, record_fqdn
+from failover.dns.base import DnsProvider
+from failover.dns.records import RecordChange, ZonePlan, record_fqdn
+from failover.dns.registry import provider_for
 from failover.model.inventory import Inventory
 
 log = logging.getLogger(__name__)

@@ -25,8 +25,9 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
-from failover.dns.base import canonical_values, provider_for
 from failover.dns.plan import desired_for
+from failover.dns.records import canonical_values
+from failover.dns.registry import provider_for
 from failover.errors import FailoverError
 from failover.model.inventory import Inventory, ZoneBase
 

@@ -136,7 +136,8 @@ def ssh_unanswered(inventory: Inventory, report: RoundReport) -> dict[str, str]:
             continue
         ssh = inventory.hosts[r.host].ssh
         port = ssh.port if ssh else 22
-        if (check.type == "tcp" and check.port == port) or check.type in ("ssh", "command"):
+        tcp_port = getattr(check, "port", None) if check.type == "tcp" else None
+        if tcp_port == port or check.type in ("ssh", "command"):
             found[r.host] = (f"its SSH port {port} did not answer in this round "
                              f"({r.check}: {r.detail})")
     return found

@@ -58,7 +58,8 @@ def first_undone(journal: Journal) -> int:
 
 def restore_dns_record(ctx: RunContext, journal: Journal) -> None:
     """Give `ctx` the DNS changes the interrupted run made (for its rescue and dns_verify)."""
-    from failover.dns.base import ZonePlan, provider_for
+    from failover.dns.records import ZonePlan
+    from failover.dns.registry import provider_for
 
     zones = {z.zone: z for z in ctx.inventory.dns}
     for record in journal.steps:

@@ -25,13 +25,17 @@ from __future__ import annotations
 
 import functools
 import types
-from collections.abc import Callable, Collection, Iterable
-from pathlib import Path, PurePath
+from collections.abc import Collection
+from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
 
 import msgspec
 
-from failover.model.types import After, Parse, Secret, Tag
+from failover.model.scalars import BAD, bounds, got, one_of, scalar, suggest, unknown_key
+from failover.model.types import After, Parse, Plugin, Secret, Tag
+
+__all__ = ["Invalid", "KeyPath", "Problem", "coerce", "fields_of", "model_keys", "one_of",
+           "suggest", "tags", "unknown_key"]
 
 KeyPath = tuple[str | int, ...]
 
@@ -51,16 +55,7 @@ class Invalid(ValueError):
         self.problems = problems
 
 
-class _Bad:
-    """The result of a value that had a problem (reported, or skipped on purpose)."""
-
-
-BAD: Any = _Bad()
 _UNIONS = (Union, types.UnionType)
-_NOUNS = {"hosts": "host", "dns": "zone", "checks": "check", "records": "record", "steps": "step"}
-_BOUNDS = (("ge", "{} or more"), ("gt", "more than {}"), ("le", "{} or less"),
-           ("lt", "less than {}"))
-_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
 
 
 def coerce(tp: Any, data: Any, *, skip: Collection[KeyPath] = (),
@@ -74,22 +69,6 @@ def coerce(tp: Any, data: Any, *, skip: Collection[KeyPath] = (),
     if walker.problems:
         raise Invalid(walker.problems)
     return value
-
-
-def one_of(values: Iterable[str]) -> str:
-    return ", ".join(values) or "none"
-
-
-def suggest(word: str, valid: Iterable[str]) -> str:
-    """` (did you mean 'address'?)` when `word` looks like a typo of one of `valid`."""
-    import difflib
-
-    close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.75)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def unknown_key(key: str, valid: list[str]) -> str:
-    return f"unknown key; valid keys here: {one_of(valid)}{suggest(key, valid)}"
 
 
 def model_keys(model: type) -> list[str]:
@@ -147,18 +126,6 @@ def _noun(tp: Any) -> str:
             Path: "a file path", Secret: "a string"}.get(base, "a value")
 
 
-def _got(value: Any, secret: bool = False) -> str:
-    if secret:
-        return "***"
-    if value is None:
-        return "an empty value"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    return repr(value) if isinstance(value, str) else str(value)
-
-
 class _Walker:
     def __init__(self, skip: Collection[KeyPath], hidden: Collection[str]) -> None:
         self.skip = set(skip)
@@ -179,6 +146,7 @@ class _Walker:
         base, meta = _split(tp)
         parse = next((m for m in meta if isinstance(m, Parse)), None)
         tag = next((m for m in meta if isinstance(m, Tag)), None)
+        plugin = next((m for m in meta if isinstance(m, Plugin)), None)
         secret = _split(base)[0] is Secret
         if parse is not None:
             try:
@@ -187,12 +155,14 @@ class _Walker:
                 return self.fail(path, str(exc))
         elif tag is not None:
             value = self.tagged(base, tag.key, data, path)
+        elif plugin is not None:
+            value = self.plugged(plugin, data, path)
         else:
             value = self.typed(base, data, path)
         if value is BAD:
             return BAD
         for m in meta:
-            if isinstance(m, msgspec.Meta) and (problem := _bounds(m, value, path)):
+            if isinstance(m, msgspec.Meta) and (problem := bounds(m, value, path)):
                 return self.fail(path, problem)
             if isinstance(m, After):
                 try:
@@ -213,13 +183,13 @@ class _Walker:
         if origin is Literal:
             if any(data == v and type(data) is type(v) for v in get_args(tp)):
                 return data
-            return self.fail(path, f"{_got(data)} is not one of: "
+            return self.fail(path, f"{got(data)} is not one of: "
                                    f"{one_of(str(v) for v in get_args(tp))}")
         if _is_model(tp):
             return self.model(tp, data, path)
         if origin is list:
             if not isinstance(data, list):
-                return self.fail(path, f"expected a list, got {_got(data)}", type_error=True)
+                return self.fail(path, f"expected a list, got {got(data)}", type_error=True)
             items = [self.value(get_args(tp)[0], x, (*path, i)) for i, x in enumerate(data)]
             return BAD if any(x is BAD for x in items) else items
         if origin is dict:
@@ -227,15 +197,15 @@ class _Walker:
         return self.scalar(tp, data, path)
 
     def scalar(self, tp: Any, data: Any, path: KeyPath) -> Any:
-        value = _scalar(tp, data)
+        value = scalar(tp, data)
         if value is BAD:
-            return self.fail(path, f"expected {_noun(tp)}, got {_got(data, tp is Secret)}",
+            return self.fail(path, f"expected {_noun(tp)}, got {got(data, tp is Secret)}",
                              type_error=True)
         return value
 
     def mapping(self, tp: Any, data: Any, path: KeyPath) -> Any:
         if not isinstance(data, dict):
-            return self.fail(path, f"expected a mapping, got {_got(data)}", type_error=True)
+            return self.fail(path, f"expected a mapping, got {got(data)}", type_error=True)
         key_tp, value_tp = get_args(tp)
         out: dict[Any, Any] = {}
         for k, v in data.items():
@@ -248,7 +218,7 @@ class _Walker:
 
     def model(self, cls: type, data: Any, path: KeyPath) -> Any:
         if not isinstance(data, dict):
-            return self.fail(path, f"expected a mapping, got {_got(data)}", type_error=True)
+            return self.fail(path, f"expected a mapping, got {got(data)}", type_error=True)
         fields = {f.encode_name: f for f in fields_of(cls)}
         valid = sorted(k for k in fields if not (path == () and k in self.hidden))
         for key in data:
@@ -273,14 +243,27 @@ class _Walker:
 
     def tagged(self, union: Any, key: str, data: Any, path: KeyPath) -> Any:
         if not isinstance(data, dict):
-            return self.fail(path, f"expected a mapping, got {_got(data)}", type_error=True)
+            return self.fail(path, f"expected a mapping, got {got(data)}", type_error=True)
         valid = tags(union, key)
         if key not in data:
             return self.fail((*path, key), f"required key is missing; one of: {one_of(valid)}")
         for member in _members(union):
             if str(data[key]) in tags(member, key) and isinstance(data[key], str):
                 return self.model(member, data, path)
-        return self.fail((*path, key), f"{_got(data[key])} is not one of: {one_of(valid)}")
+        return self.fail((*path, key), f"{got(data[key])} is not one of: {one_of(valid)}")
+
+    def plugged(self, plugin: Plugin, data: Any, path: KeyPath) -> Any:
+        """As `tagged`, with the models found through the plug-in registry (model/types.py)."""
+        if not isinstance(data, dict):
+            return self.fail(path, f"expected a mapping, got {got(data)}", type_error=True)
+        valid = plugin.names()
+        if plugin.key not in data:
+            return self.fail((*path, plugin.key),
+                             f"required key is missing; one of: {one_of(valid)}")
+        name = data[plugin.key]
+        if isinstance(name, str) and name in valid:
+            return self.model(plugin.model(name), data, path)
+        return self.fail((*path, plugin.key), f"{got(name)} is not one of: {one_of(valid)}")
 
     def union(self, members: list[Any], data: Any, path: KeyPath) -> Any:
         if data is None and type(None) in members:
@@ -303,63 +286,4 @@ class _Walker:
             return BAD
         nouns = " or ".join(dict.fromkeys(_noun(m) for m in members))
         secret = any(_split(m)[0] is Secret for m in members)
-        return self.fail(path, f"expected {nouns}, got {_got(data, secret)}", type_error=True)
-
-
-def _scalar(tp: Any, data: Any) -> Any:
-    """`data` as the scalar type `tp`, or BAD."""
-    if isinstance(data, bool) and tp is not bool:
-        return BAD
-    converters: dict[Any, Callable[[Any], Any]] = {
-        str: lambda d: d if isinstance(d, str) else BAD,
-        int: _int, float: _float, bool: _bool,
-        Path: lambda d: Path(d) if isinstance(d, str | PurePath) and str(d) else BAD,
-        Secret: lambda d: Secret(d) if isinstance(d, str) else BAD,
-    }
-    convert = converters.get(tp)
-    return BAD if convert is None else convert(data)
-
-
-def _int(data: Any) -> Any:
-    if isinstance(data, int):
-        return data
-    if isinstance(data, float):
-        return int(data) if data.is_integer() else BAD
-    if isinstance(data, str) and data.strip().lstrip("+-").isdigit():
-        return int(data.strip())
-    return BAD
-
-
-def _float(data: Any) -> Any:
-    if isinstance(data, int | float):
-        return float(data)
-    try:
-        return float(data) if isinstance(data, str) else BAD
-    except ValueError:
-        return BAD
-
-
-def _bool(data: Any) -> Any:
-    if isinstance(data, bool):
-        return data
-    text = str(data).strip().lower() if isinstance(data, str | int) else ""
-    return True if text in _TRUE else False if text in _FALSE else BAD
-
-
-def _bounds(meta: msgspec.Meta, value: Any, path: KeyPath) -> str:
-    for name, phrase in _BOUNDS:
-        bound = getattr(meta, name, None)
-        if bound is None or isinstance(value, list | dict | str):
-            continue
-        ok = {"ge": value >= bound, "gt": value > bound, "le": value <= bound,
-              "lt": value < bound}[name]
-        if not ok:
-            return f"must be {phrase.format(bound)}, got {value}"
-    if meta.min_length is not None and len(value) < meta.min_length:
-        last = next((p for p in reversed(path) if isinstance(p, str)), "")
-        noun = _NOUNS.get(last, "entry")
-        limit = meta.min_length
-        plural = (noun[:-1] + "ies" if noun.endswith("y") else noun + "s") if limit != 1 else noun
-        hint = " (a primary and at least one standby)" if noun == "host" else ""
-        return f"needs at least {limit} {plural}{hint}, got {len(value) or 'none'}"
-    return ""
+        return self.fail(path, f"expected {nouns}, got {got(data, secret)}", type_error=True)

@@ -5,9 +5,12 @@ config/ turns into file:line:column through the YAML marks (model/coerce.py). Va
 expanded (`${VAR}`) and relative paths already resolved against the inventory's folder when they
 get here. Cross-references (a record naming an unknown host) are checked in config/validate.py,
 which knows the marks.
+
+A DNS zone's and a check's own keys live beside their plug-in (`PowerDnsZone` in dns/powerdns.py,
+`HttpCheck` in checks/http.py); here are their common bases and the `Plugin` markers that find
+them through the plug-in package's registry when an inventory is read (model/types.py).
 """
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -23,6 +26,7 @@ from failover.model.types import (
     IPv6,
     Meta,
     Name,
+    Plugin,
     Port,
     Secret,
     Tag,
@@ -85,88 +89,19 @@ def _nameservers(value: list[str]) -> list[str]:
 
 
 class ZoneBase(Model):
+    """What every DNS provider's settings model has (the provider's own keys are in its module)."""
+
     zone: Annotated[Fqdn, Meta(description="the zone's name, e.g. shop.example.")]
     records: Annotated[list[Record], Meta(
         min_length=1, description="the records a flip changes")]
     nameservers: Annotated[list[str], After(_nameservers), Meta(
         description="host[:port] list dns_verify asks; default: the zone's NS set")] = []
+    provider: str  # each provider's model narrows it to its own name (Literal)
 
 
-class PowerDnsZone(ZoneBase):
-    provider: Literal["powerdns"]
-    api_url: Annotated[str, Meta(description="the API's base URL, e.g. http://127.0.0.1:8081")]
-    api_key: Annotated[Secret, Meta(description="write ${PDNS_API_KEY}, never the key")]
-    server_id: str = "localhost"
-    timeout: Annotated[Duration, Meta(description="per API request")] = 10.0
-
-
-TsigAlgorithm = Literal["hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224",
-                       "hmac-sha1", "hmac-md5"]
-
-
-class Tsig(Model):
-    """A TSIG key: the secret inline (from `${VAR}`) or in `secret_file` (base64, as tsig-keygen
-    prints it, or a whole `key "name" {...};` file)."""
-
-    name: Annotated[str, Meta(description="the key's name on the server")]
-    algorithm: TsigAlgorithm = "hmac-sha256"
-    secret: Annotated[Secret | None, Meta(description="base64; write ${TSIG_SECRET}")] = None
-    secret_file: Annotated[Path | None, Meta(
-        description="a file holding the secret, or a whole `key {...};` block")] = None
-
-    def __post_init__(self) -> None:
-        if (self.secret is None) == (self.secret_file is None):
-            raise ValueError("give exactly one of `secret` (e.g. \"${TSIG_SECRET}\") or "
-                             "`secret_file`")
-
-
-class Rfc2136Zone(ZoneBase):
-    """Dynamic UPDATE (RFC 2136) over TCP to `server` ("host[:port]"), signed with `tsig`."""
-
-    provider: Literal["rfc2136"]
-    server: Annotated[str, Meta(description="host[:port] of the primary that takes UPDATEs")]
-    tsig: Annotated[Tsig, Meta(description="every query and update is signed")]
-    timeout: Annotated[Duration, Meta(description="per query or update")] = 10.0
-
-
-class Route53Zone(ZoneBase):
-    """Amazon Route 53; credentials from boto3's chain (profile, environment, instance role)."""
-
-    provider: Literal["route53"]
-    hosted_zone_id: Annotated[str | None, Meta(
-        description="default: found by the zone's name")] = None
-    profile: Annotated[str | None, Meta(
-        description="an AWS profile; default: boto3's usual credential chain")] = None
-    endpoint_url: Annotated[str | None, Meta(description="another API endpoint")] = None
-    region: str = "us-east-1"
-    timeout: Annotated[Duration, Meta(description="per API request")] = 10.0
-    sync_timeout: Annotated[Duration, Meta(
-        description="how long to wait for a change to be INSYNC")] = 300.0
-
-
-_LEXICON_SECRET_HINTS = ("auth", "token", "secret", "password", "key")
-LexiconValue = str | int | bool  # as written; credential-looking strings become Secret
-
-
-def _lexicon(value: dict[str, LexiconValue]) -> dict[str, LexiconValue | Secret]:
-    if not isinstance(value.get("provider"), str) or not value["provider"]:
-        raise ValueError("needs `provider:` (a dns-lexicon provider name, e.g. ovh)")
-    # credentials are masked everywhere (repr, --json, audit): a Secret prints ***
-    return {k: Secret(v) if isinstance(v, str) and k != "provider"
-            and any(h in k.lower() for h in _LEXICON_SECRET_HINTS) else v
-            for k, v in value.items()}
-
-
-class LexiconZone(ZoneBase):
-    """Any dns-lexicon provider: `lexicon: {provider: ovh, auth_...: ...}`. Not atomic."""
-
-    provider: Literal["lexicon"]
-    lexicon: Annotated[dict[str, LexiconValue], After(_lexicon), Meta(
-        description="dns-lexicon's settings: provider, auth_...; credentials are masked")]
-    timeout: Annotated[Duration, Meta(description="per API request")] = 30.0
-
-
-DnsZone = Annotated[PowerDnsZone | Rfc2136Zone | Route53Zone | LexiconZone, Tag("provider")]
+# A zone is one provider's settings model, which lives beside the provider (dns/powerdns.py ...):
+# `provider:` picks it through dns/registry.py, imported only when an inventory is read.
+DnsZone = Annotated[ZoneBase, Plugin("provider", "failover.dns.registry")]
 
 
 Severity = Literal["critical", "warning"]
@@ -186,119 +121,11 @@ class CheckBase(Model):
         ge=0, le=10, description="extra attempts in the same round before it fails")] = 0
     severity: Annotated[Severity, Meta(
         description="warning: reported (exit 1), never makes a host down")] = "critical"
+    type: str  # each check type's model narrows it to its own name (Literal)
 
 
-def _url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError(f"{value!r} is not an http:// or https:// URL")
-    return value
-
-
-def _statuses(value: list[int | str]) -> list[int | str]:
-    for item in value:
-        status_range(item)
-    return value
-
-
-def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
-    return value
-
-
-class HttpCheck(CheckBase):
-    """GET `url` from the host's own address, with the URL's name as Host header and TLS SNI."""
-
-    type: Literal["http"]
-    url: Annotated[str, After(_url), Meta(
-        description="the site's URL; its name is sent as Host and TLS SNI")]
-    expect_status: Annotated[list[int | str], Meta(
-        min_length=1, description='200, "2xx" or "200-299"'), After(_statuses)] = \
-        msgspec.field(default_factory=lambda: [200])
-    expect_body: Annotated[str | None, Meta(
-        description="a text only your shop's page shows (e.g. Add to cart)")] = None
-    expect_regex: Annotated[Annotated[str, After(_regex)] | None, Meta(
-        description="searched in the first 64 KiB of the body")] = None
-    max_latency: Annotated[Duration | None, Meta(description="slower than this fails")] = None
-    headers: dict[str, str] = {}
-    follow_redirects: Annotated[bool, Meta(
-        description="off: a 301 is the answer (list it in expect_status)")] = False
-    ca_file: Annotated[Path | None, Meta(description="default: the system's CAs")] = None
-    cert_min_days: Annotated[int, Meta(
-        ge=0, description="a certificate expiring sooner is a WARNING")] = 14
-
-    def status_ok(self, status: int) -> bool:
-        return any(lo <= status <= hi for lo, hi in map(status_range, self.expect_status))
-
-
-def status_range(item: int | str) -> tuple[int, int]:
-    """`200` -> (200, 200), `"2xx"` -> (200, 299), `"200-204"` -> (200, 204); else ValueError."""
-    text = str(item).strip().lower()
-    if len(text) == 3 and text[0] in "12345" and text[1:] == "xx":
-        return int(text[0]) * 100, int(text[0]) * 100 + 99
-    lo, _, hi = text.partition("-")
-    if lo.isdigit() and (hi.isdigit() or not hi):
-        first, last = int(lo), int(hi or lo)
-        if 100 <= first <= last <= 599:
-            return first, last
-    raise ValueError(f"{item!r} is not a status (e.g. 200, \"2xx\" or \"200-299\")")
-
-
-class TcpCheck(CheckBase):
-    type: Literal["tcp"]
-    port: Annotated[Port, Meta(description="passes when a connection is accepted")]
-
-
-class SmtpCheck(CheckBase):
-    """220 banner, EHLO answered; with `starttls`, STARTTLS offered and the TLS handshake verified
-    against `tls_name` (and `ca_file`, or the system CAs)."""
-
-    type: Literal["smtp"]
-    port: Port = 25
-    starttls: bool = False
-    tls_name: Annotated[str | None, Meta(
-        description="the name the certificate must carry; needs starttls")] = None
-    ca_file: Annotated[Path | None, Meta(description="default: the system's CAs")] = None
-
-    def __post_init__(self) -> None:
-        if self.starttls and not self.tls_name:
-            raise ValueError("starttls: true needs tls_name (the name on the server's "
-                             "certificate, e.g. mx.shop.example)")
-        if not self.starttls and (self.tls_name or self.ca_file):
-            raise ValueError("tls_name and ca_file need starttls: true")
-
-
-class DnsCheck(CheckBase):
-    """Ask a DNS server for `query`/`record_type`; pass when it answers and holds `expect`."""
-
-    type: Literal["dns"]
-    query: Annotated[str, Meta(description="the name to ask for")]
-    record_type: str = "A"
-    expect: Annotated[list[str], Meta(
-        description="values the answer must hold; empty: any answer passes")] = []
-    server: Annotated[str | None, Meta(
-        description="host[:port] to ask; default: the checked host's address")] = None
-    port: Port = 53
-
-
-class SshCheck(CheckBase):
-    """SSH handshake with the host key from `ssh.known_hosts`, and key login (hosts.*.ssh)."""
-
-    type: Literal["ssh"]
-
-
-class CommandCheck(CheckBase):
-    """Run `command` (an argv list) on the host over SSH; pass on exit status 0."""
-
-    type: Literal["command"]
-    command: Annotated[list[str], Meta(
-        min_length=1, description="an argv list, run over SSH; exit 0 passes")]
-
-
-Check = Annotated[HttpCheck | TcpCheck | SmtpCheck | DnsCheck | SshCheck | CommandCheck,
-                  Tag("type")]
+# A check entry is one check type's settings model, beside the check (checks/http.py ...).
+Check = Annotated[CheckBase, Plugin("type", "failover.checks.registry")]
 
 
 class Policy(Model):

@@ -8,10 +8,13 @@ A field's annotation may carry metadata for coerce:
   raises ValueError (IP addresses, names, URLs).
 - `msgspec.Meta(ge=, le=, min_length=)`: bounds, also shown in the JSON Schema.
 - `Tag("type")` on a union of models: the key whose value picks the model.
+- `Plugin("provider", "failover.dns.registry")` on a plug-in base model: the same, for models
+  that live beside their plug-ins (dns/powerdns.py, checks/http.py); see `Plugin`.
 """
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import re
 from collections.abc import Callable
@@ -19,8 +22,8 @@ from typing import Annotated, Any
 
 from msgspec import Meta
 
-__all__ = ["After", "Cidr", "Duration", "Fqdn", "IPv4", "IPv6", "Meta", "Name", "Parse", "Port",
-           "Secret", "Tag", "format_duration", "parse_duration"]
+__all__ = ["After", "Cidr", "Duration", "Fqdn", "IPv4", "IPv6", "Meta", "Name", "Parse", "Plugin",
+           "Port", "Secret", "Tag", "format_duration", "parse_duration"]
 
 
 class Parse:
@@ -42,6 +45,50 @@ class Tag:
 
     def __init__(self, key: str) -> None:
         self.key = key
+
+
+class Plugin:
+    """Annotation metadata on a plug-in base model: `Annotated[ZoneBase, Plugin("provider",
+    "failover.dns.registry")]`. The value of `key` names the plug-in; the module `registry` holds
+    `PLUGINS`, a mapping name -> "module:SettingsModel", in the order messages list the names.
+
+    This is the seam that keeps model/ free of back-ends: the model names a registry by its
+    dotted path and imports nothing of it at import time (no import cycle, no start-up cost).
+    Coercing a value imports the registry (a small module) and the one plug-in module the value
+    names; `union()` imports them all (docs, JSON Schema). Raises ImportError when a registry or
+    plug-in module cannot be imported.
+    """
+
+    def __init__(self, key: str, registry: str) -> None:
+        self.key = key
+        self.registry = registry
+
+    def _plugins(self) -> dict[str, str]:
+        plugins: dict[str, str] = importlib.import_module(self.registry).PLUGINS
+        return plugins
+
+    def names(self) -> list[str]:
+        """The valid values of `key`, in the registry's order."""
+        return list(self._plugins())
+
+    def model(self, name: str) -> type:
+        """The settings model of plug-in `name`; KeyError when there is none."""
+        module, _, cls = self._plugins()[name].partition(":")
+        found: type = getattr(importlib.import_module(module), cls)
+        return found
+
+    def union(self) -> Any:
+        """`Annotated[M1 | M2 | ..., Tag(key)]` over every plug-in (imports every plug-in)."""
+        from typing import Union
+
+        members = tuple(self.model(name) for name in self.names())
+        return Annotated[Union[members], Tag(self.key)]  # noqa: UP007 (built from a tuple)
+
+
+def expand_plugins(tp: Any) -> Any:
+    """`tp` with a `Plugin` annotation replaced by its tagged union; other types unchanged."""
+    plugin = next((m for m in getattr(tp, "__metadata__", ()) if isinstance(m, Plugin)), None)
+    return tp if plugin is None else plugin.union()
 
 
 SECRET_MASK = "***"  # noqa: S105 (the mask, not a password)

@@ -7,8 +7,9 @@ from typing import Any, ClassVar
 
 import pytest
 
-from failover.dns.base import DnsProvider, provider_for
+from failover.dns.base import DnsProvider
 from failover.dns.plan import desired_for, diff, points_at
+from failover.dns.registry import provider_for
 from failover.errors import UnsafePlan
 from failover.model.inventory import Inventory
 

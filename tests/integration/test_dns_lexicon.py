@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from failover.dns.base import provider_for
 from failover.dns.flip import apply_flip, plan_flip
+from failover.dns.registry import provider_for
 from failover.errors import ProviderError
 from tests.contract.dns_contract import MX, RECORDS, make_inventory
 from tests.contract.test_dns_providers import rig_hosts

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from failover.dns.base import ApplyUncertain, provider_for
+from failover.dns.base import ApplyUncertain
 from failover.dns.flip import apply_flip, plan_flip
 from failover.dns.plan import active_host, desired_for, diff
+from failover.dns.registry import provider_for
 from failover.errors import ProviderError, UnsafePlan
 from failover.model.inventory import Inventory
 from tests.rig import Rig

@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 
-from failover.dns.base import provider_for
 from failover.dns.plan import desired_for, diff
-from failover.dns.rfc2136 import ConcurrentEdit, Rfc2136Provider
+from failover.dns.registry import provider_for
+from failover.dns.rfc2136 import ConcurrentEdit, Rfc2136Provider, Rfc2136Zone
 from failover.errors import ProviderError
-from failover.model.inventory import Rfc2136Zone
 from tests.contract.dns_contract import MX, RECORDS, make_inventory
 from tests.contract.test_dns_providers import rig_hosts
 from tests.rig import Rig

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from failover.dns.base import ApplyUncertain, provider_for
+from failover.dns.base import ApplyUncertain
 from failover.dns.plan import desired_for, diff
+from failover.dns.registry import provider_for
 from failover.errors import ProviderError
 from tests.contract.dns_contract import make_inventory
 from tests.contract.test_dns_providers import rig_hosts

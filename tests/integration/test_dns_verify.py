@@ -127,7 +127,7 @@ def test_verify_waits_for_a_late_change(rig: Rig, zone_name: str) -> None:
 
 def test_nameserver_names_come_from_the_provider(rig: Rig, zone_name: str) -> None:
     # Only the listing: resolving ns1.<zone> would ask the system resolver (network rule).
-    from failover.dns.base import provider_for
+    from failover.dns.registry import provider_for
 
     create_zone(rig, zone_name)
     inv = make_inventory(rig, zone_name, [])

@@ -20,9 +20,11 @@ from test_checks_support import WebServer, refusing_port, web_server
 
 from failover.checks import check_for
 from failover.checks.command import tail
+from failover.checks.http import HttpCheck
+from failover.checks.tcp import TcpCheck
 from failover.cli.watch import next_start
 from failover.metrics import render
-from failover.model.inventory import Host, HttpCheck, TcpCheck
+from failover.model.inventory import Host
 from failover.model.results import CheckResult, RoundReport
 from failover.model.state import HostState, State
 
@@ -134,7 +136,9 @@ def test_a_round_of_http_and_tcp_checks_does_not_import_paramiko_or_dnspython(
     code = (
         "import sys, asyncio\n"
         "from failover.checks import check_for\n"
-        "from failover.model.inventory import HttpCheck, TcpCheck, Host\n"
+        "from failover.checks.http import HttpCheck\n"
+        "from failover.checks.tcp import TcpCheck\n"
+        "from failover.model.inventory import Host\n"
         "h = Host(address='127.0.0.1')\n"
         "for m in (HttpCheck(name='w', type='http', url='https://shop.test:1/', timeout=0.2),\n"
         "          TcpCheck(name='t', type='tcp', port=1, timeout=0.2)):\n"

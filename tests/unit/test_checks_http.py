@@ -23,8 +23,8 @@ from test_checks_support import (
 )
 
 from failover.checks import check_for
-from failover.checks.http import HttpProbe, Url
-from failover.model.inventory import Host, HttpCheck
+from failover.checks.http import HttpCheck, HttpProbe, Url
+from failover.model.inventory import Host
 from failover.model.results import CheckResult
 
 HOST = Host(address="127.0.0.1")

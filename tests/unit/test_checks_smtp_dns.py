@@ -14,7 +14,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
 from failover.checks import check_for
-from failover.model.inventory import DnsCheck, Host, SmtpCheck
+from failover.checks.dns import DnsCheck
+from failover.checks.smtp import SmtpCheck
+from failover.model.inventory import Host
 from failover.model.results import CheckResult
 
 HOST = Host(address="127.0.0.1")

@@ -12,8 +12,8 @@ from test_checks_support import dropping_port, refusing_port, silent_server
 from failover.checks import check_for
 from failover.checks.base import Check, ProbeFailed, available_types, describe_os_error
 from failover.checks.http import HttpProbe
-from failover.checks.tcp import TcpProbe
-from failover.model.inventory import Host, TcpCheck
+from failover.checks.tcp import TcpCheck, TcpProbe
+from failover.model.inventory import Host
 from failover.model.results import CheckResult
 
 HOST = Host(address="127.0.0.1")

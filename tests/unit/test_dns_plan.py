@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from failover.dns.base import RRset, ZonePlan, canonical_value, record_fqdn
 from failover.dns.plan import active_host, apply_to, desired_for, diff, points_at
+from failover.dns.records import RRset, ZonePlan, canonical_value, record_fqdn
 from failover.errors import ConfigError, UsageError
 from failover.model.inventory import Inventory
 

@@ -152,10 +152,10 @@ def test_a_clean_inventory_has_no_dns_warnings(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("module", "model", "zone", "how"), [
     # boto3 is a dependency: missing, the installation is broken
-    ("boto3", "Route53Zone", {"provider": "route53"},
+    ("boto3", "route53:Route53Zone", {"provider": "route53"},
      "reinstall failover (pip install --force-reinstall"),
     # dns-lexicon is an extra: missing, it was never asked for
-    ("lexicon", "LexiconZone", {"provider": "lexicon", "lexicon": {"provider": "ovh"}},
+    ("lexicon", "lexicon:LexiconZone", {"provider": "lexicon", "lexicon": {"provider": "ovh"}},
      "install it with: pip install 'failover[lexicon]'"),
 ])
 def test_a_missing_library_says_how_to_install_it(module: str, model: str,
@@ -164,9 +164,9 @@ def test_a_missing_library_says_how_to_install_it(module: str, model: str,
     code = textwrap.dedent(f"""
         import sys
         sys.modules[{module!r}] = None
-        from failover.dns.base import provider_for
+        from failover.dns.registry import provider_for
         from failover.errors import ProviderError
-        from failover.model.inventory import {model} as Zone
+        from failover.dns.{model.replace(":", " import ")} as Zone
         zone = Zone.parse({{**{zone!r}, "zone": "shop.example.",
                                      "records": [{{"name": "@", "type": "A"}}]}})
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from failover import policy
-from failover.model.inventory import HttpCheck, status_range
+from failover.checks.http import HttpCheck, status_range
 from failover.model.results import CheckResult, ControlResult, RoundReport
 from failover.model.state import State
 from failover.policy import Status
