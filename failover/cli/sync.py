@@ -50,7 +50,7 @@ def _size(n: float) -> str:
 @click.pass_obj
 def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
              targets: tuple[str, ...], rollback: str | None, host: str | None,
-             wait: float, allow_deletes: int | None) -> int:
+             wait: float, allow_deletes: int | None) -> bool:
     """Pull the active host's content into the mirror and push it to every standby."""
     if rollback:
         if allow_deletes is not None:
@@ -65,12 +65,12 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
 
 def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
           targets: tuple[str, ...], wait: float, allow_deletes: int | None,
-          runs: list[SyncRun]) -> int:
+          runs: list[SyncRun]) -> bool:
     from failover.sync.cycle import SyncRun, plan_sync, run_sync, state_updates
 
     inv = app.inventory
 
-    def go() -> int:
+    def go() -> bool:
         state = app.resolve_active(app.store.load())
         assert state.active is not None
         plan = plan_sync(inv, state.active, list(sets), source, list(targets) or None)
@@ -112,7 +112,7 @@ def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str
                 if (dry_run or (tty and app.verbosity)) and t.report:
                     for line in t.report.lines():
                         app.out(f"    {line}")
-        return 0 if run.ok else 1
+        return run.ok
 
     if dry_run:
         return go()
@@ -163,7 +163,7 @@ def _line(t: object, dry_run: bool) -> str:
 
 
 def _rollback(app: App, set_name: str, host: str | None, yes: bool, dry_run: bool,
-              wait: float) -> int:
+              wait: float) -> bool:
     from failover.sync import release
     from failover.sync.ssh import ssh_target
 
@@ -185,7 +185,7 @@ def _rollback(app: App, set_name: str, host: str | None, yes: bool, dry_run: boo
         raise UsageError(f"sync set {set_name} has no path for host {host}") from None
     if dry_run:
         app.out(f"would put the previous release of {set_name} live on {host}")
-        return 0
+        return True
     app.confirm(f"Put the previous release of {set_name} live on {host}?", yes)
     with RunLock(inv.state_dir / "lock", wait):
         old, new = release.rollback(target, base)
@@ -200,7 +200,7 @@ def _rollback(app: App, set_name: str, host: str | None, yes: bool, dry_run: boo
         app.print_json({"set": set_name, "host": host, "from": old, "to": new})
     else:
         app.out(f"rolled back {set_name} on {host}: release {old} -> {new}")
-    return 0
+    return True
 
 
 COMMANDS = [sync_cmd]
