@@ -26,7 +26,6 @@ from failover.model.results import RoundReport
 from failover.model.state import State
 from failover.policy import Status
 from failover.state.files import dumps
-from failover.state.lock import RunLock
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +95,7 @@ def _round(app: App, *, no_act: bool, wait: float) -> CheckRound:
         lines.append(line)
         log.info("run: %s", line)
 
-    with RunLock(inv.state_dir / "lock", wait):
+    with app.store.lock(wait):
         outcome = assess(inv, app.store, app.audit, app.resolve_active(app.store.load()),
                          record=True, clock=app.clock)
         judged = outcome.state

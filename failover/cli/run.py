@@ -11,7 +11,6 @@ import click
 from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
 from failover.errors import UsageError
-from failover.state.lock import RunLock
 
 if TYPE_CHECKING:
     from failover.engine.context import RunContext
@@ -94,7 +93,7 @@ def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait
 
     if dry_run:
         return go()
-    with RunLock(inv.state_dir / "lock", wait):
+    with app.store.lock(wait):
         return go()
 
 

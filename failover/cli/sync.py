@@ -18,7 +18,6 @@ from failover.engine.effects import RUNNING, Change, InterruptReport, facts
 from failover.errors import Interrupted, UsageError
 from failover.interrupt import signal_name
 from failover.model.inventory import Inventory
-from failover.state.lock import RunLock
 
 if TYPE_CHECKING:
     from failover.sync.cycle import SyncRun
@@ -116,7 +115,7 @@ def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str
 
     if dry_run:
         return go()
-    with RunLock(inv.state_dir / "lock", wait):
+    with app.store.lock(wait):
         return go()
 
 
@@ -187,7 +186,7 @@ def _rollback(app: App, set_name: str, host: str | None, yes: bool, dry_run: boo
         app.out(f"would put the previous release of {set_name} live on {host}")
         return True
     app.confirm(f"Put the previous release of {set_name} live on {host}?", yes)
-    with RunLock(inv.state_dir / "lock", wait):
+    with app.store.lock(wait):
         old, new = release.rollback(target, base)
         state = app.store.load()
         ms = state.mirrors.get(set_name)
