@@ -69,3 +69,10 @@ def test_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
     with FileLock(path, wait=10):  # waits for the holder to finish
         pass
     holder.join()
+
+
+def test_a_state_file_that_is_not_text_is_a_clear_error(tmp_path: Path) -> None:
+    store = LocalStateBackend(tmp_path)
+    store.path.write_bytes(b'{"active": "\xff"}')
+    with pytest.raises(ConfigError, match=r"state.json is not UTF-8 text .*move it aside"):
+        store.load()
