@@ -102,7 +102,7 @@ class StateBackend(ABC):
     """
 
     def __init__(self) -> None:
-        self.held: Lock | None = None
+        self.held: Lock | None = None  # the lock this backend holds: its token fences every save
 
     @abstractmethod
     def read(self) -> Versioned:
@@ -126,7 +126,3 @@ class StateBackend(ABC):
         lock = self._new_lock(wait)
         lock.owner = self
         return lock
-
-    def fence(self) -> int | None:
-        """The token the next save must carry (None: no lock held, no fence)."""
-        return None if self.held is None else self.held.token

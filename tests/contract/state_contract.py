@@ -75,10 +75,10 @@ class StateBackendContract:
         store = self.backend()
         store.save(State(active="before"))
         with store.lock(wait=0) as lock:
-            assert store.fence() == lock.token
+            assert store.held is lock
             store.save(State(active="held"))  # the lock is ours: fenced and written
             self.take_over(lock)
             with pytest.raises(StateConflict, match="taken over"):
                 store.save(State(active="stale"))
         assert self.backend().load().active == "held"
-        assert store.fence() is None
+        assert store.held is None
