@@ -1,6 +1,6 @@
 """The decisions that matter most, as pure functions: (inventory, state, round, now) -> Decision.
 
-Exit statuses follow the monitoring-plugin convention (Nagios, Icinga, Zabbix):
+Round statuses follow the monitoring-plugin convention (Nagios, Icinga, Zabbix):
 OK 0, WARNING 1 (some checks failing below threshold, or a standby unhealthy),
 CRITICAL 2 (the active host is down: failover done, or needed and blocked),
 UNKNOWN 3 (the checker could not judge: it is offline itself, or the inventory is bad).
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from enum import IntEnum
+from enum import Enum
 from typing import Literal
 
 import msgspec
@@ -28,7 +28,7 @@ from failover.model.state import HostState, State, Streak
 from failover.model.types import format_duration
 
 
-class Status(IntEnum):
+class Status(Enum):  # not an exit code: cli/exits.py maps it to one
     OK = 0
     WARNING = 1
     CRITICAL = 2

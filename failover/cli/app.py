@@ -18,8 +18,8 @@ from failover.model.inventory import Inventory
 from failover.model.state import State
 from failover.redact import redact, register_inventory
 from failover.state.audit import AuditLog
+from failover.state.base import StateBackend
 from failover.state.files import dumps
-from failover.state.store import StateStore
 
 LOG_LEVELS = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG}
 ALLOW_DELETES_HELP = ("Let this run's syncs delete up to N files from the mirror and from each "
@@ -37,6 +37,7 @@ class App(msgspec.Struct):
     command: str = ""
     clock: Any = time.time
     _inventory: Inventory | None = None
+    _store: StateBackend | None = None
 
     @property
     def quiet(self) -> bool:
@@ -61,8 +62,13 @@ class App(msgspec.Struct):
         return self._inventory
 
     @property
-    def store(self) -> StateStore:
-        return StateStore(self.inventory.state_dir)
+    def store(self) -> StateBackend:
+        """One backend per command: it fences its saves with the lock it holds."""
+        if self._store is None:
+            from failover.state import open_state
+
+            self._store = open_state(self.inventory)
+        return self._store
 
     @property
     def audit(self) -> AuditLog:

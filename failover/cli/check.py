@@ -17,6 +17,7 @@ import click
 import msgspec
 
 from failover.cli.app import App
+from failover.cli.exits import ExitStatus, exit_status
 from failover.cli.plugin import outcome_json, perfdata, status_line, summary, unknown_reason
 from failover.cli.render import round_table
 from failover.engine.monitor import RoundOutcome
@@ -25,7 +26,6 @@ from failover.model.results import RoundReport
 from failover.model.state import State
 from failover.policy import Status
 from failover.state.files import dumps
-from failover.state.lock import RunLock
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,14 @@ class CheckRound(msgspec.Struct):
               help="How long to wait for another run's lock before giving up (exit 3).")
 @prom_file_option
 @click.pass_obj
-def check(app: App, no_act: bool, wait: float, prom_file: Path | None) -> int:
+def check(app: App, no_act: bool, wait: float, prom_file: Path | None) -> Status:
     """One round of every check on every host; act on the policy unless --no-act.
 
     Exit: 0 OK, 1 WARNING, 2 CRITICAL (active host down), 3 UNKNOWN.
     """
     done = one_round(app, no_act=no_act, wait=wait, prom_file=prom_file)
     show(app, done)
-    return int(done.outcome.decision.status)
+    return done.outcome.decision.status
 
 
 def one_round(app: App, *, no_act: bool, wait: float, prom_file: Path | None) -> CheckRound:
@@ -77,7 +77,7 @@ def one_round(app: App, *, no_act: bool, wait: float, prom_file: Path | None) ->
         o = done.outcome
         unknown = unknown_reason(None, o) if o.decision.status == Status.UNKNOWN else None
         _write_metrics(prom_file, o.report, o.state, list(app.inventory.hosts),
-                       int(o.decision.status), unknown)
+                       exit_status("check", o.decision.status), unknown)
     return done
 
 
@@ -95,7 +95,7 @@ def _round(app: App, *, no_act: bool, wait: float) -> CheckRound:
         lines.append(line)
         log.info("run: %s", line)
 
-    with RunLock(inv.state_dir / "lock", wait):
+    with app.store.lock(wait):
         outcome = assess(inv, app.store, app.audit, app.resolve_active(app.store.load()),
                          record=True, clock=app.clock)
         judged = outcome.state
@@ -123,7 +123,7 @@ def _write_unknown_metrics(app: App, path: Path, error: BaseException) -> None:
         hosts, state = list(app.inventory.hosts), app.store.load()
     except ConfigError:
         hosts, state = [], None
-    _write_metrics(path, None, state, hosts, int(Status.UNKNOWN), unknown_reason(error),
+    _write_metrics(path, None, state, hosts, ExitStatus.UNKNOWN, unknown_reason(error),
                    at=app.clock())
 
 

@@ -18,7 +18,7 @@ def dns() -> None:
 
 @dns.command()
 @click.pass_obj
-def show(app: App) -> int:
+def show(app: App) -> bool:
     """Current values of every managed record, per zone, and the host they point at."""
     from failover.dns.plan import active_host, points_at
     from failover.dns.registry import provider_for
@@ -40,7 +40,7 @@ def show(app: App) -> int:
     active = active_host(inv, currents)
     if app.json:
         app.print_json({"site": inv.site, "points_at": active, "zones": zones})
-        return 0
+        return True
     for z in zones:
         where = z["points_at"] or "no single host (values match none, or a mix)"
         app.out(f"{z['zone']} ({z['provider']}{'' if z['atomic'] else ', not atomic'}): "
@@ -51,13 +51,13 @@ def show(app: App) -> int:
         for line in table(rows):
             app.out("  " + line)
     app.out(f"DNS points at: {active or 'no single host: zones disagree or match no host'}")
-    return 0
+    return True
 
 
 @dns.command()
 @click.option("--to", "to", required=True, metavar="HOST", help="The host to point DNS at.")
 @click.pass_obj
-def diff(app: App, to: str) -> int:
+def diff(app: App, to: str) -> bool:
     """The changes a flip to HOST would make: values before and after, per zone."""
     from failover.dns.flip import plan_flip
 
@@ -65,14 +65,14 @@ def diff(app: App, to: str) -> int:
     changes = sum(len(p.changes) for p in plans)
     if app.json:
         app.print_json({"to": to, "changes": changes, "zones": [p.to_json() for p in plans]})
-        return 0
+        return True
     for plan in plans:
         app.out(f"{plan.zone} ({plan.provider}):")
         for line in plan.lines() if not plan.empty else ["no change"]:
             app.out(f"  {line}")
     app.out(f"{changes} change(s) to point DNS at {to}" if changes else
             f"DNS already points at {to}; a flip would change nothing")
-    return 0
+    return True
 
 
 COMMANDS = [dns]

@@ -12,6 +12,10 @@ from __future__ import annotations
 import os
 import sys  # os and sys are loaded already: everything else is imported inside the `try`
 
+# cli/exits.ExitStatus.INTERRUPTED (a unit test keeps them equal): written out because an
+# interruption can come before cli/exits.py is imported, and nothing is imported before the `try`
+INTERRUPTED = 130
+
 
 def main() -> None:
     started = False
@@ -24,16 +28,17 @@ def main() -> None:
         from failover.cli.main import raw_main
 
         started = True
-        code = raw_main(sys.argv[1:])
+        code: int = raw_main(sys.argv[1:])
     except KeyboardInterrupt:
         what = "interrupted" if started else "interrupted while starting; nothing changed"
         sys.stderr.write(f"failover: {what}\n")
-        code = 130
+        code = INTERRUPTED
     _exit(code)
 
 
 def _exit(code: int) -> None:
-    """Flush, then leave; a signal from here on exits with `code` (no traceback from shutdown)."""
+    """Flush, then leave; a signal from here on exits with `code` (no traceback from shutdown).
+    The only `sys.exit` of the package."""
     import contextlib
     import signal
 

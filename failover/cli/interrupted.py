@@ -22,7 +22,6 @@ from failover.redact import redact
 from failover.state.files import dumps
 
 READ_ONLY = {"validate", "status", "dns", "schema", "doctor", "report"}
-CODE = 130
 
 
 @contextmanager
@@ -38,9 +37,9 @@ def until_changes(changed: Callable[[], bool]) -> Iterator[None]:
         raise Interrupted("interrupted before it changed anything", nothing_changed=True) from None
 
 
-def report_interruption(command: str, argv: list[str], error: BaseException) -> int:
-    """Print what the interruption left behind (stderr; with --json also one document on stdout)
-    and return the exit code."""
+def report_interruption(command: str, argv: list[str], error: BaseException) -> None:
+    """Print what the interruption left behind (stderr; with --json also one document on stdout);
+    the exit code is cli/exits.py's."""
     report = error.report if isinstance(error, Interrupted) else None
     if report is None:
         lines = [_without_report(command, argv, error)]
@@ -51,7 +50,6 @@ def report_interruption(command: str, argv: list[str], error: BaseException) -> 
         click.echo(redact(line), err=True)
     if "--json" in argv:
         click.echo(dumps(doc, indent=2))
-    return CODE
 
 
 def _without_report(command: str, argv: list[str], error: BaseException) -> str:

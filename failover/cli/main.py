@@ -1,7 +1,6 @@
-"""Entry point: global options, the command registry, and the one place that maps errors to exit
-codes (DESIGN.md): `check` and `watch` speak the monitoring-plugin convention (usage or inventory
-error = 3 UNKNOWN, since Nagios reads 2 as CRITICAL, with a `FAILOVER UNKNOWN - ...` status line on
-stdout); every other command: 0 done, 1 failed, 2 usage or inventory error, 130 interrupted.
+"""Entry point: global options, the command registry, and `raw_main`, the one place where errors
+are printed and results become exit codes (through cli/exits.py, which holds DESIGN.md's table).
+`check` and `watch` print a `FAILOVER UNKNOWN - ...` status line on stdout for an error too.
 
 Global options (-i, --json, -v, -q) are accepted before the command and after it, by every command
 and group (`failover -q check` and `failover check -q` are the same); the last one given wins.
@@ -17,11 +16,10 @@ import click
 from click.core import ParameterSource
 
 from failover.cli.app import App
+from failover.cli.exits import MONITORING, ExitStatus, exit_status
 from failover.cli.logs import configure_logging
-from failover.errors import ConfigError, FailoverError, Interrupted, UsageError
+from failover.errors import ConfigError, FailoverError, Interrupted
 from failover.redact import redact
-
-MONITORING = {"check", "watch"}
 
 
 def _app(ctx: click.Context, param: click.Parameter) -> App | None:
@@ -131,19 +129,9 @@ def command_of(argv: list[str]) -> str:
     return ""
 
 
-def _exit_code(command: str, error: BaseException) -> int:
-    if isinstance(error, Interrupted | KeyboardInterrupt):
-        return 130
-    if command in MONITORING:
-        return 3
-    if isinstance(error, ConfigError | UsageError | click.UsageError):
-        return 2
-    return 1
-
-
-def _failed(app: App, command: str, error: BaseException) -> int:
-    """The exit code for `error`; check and watch also print their UNKNOWN status line."""
-    code = _exit_code(command, error)
+def _failed(app: App, command: str, error: BaseException) -> ExitStatus:
+    """The exit status for `error`; check and watch also print their UNKNOWN status line."""
+    code = exit_status(command, error)
     if command in MONITORING:
         from failover.cli.plugin import error_summary, status_line
         from failover.policy import Status
@@ -157,20 +145,22 @@ def _failed(app: App, command: str, error: BaseException) -> int:
     return code
 
 
-def raw_main(argv: list[str]) -> int:
-    """Run one command; return its exit code. Commands return their own code (check: 0-3)."""
+def raw_main(argv: list[str]) -> ExitStatus:
+    """Run one command; return its exit status (cli/exits.py maps what the command returned, or
+    the error that stopped it). Errors are printed here, once: a traceback only for our bugs."""
     configure_logging(logging.WARNING)
     command = command_of(argv)
     app = App(command=command)
     try:
-        code = cli.main(args=argv, prog_name="failover", standalone_mode=False, obj=app)
+        result = cli.main(args=argv, prog_name="failover", standalone_mode=False, obj=app)
     except click.exceptions.Exit as e:
-        return int(e.exit_code)
+        return exit_status(command, e)
     except (click.exceptions.Abort, Interrupted, KeyboardInterrupt) as e:
         from failover.cli.interrupted import report_interruption
 
         if command not in MONITORING:
-            return report_interruption(command, argv, e)  # click turns Ctrl-C into Abort
+            report_interruption(command, argv, e)  # click turns Ctrl-C into Abort
+            return exit_status(command, e)
         report_interruption(command, [a for a in argv if a != "--json"], e)
         return _failed(app, command, e)  # and the status line (or document) of an UNKNOWN
     except click.ClickException as e:
@@ -183,5 +173,4 @@ def raw_main(argv: list[str]) -> int:
     except FailoverError as e:
         click.echo(redact(f"failover: {e}"), err=True)
         return _failed(app, command, e)
-    return code if isinstance(code, int) else 0
-
+    return exit_status(command, result)

@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 
+from failover.cli.exits import exit_status
 from failover.engine.monitor import RoundOutcome
 from failover.errors import ConfigError, Interrupted, LockHeld
 from failover.model.inventory import Inventory
@@ -107,7 +108,8 @@ def outcome_json(outcome: RoundOutcome, inventory: Inventory, *, no_act: bool) -
 
     d = outcome.decision
     return {
-        "status": d.status.name, "exit_code": int(d.status), "active": outcome.state.active,
+        "status": d.status.name, "exit_code": exit_status("check", d.status),
+        "active": outcome.state.active,
         "summary": summary(outcome, no_act=no_act), "perfdata": perfdata(outcome, inventory),
         "round": round_json(outcome.report), "decision": d.to_json(),
         "run": outcome.run.to_json() if outcome.run else None, "run_error": outcome.run_error,

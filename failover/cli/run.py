@@ -11,7 +11,6 @@ import click
 from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
 from failover.errors import UsageError
-from failover.state.lock import RunLock
 
 if TYPE_CHECKING:
     from failover.engine.context import RunContext
@@ -34,7 +33,7 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
-             wait: float, accept_stale: bool = False, allow_deletes: int | None = None) -> int:
+             wait: float, accept_stale: bool = False, allow_deletes: int | None = None) -> bool:
     """Run (or continue) `playbook`; Ctrl-C before its first change is "nothing changed"."""
     runs: list[RunContext] = []
     with until_changes(lambda: any(c.effects.changes or c.dns_applied for c in runs)):
@@ -42,7 +41,7 @@ def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
 
 
 def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
-         accept_stale: bool, allow_deletes: int | None, runs: list[RunContext]) -> int:
+         accept_stale: bool, allow_deletes: int | None, runs: list[RunContext]) -> bool:
     from failover.engine.context import RunContext
     from failover.engine.monitor import playbook_path, run_playbook
     from failover.engine.resume import continuable, first_undone
@@ -52,7 +51,7 @@ def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait
     if to is not None and to not in inv.hosts:
         raise UsageError(f"--to: unknown host {to!r}; hosts: {', '.join(hosts)}")
 
-    def go() -> int:
+    def go() -> bool:
         state = app.resolve_active(app.store.load())
         active = state.active
         assert active is not None
@@ -90,11 +89,11 @@ def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait
         else:
             verdict = "dry run done: nothing changed" if dry_run else "done"
             app.out(f"{verdict}: run {journal.id}; active host: {ctx.state.active}")
-        return 1 if journal.failed else 0
+        return not journal.failed
 
     if dry_run:
         return go()
-    with RunLock(inv.state_dir / "lock", wait):
+    with app.store.lock(wait):
         return go()
 
 
@@ -120,7 +119,7 @@ def _failback_target(app: App, active: str, to: str | None) -> str:
 @_options
 @click.pass_obj
 def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
-            accept_stale: bool, allow_deletes: int | None) -> int:
+            accept_stale: bool, allow_deletes: int | None) -> bool:
     """Run PLAYBOOK (a name from the inventory's playbooks, or a file)."""
     return _execute(app, playbook, to, dry_run, yes, wait, accept_stale, allow_deletes)
 
@@ -129,7 +128,7 @@ def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, w
 @_options
 @click.pass_obj
 def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
-                 accept_stale: bool, allow_deletes: int | None) -> int:
+                 accept_stale: bool, allow_deletes: int | None) -> bool:
     """Run the failover playbook: move the site to a standby (default: the first one)."""
     return _execute(app, "failover", to, dry_run, yes, wait, accept_stale, allow_deletes)
 
@@ -138,7 +137,7 @@ def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float
 @_options
 @click.pass_obj
 def failback_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
-                 accept_stale: bool, allow_deletes: int | None) -> int:
+                 accept_stale: bool, allow_deletes: int | None) -> bool:
     """Run the failback playbook: move the site back to its preferred host (policy.preferred,
     else the first host); exit 2 when it is already there."""
     return _execute(app, "failback", to, dry_run, yes, wait, accept_stale, allow_deletes)

@@ -13,7 +13,7 @@ from failover.model.types import format_duration
 
 @click.command()
 @click.pass_obj
-def status(app: App) -> int:
+def status(app: App) -> bool:
     """Show what the state file knows; contacts nothing."""
     inv = app.inventory
     state = app.store.load()
@@ -27,7 +27,7 @@ def status(app: App) -> int:
         doc["site"] = inv.site
         doc["data_age"] = _data_ages(app, state, now)  # issue 4: each standby's RPO per set
         app.print_json(doc)
-        return 0
+        return True
     active = state.active or ("unknown until the first round (`failover dns show` says where DNS "
                               "points)")
     app.out(f"site {inv.site}: active host {active}")
@@ -67,7 +67,7 @@ def status(app: App) -> int:
         r = state.last_run
         app.out(f"last run: {r.id} {r.playbook} {r.status} ({r.from_} -> {r.to}) at "
                 f"{stamp(r.started_at)}")
-    return 0
+    return True
 
 
 def _data_ages(app: App, state: Any, now: float) -> list[dict[str, Any]]:

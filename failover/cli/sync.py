@@ -18,7 +18,6 @@ from failover.engine.effects import RUNNING, Change, InterruptReport, facts
 from failover.errors import Interrupted, UsageError
 from failover.interrupt import signal_name
 from failover.model.inventory import Inventory
-from failover.state.lock import RunLock
 
 if TYPE_CHECKING:
     from failover.sync.cycle import SyncRun
@@ -50,7 +49,7 @@ def _size(n: float) -> str:
 @click.pass_obj
 def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
              targets: tuple[str, ...], rollback: str | None, host: str | None,
-             wait: float, allow_deletes: int | None) -> int:
+             wait: float, allow_deletes: int | None) -> bool:
     """Pull the active host's content into the mirror and push it to every standby."""
     if rollback:
         if allow_deletes is not None:
@@ -65,12 +64,12 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
 
 def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
           targets: tuple[str, ...], wait: float, allow_deletes: int | None,
-          runs: list[SyncRun]) -> int:
+          runs: list[SyncRun]) -> bool:
     from failover.sync.cycle import SyncRun, plan_sync, run_sync, state_updates
 
     inv = app.inventory
 
-    def go() -> int:
+    def go() -> bool:
         state = app.resolve_active(app.store.load())
         assert state.active is not None
         plan = plan_sync(inv, state.active, list(sets), source, list(targets) or None)
@@ -112,11 +111,11 @@ def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str
                 if (dry_run or (tty and app.verbosity)) and t.report:
                     for line in t.report.lines():
                         app.out(f"    {line}")
-        return 0 if run.ok else 1
+        return run.ok
 
     if dry_run:
         return go()
-    with RunLock(inv.state_dir / "lock", wait):
+    with app.store.lock(wait):
         return go()
 
 
@@ -163,7 +162,7 @@ def _line(t: object, dry_run: bool) -> str:
 
 
 def _rollback(app: App, set_name: str, host: str | None, yes: bool, dry_run: bool,
-              wait: float) -> int:
+              wait: float) -> bool:
     from failover.sync.rollback import roll_back
 
     done = roll_back(app.inventory, app.store, app.audit, set_name, host, dry_run=dry_run,
@@ -174,7 +173,7 @@ def _rollback(app: App, set_name: str, host: str | None, yes: bool, dry_run: boo
         app.print_json({"set": done.set, "host": done.host, "from": done.old, "to": done.new})
     else:
         app.out(f"rolled back {done.set} on {done.host}: release {done.old} -> {done.new}")
-    return 0
+    return True
 
 
 COMMANDS = [sync_cmd]

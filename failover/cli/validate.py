@@ -13,7 +13,7 @@ from failover.model.types import format_duration
 
 @click.command()
 @click.pass_obj
-def validate(app: App) -> int:
+def validate(app: App) -> bool:
     """Check the inventory and its playbooks; print warnings. Exit 0 valid, 2 invalid."""
     from failover.config import load_playbook
     from failover.config.lint import lint
@@ -32,13 +32,13 @@ def validate(app: App) -> int:
     if app.json:
         app.print_json({"valid": True, "inventory": str(inv.path), "warnings": warnings,
                         "policy": inv.policy.to_json()})
-        return 0
+        return True
     app.out(f"{inv.path}: valid: site {inv.site}, {len(inv.hosts)} hosts, {len(inv.dns)} zone(s), "
             f"{len(inv.checks)} checks, {len(inv.playbooks)} playbooks")
     app.out(f"policy: {policy_in_effect(inv.policy, written_policy_keys(inv.path))}")
     for w in warnings:
         app.out(f"warning: {w}")
-    return 0
+    return True
 
 
 def written_policy_keys(path: Path) -> set[str]:

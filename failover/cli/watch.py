@@ -31,6 +31,7 @@ import click
 
 from failover.cli.app import App
 from failover.cli.check import one_round, prom_file_option, show
+from failover.cli.exits import exit_status
 from failover.cli.plugin import error_summary, status_line
 from failover.errors import ConfigError, FailoverError, LockHeld, UsageError
 from failover.model.types import format_duration, parse_duration
@@ -66,7 +67,7 @@ def next_start(origin: float, interval: float, now: float) -> float:
               help="How long a round waits for another run's lock before it is skipped.")
 @prom_file_option
 @click.pass_obj
-def watch(app: App, interval: float, rounds: int, wait: float, prom_file: Path | None) -> int:
+def watch(app: App, interval: float, rounds: int, wait: float, prom_file: Path | None) -> bool:
     """Run check rounds every --interval until stopped; acts like `check` does.
 
     SIGTERM or Ctrl-C lets the current round finish, then exits 0.
@@ -110,13 +111,13 @@ def watch(app: App, interval: float, rounds: int, wait: float, prom_file: Path |
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("watch stopped: rounds=%d", done)
-    return 0
+    return True
 
 
 def _unknown(app: App, error: FailoverError) -> None:
     """The status line of a round that could not judge (its details are in the log)."""
     if app.json:
-        click.echo(dumps({"status": "UNKNOWN", "exit_code": int(Status.UNKNOWN),
+        click.echo(dumps({"status": "UNKNOWN", "exit_code": exit_status("watch", error),
                           "summary": error_summary(error)}))
     else:
         click.echo(status_line(Status.UNKNOWN, error_summary(error)))

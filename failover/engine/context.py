@@ -11,7 +11,7 @@ from failover.engine.effects import Effects
 from failover.model.inventory import Inventory
 from failover.model.state import State
 from failover.state.audit import AuditLog
-from failover.state.store import StateStore
+from failover.state.base import StateBackend
 
 if TYPE_CHECKING:
     from failover.remote.openssh import SshMaster
@@ -24,7 +24,7 @@ def _quiet(_: str) -> None:
 @dataclass
 class RunContext:
     inventory: Inventory
-    store: StateStore
+    store: StateBackend
     audit: AuditLog
     state: State
     dry_run: bool = False

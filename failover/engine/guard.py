@@ -21,13 +21,13 @@ from failover.model.state import State
 from failover.model.types import format_duration
 from failover.policy import Page, lock_held_page, page_due
 from failover.state.audit import AuditLog
+from failover.state.base import StateBackend
 from failover.state.pages import PageMarks, has_marks
-from failover.state.store import StateStore
 
 log = logging.getLogger(__name__)
 
 
-def count_auto_flip(inventory: Inventory, state: State, store: StateStore, now: float) -> State:
+def count_auto_flip(inventory: Inventory, state: State, store: StateBackend, now: float) -> State:
     """`state` with `now` added to auto_flips (older entries past the window dropped), saved."""
     window = inventory.policy.auto_failover_window
     flips = [t for t in state.auto_flips if now - t < window] + [now]

@@ -22,7 +22,7 @@ from failover.model.results import RoundReport
 from failover.model.state import State
 from failover.policy import Decision, Status
 from failover.state.audit import AuditLog
-from failover.state.store import StateStore
+from failover.state.base import StateBackend
 
 if TYPE_CHECKING:  # the engine proper is imported when a round acts, not for a healthy one
     from failover.engine.context import RunContext
@@ -86,7 +86,7 @@ def _freshness(inventory: Inventory, state: State, decision: Decision, now: floa
                                    reasons=(*decision.reasons, *stale))
 
 
-def assess(inventory: Inventory, store: StateStore, audit: AuditLog, state: State, *,
+def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: State, *,
            record: bool, clock: Callable[[], float]) -> RoundOutcome:
     """Probe every host, count the round into the streaks and decide.
 
@@ -143,7 +143,7 @@ def ssh_unanswered(inventory: Inventory, report: RoundReport) -> dict[str, str]:
     return found
 
 
-def act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: AuditLog, *,
+def act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit: AuditLog, *,
         emit: Callable[[str], None], clock: Callable[[], float]) -> None:
     """Page a person when the decision says so, run the playbook it calls for (if any); the
     outcome records how it went. The round's warm-up (its ssh connection to the target) goes to
@@ -158,7 +158,7 @@ def act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: A
             warm.close()
 
 
-def _act(outcome: RoundOutcome, inventory: Inventory, store: StateStore, audit: AuditLog, *,
+def _act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit: AuditLog, *,
          emit: Callable[[str], None], clock: Callable[[], float],
          masters: dict[str, SshMaster]) -> None:
     from failover.engine.guard import clear_pages, count_auto_flip, send_page

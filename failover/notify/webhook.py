@@ -1,4 +1,10 @@
-"""POST JSON to a webhook. URLs often carry a token, so messages name only scheme and host."""
+"""POST JSON to a webhook (Slack, Mattermost, Teams, a paging service's inbound hook).
+
+Implementation notes: the body is the notice as JSON (`{"text", "site", "event"}`), which Slack
+and Mattermost show as is. URLs carry their token in the path or query, so messages name only the
+scheme and host (`redact_url`). One attempt per send, within the channel's `timeout` (requests'
+connect and read timeouts). `post_json` is also what a playbook's `webhook:` step uses.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from failover.errors import ProviderError
+from failover.notify.base import Notice, Notifier
 
 log = logging.getLogger(__name__)
 
@@ -32,3 +39,14 @@ def post_json(url: str, body: Any, *, timeout: float, method: str = "POST") -> i
         raise ProviderError(f"webhook {where}: answered {resp.status_code}")
     log.info("webhook sent: url=%s status=%s", where, resp.status_code)
     return resp.status_code
+
+
+class WebhookNotifier(Notifier):
+    """`{type: webhook, url: ${CHAT_WEBHOOK}, timeout: 10s}`: one POST of the notice as JSON."""
+
+    @property
+    def where(self) -> str:
+        return f"webhook {redact_url(self.settings.url.get_secret_value())}"
+
+    def _deliver(self, notice: Notice) -> None:
+        post_json(self.settings.url.get_secret_value(), notice.to_json(), timeout=self.timeout)

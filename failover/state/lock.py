@@ -1,4 +1,10 @@
-"""One acting run at a time: an flock on <state_dir>/lock, polled until a deadline."""
+"""FileLock: the local Lock (state/base.py): an flock on a file, polled until a deadline.
+
+The file holds `<pid> <token>`: the holder's pid, for the message of whoever gives up waiting, and
+the fencing token, a counter that every acquisition raises by one. The file is never deleted, so
+the counter only grows. An flock cannot be lost while its holder lives, so locally the fence never
+trips; it is kept so that callers work the same with a lease that can expire (etcd).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +12,31 @@ import fcntl
 import os
 import time
 from pathlib import Path
-from types import TracebackType
 
 from failover.errors import LockHeld
+from failover.state.base import Lock
 from failover.state.files import ensure_dir
 
 
-class RunLock:
-    """`with RunLock(path, wait=60):` holds the lock or raises LockHeld after `wait` seconds.
+def _holder(data: bytes) -> tuple[str, int]:
+    """(pid, token) from the lock file's text; a file written before tokens holds the pid only."""
+    words = data.decode(errors="replace").split()
+    token = int(words[1]) if len(words) > 1 and words[1].isdigit() else 0
+    return (words[0] if words else "unknown"), token
+
+
+class FileLock(Lock):
+    """`with FileLock(path, wait=60):` holds the lock or raises LockHeld after `wait` seconds.
 
     The kernel drops an flock when its holder dies, so a killed run never leaves a stale lock.
     """
 
     def __init__(self, path: Path, wait: float) -> None:
+        super().__init__(wait)
         self.path = path
-        self.wait = wait
         self._fd: int | None = None
 
-    def __enter__(self) -> RunLock:
+    def acquire(self) -> int:
         ensure_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + self.wait
@@ -33,25 +46,27 @@ class RunLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+                    pid, _ = _holder(os.pread(fd, 64, 0))
                     os.close(fd)
                     raise LockHeld(
-                        f"another failover run holds {self.path} (pid {holder}); "
+                        f"another failover run holds {self.path} (pid {pid}); "
                         f"gave up after {self.wait:g}s (--wait sets how long to wait)"
                     ) from None
                 time.sleep(0.1)
+        token = _holder(os.pread(fd, 64, 0))[1] + 1
         os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        os.pwrite(fd, f"{os.getpid()} {token}\n".encode(), 0)
         self._fd = fd
-        return self
+        return token
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def release(self) -> None:
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+    def current_token(self) -> int:
+        try:
+            return _holder(self.path.read_bytes()[:64])[1]
+        except FileNotFoundError:
+            return 0

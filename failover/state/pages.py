@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from failover.state.files import write_atomic
-from failover.state.lock import RunLock
+from failover.state.lock import FileLock
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class PageMarks:
 
     def __init__(self, state_dir: Path) -> None:
         self.path = state_dir / "pages.json"
-        self._lock = RunLock(state_dir / "pages.lock", LOCK_WAIT)
+        self._lock = FileLock(state_dir / "pages.lock", LOCK_WAIT)
         self.marks: dict[str, float] = {}
         self._changed = False
 

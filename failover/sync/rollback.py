@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from failover.errors import UsageError
 from failover.model.inventory import Inventory
 from failover.state.audit import AuditLog
-from failover.state.lock import RunLock
-from failover.state.store import StateStore
+from failover.state.base import StateBackend
 from failover.sync.mirror import Mirror
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ class RolledBack:
     new: str = ""  # the release live now
 
 
-def roll_back(inventory: Inventory, store: StateStore, audit: AuditLog, set_name: str,
+def roll_back(inventory: Inventory, store: StateBackend, audit: AuditLog, set_name: str,
               host: str | None, *, dry_run: bool, confirm: Callable[[str], None],
               wait: float) -> RolledBack:
     """Put the previous release of `set_name` live on `host` (see the module docstring)."""
@@ -52,7 +51,7 @@ def roll_back(inventory: Inventory, store: StateStore, audit: AuditLog, set_name
     if dry_run:
         return RolledBack(set_name, host, dry_run=True)
     confirm(f"Put the previous release of {set_name} live on {host}?")
-    with RunLock(inventory.state_dir / "lock", wait):
+    with store.lock(wait):
         done = found.rollback(host)
         assert done is not None  # only a dry run returns None
         old, new = done

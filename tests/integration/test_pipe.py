@@ -12,8 +12,8 @@ from failover.engine.context import RunContext
 from failover.engine.monitor import run_playbook
 from failover.model.inventory import Inventory
 from failover.model.state import State
+from failover.state import open_state
 from failover.state.audit import AuditLog
-from failover.state.store import StateStore
 from tests.rig import Rig
 from tests.synctree import make_inventory
 
@@ -27,7 +27,7 @@ def run_pipe(inv: Inventory, tmp_path: Path, source: str, sink: str) -> tuple[st
         "pipe": {"from": {"host": "{{ from }}", "command": source},
                  "to": {"host": "{{ to }}", "command": sink}, "timeout": "2m"}}]}))
     inv.state_dir.mkdir(parents=True, exist_ok=True)
-    ctx = RunContext(inventory=inv, store=StateStore(inv.state_dir),
+    ctx = RunContext(inventory=inv, store=open_state(inv),
                      audit=AuditLog(inv.state_dir), state=State(active="primary"))
     journal = run_playbook(ctx, str(book), {"from": "primary", "to": "standby"})
     audit = [json.loads(line) for line in (inv.state_dir / "audit.jsonl").read_text().splitlines()]

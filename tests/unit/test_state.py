@@ -15,12 +15,12 @@ from failover.model.state import State
 from failover.model.types import Secret
 from failover.state.audit import AuditLog
 from failover.state.files import dumps
-from failover.state.lock import RunLock
-from failover.state.store import StateStore
+from failover.state.local import LocalStateBackend
+from failover.state.lock import FileLock
 
 
 def test_state_round_trips_and_is_0600(tmp_path: Path) -> None:
-    store = StateStore(tmp_path / ".failover")
+    store = LocalStateBackend(tmp_path / ".failover")
     assert store.load() == State()
     store.save(State(active="standby"))
     assert store.load().active == "standby"
@@ -29,7 +29,7 @@ def test_state_round_trips_and_is_0600(tmp_path: Path) -> None:
 
 
 def test_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
+    store = LocalStateBackend(tmp_path)
     store.path.write_text('{"active": ')
     with pytest.raises(ConfigError, match=r"state.json:1:\d+ is not valid JSON"):
         store.load()
@@ -52,7 +52,7 @@ def test_audit_lines_mask_secrets_and_say_who(tmp_path: Path) -> None:
 
 
 def _hold(path: str, seconds: float) -> None:
-    with RunLock(Path(path), wait=0):
+    with FileLock(Path(path), wait=0):
         time.sleep(seconds)
 
 
@@ -64,8 +64,15 @@ def test_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
     while not path.exists() or not path.read_text():
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    with pytest.raises(LockHeld, match=r"pid \d+.*--wait"), RunLock(path, wait=0.2):
+    with pytest.raises(LockHeld, match=r"pid \d+.*--wait"), FileLock(path, wait=0.2):
         pass
-    with RunLock(path, wait=10):  # waits for the holder to finish
+    with FileLock(path, wait=10):  # waits for the holder to finish
         pass
     holder.join()
+
+
+def test_a_state_file_that_is_not_text_is_a_clear_error(tmp_path: Path) -> None:
+    store = LocalStateBackend(tmp_path)
+    store.path.write_bytes(b'{"active": "\xff"}')
+    with pytest.raises(ConfigError, match=r"state.json is not UTF-8 text .*move it aside"):
+        store.load()

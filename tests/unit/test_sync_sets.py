@@ -9,7 +9,7 @@ import pytest
 
 from failover.errors import UsageError
 from failover.state.audit import AuditLog
-from failover.state.store import StateStore
+from failover.state import open_state
 from failover.sync.base import MirroredSet
 from failover.sync.files import FileSet
 from failover.sync.mirror import Mirror
@@ -35,7 +35,7 @@ def test_a_plain_set_has_no_release_to_roll_back_to(tmp_path: Path) -> None:
 
 def test_rollback_checks_everything_before_it_asks(tmp_path: Path) -> None:
     inv = inventory(tmp_path, atomic=True)
-    store, audit = StateStore(inv.state_dir), AuditLog(inv.state_dir)
+    store, audit = open_state(inv), AuditLog(inv.state_dir)
     asked: list[str] = []
 
     def go(set_name: str, host: str | None, *, dry_run: bool) -> object:
