@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from failover.errors import UsageError
-from failover.state.audit import AuditLog
 from failover.state import open_state
+from failover.state.audit import AuditLog
 from failover.sync.base import MirroredSet
 from failover.sync.files import FileSet
 from failover.sync.mirror import Mirror
