@@ -1,8 +1,8 @@
 """The Check contract: one probe of one host, always answered with a CheckResult.
 
 A check type is a subclass of `Check` in the module `failover.checks.<type>`, where `<type>` is the
-inventory's `type:` value (`http` -> `failover.checks.http`). `check_for(model)` imports that module
-on first use, so `failover check` only pays for the types the inventory names.
+inventory's `type:` value (`http` -> `failover.checks.http`), listed in failover.checks.registry,
+which imports that module on first use: `failover check` only pays for the types it names.
 
 Template method: the base class owns the timeout, the latency measurement and the translation of
 every probe failure into `CheckResult(ok=False, detail=...)`. A subclass writes only `_probe()`,
@@ -19,23 +19,18 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import importlib
 import logging
-import pkgutil
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 import msgspec
 
-from failover.model.inventory import Check as CheckModel
 from failover.model.inventory import CheckBase, Host, Inventory
 from failover.model.results import CheckResult
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=CheckBase)
-
-_REGISTRY: dict[str, type[Check[Any]]] = {}
 
 # The few errno values an operator meets in practice, in the words they would use themselves.
 _ERRNO_WORDS = {
@@ -74,12 +69,7 @@ class Check(ABC, Generic[M]):
     against many hosts on one event loop.
     """
 
-    type: ClassVar[str]
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        if "type" in cls.__dict__:
-            _REGISTRY[cls.type] = cls
+    type: ClassVar[str]  # the inventory `type:` value; the registry key and the module name
 
     def __init__(self, model: M) -> None:
         self.model = model
@@ -184,33 +174,3 @@ async def close_stream(writer: asyncio.StreamWriter) -> None:
         await writer.wait_closed()
     except OSError as exc:  # the peer's reset, reported again on the way out
         log.debug("closed: error=%s", describe_os_error(exc))
-
-
-def check_for(model: CheckModel) -> Check[Any]:
-    """The runnable check for an inventory check entry; imports `failover.checks.<type>` lazily.
-
-    Raises ValueError when the type has no module, or when the entry cannot be probed as written
-    (an unusable URL, an unreadable `ca_file`): bad configuration, never a failed host.
-    """
-    if model.type not in _REGISTRY:
-        try:
-            importlib.import_module(f"{__package__}.{model.type}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{model.type}":
-                raise
-        if model.type not in _REGISTRY:
-            raise ValueError(
-                f"no check type {model.type!r} (available: {', '.join(available_types())})"
-            )
-    return _REGISTRY[model.type](model)
-
-
-def available_types() -> list[str]:
-    """Check types that have a module in this package (names only; nothing is imported)."""
-    import failover.checks as package
-
-    return sorted(
-        m.name
-        for m in pkgutil.iter_modules(package.__path__)
-        if not m.name.startswith("_") and m.name != "base"
-    )
