@@ -64,9 +64,17 @@ class Check(ABC, Generic[M]):
     """One configured check (an inventory `checks:` entry), runnable against any host.
 
     Contract of `run()`: never raises for a failing host (refused, timeout, wrong status, bad TLS);
-    it returns `CheckResult(ok=False, detail=<short reason>)`. It finishes within `timeout` seconds
-    (plus the time to close the socket). Instances hold no per-host state and may run concurrently
-    against many hosts on one event loop.
+    it returns `CheckResult(ok=False, detail=<short reason>)` naming the host and the check, with
+    `no_answer` set when the host did not answer at all. Each attempt finishes within `timeout`
+    seconds (plus the time to close the socket). A check never puts what it sends (headers, a
+    command's arguments) or the inventory's secrets into a detail or a log line (a command's own
+    output is the command's business). Instances hold no per-host state and may run concurrently
+    against many hosts on one event loop. A probe changes nothing on the host (a `command` check
+    runs what the inventory says: it should be read-only).
+
+    Building one (`__init__`, `bind()`) raises ValueError for settings that cannot be probed as
+    written: bad configuration, reported before any probe runs. tests/contract/check_contract.py
+    holds every check type to this contract against live servers.
     """
 
     type: ClassVar[str]  # the inventory `type:` value; the registry key and the module name
