@@ -5,6 +5,7 @@ rig's PowerDNS. "Stopped" stops the daemon, "silent" drops its packets (nftables
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -178,8 +179,19 @@ class TestDns(WrongAnswerContract):
         finally:
             self.rig.pdns.start()
 
-    def silent(self) -> AbstractContextManager[object]:
-        return faults.freeze(self.rig.pdns)
+    @contextmanager
+    def silent(self) -> Iterator[None]:
+        pid = self.rig.pdns.proc.pid
+        with faults.freeze(self.rig.pdns):
+            # SIGSTOP is delivered thread by thread; on a loaded machine pdns's receiver threads
+            # could still take the query. Wait until every one of them is stopped.
+            tasks = Path(f"/proc/{pid}/task")
+            deadline = time.monotonic() + 5
+            while any((t / "stat").read_text().rsplit(")", 1)[1].split()[0] != "T"
+                      for t in tasks.iterdir()):
+                assert time.monotonic() < deadline, "pdns did not stop on SIGSTOP"
+                time.sleep(0.01)
+            yield
 
     @contextmanager
     def answering_wrongly(self) -> Iterator[dict[str, Any]]:
