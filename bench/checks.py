@@ -1,4 +1,4 @@
-"""bench/checks: one round of 1,000 http checks against local servers, 5% of them hanging.
+"""bench/checks: one round of 1,000 http (or smtp) checks against local servers, 5% hanging.
 
 950 hosts answer at 127.0.0.1, 50 at 127.0.0.2 accept the connection and never answer (a frozen
 web server): the round can end no sooner than the timeout. Targets (issue 3): round wall time
@@ -8,7 +8,10 @@ The servers run in a child process (asyncio), so the checker's CPU and memory fi
 own. The file limit is raised to the hard limit (up to 4,096), as docs/cron.md advises for big
 inventories; the line "fd limit" says what it was.
 
-usage: python bench/checks.py [--checks 1000] [--hanging 0.05] [--timeout 2]
+With `--type smtp` the servers speak SMTP (220 greeting, EHLO, QUIT) and the checks are smtp
+checks; the hanging ones accept and never greet.
+
+usage: python bench/checks.py [--checks 1000] [--hanging 0.05] [--timeout 2] [--type http|smtp]
 """
 
 from __future__ import annotations
@@ -35,11 +38,26 @@ SERVERS = textwrap.dedent("""
         await writer.drain()
         writer.close()
 
+    async def smtp(reader, writer):
+        writer.write(b"220 mx.shop.test ESMTP\\r\\n")
+        while line := await reader.readline():
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                writer.write(b"250-mx.shop.test\\r\\n250-PIPELINING\\r\\n250 8BITMIME\\r\\n")
+            elif verb == b"QUIT":
+                writer.write(b"221 bye\\r\\n")
+                await writer.drain()
+                break
+            else:
+                writer.write(b"250 ok\\r\\n")
+        writer.close()
+
     async def hang(reader, writer):
         held.append(writer)  # never answers, never closes
 
     async def main():
-        ok = await asyncio.start_server(answer, "127.0.0.1", 0, backlog=4096)
+        serve = smtp if sys.argv[1:] == ["smtp"] else answer
+        ok = await asyncio.start_server(serve, "127.0.0.1", 0, backlog=4096)
         port = ok.sockets[0].getsockname()[1]  # a free port; the same one on 127.0.0.2
         slow = await asyncio.start_server(hang, "127.0.0.2", port, backlog=4096)
         print("ready", port, flush=True)
@@ -62,6 +80,7 @@ def main() -> int:
     parser.add_argument("--checks", type=int, default=1000)
     parser.add_argument("--hanging", type=float, default=0.05)
     parser.add_argument("--timeout", type=float, default=2.0)
+    parser.add_argument("--type", choices=("http", "smtp"), default="http")
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO))
@@ -69,7 +88,8 @@ def main() -> int:
     from failover.model.inventory import Inventory
 
     fds = raise_fd_limit()
-    servers = subprocess.Popen([sys.executable, "-c", SERVERS], stdout=subprocess.PIPE, text=True)
+    servers = subprocess.Popen([sys.executable, "-c", SERVERS, args.type], stdout=subprocess.PIPE,
+                               text=True)
     try:
         assert servers.stdout is not None
         ready, _, port = servers.stdout.readline().partition(" ")
@@ -79,6 +99,11 @@ def main() -> int:
         hanging = round(args.checks * args.hanging)
         hosts = {f"h{i:04d}": {"address": "127.0.0.2" if i < hanging else "127.0.0.1"}
                  for i in range(args.checks)}
+        check: dict[str, object] = (
+            {"name": "mail", "type": "smtp", "timeout": args.timeout, "port": int(port)}
+            if args.type == "smtp" else
+            {"name": "storefront", "type": "http", "timeout": args.timeout,
+             "url": f"http://shop.test:{int(port)}/", "expect_body": "Add to cart"})
         inventory = Inventory.parse({
             "site": "shop.test", "path": "/nonexistent/inventory.yaml",
             "state_dir": "/nonexistent/.failover", "hosts": hosts,
@@ -86,9 +111,7 @@ def main() -> int:
             "dns": [{"provider": "powerdns", "zone": "shop.test.",
                      "api_url": "http://127.0.0.1:1", "api_key": "x",
                      "records": [{"name": "@", "type": "A"}]}],
-            "checks": [{"name": "storefront", "type": "http", "timeout": args.timeout,
-                        "url": f"http://shop.test:{int(port)}/",
-                        "expect_body": "Add to cart"}],
+            "checks": [check],
         })
         cpu0 = time.process_time()
         t0 = time.monotonic()

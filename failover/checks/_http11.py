@@ -7,6 +7,11 @@ redirects, no content codings (the request asks for `identity`), no trailers.
 
 Every way a server can answer wrongly raises `ProbeFailed` with a short detail; the caller drops
 the connection afterwards, so nothing past what was needed is read.
+
+Why by hand and not h11 (issue 11 measured it): the same probe on h11 0.16 passed every test, but
+cost 0.18 ms of CPU per check instead of 0.13 (+38%) and a round of 1,000 healthy hosts 0.285 s
+instead of 0.220 (+30%) in `python -m bench.checks --hanging 0`, and 4.7 ms more start-up on the
+check path; the bar was 10%. A health check reads one response; this reader is that much.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The Check contract: one probe of one host, always answered with a CheckResult.
 
 A check type is a subclass of `Check` in the module `failover.checks.<type>`, where `<type>` is the
-inventory's `type:` value (`http` -> `failover.checks.http`). `check_for(model)` imports that module
-on first use, so `failover check` only pays for the types the inventory names.
+inventory's `type:` value (`http` -> `failover.checks.http`), listed in failover.checks.registry,
+which imports that module on first use: `failover check` only pays for the types it names.
 
 Template method: the base class owns the timeout, the latency measurement and the translation of
 every probe failure into `CheckResult(ok=False, detail=...)`. A subclass writes only `_probe()`,
@@ -19,22 +19,18 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import importlib
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 import msgspec
 
-from failover.model.inventory import Check as CheckModel
 from failover.model.inventory import CheckBase, Host, Inventory
 from failover.model.results import CheckResult
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=CheckBase)
-
-_REGISTRY: dict[str, type[Check[Any]]] = {}
 
 # The few errno values an operator meets in practice, in the words they would use themselves.
 _ERRNO_WORDS = {
@@ -68,17 +64,20 @@ class Check(ABC, Generic[M]):
     """One configured check (an inventory `checks:` entry), runnable against any host.
 
     Contract of `run()`: never raises for a failing host (refused, timeout, wrong status, bad TLS);
-    it returns `CheckResult(ok=False, detail=<short reason>)`. It finishes within `timeout` seconds
-    (plus the time to close the socket). Instances hold no per-host state and may run concurrently
-    against many hosts on one event loop.
+    it returns `CheckResult(ok=False, detail=<short reason>)` naming the host and the check, with
+    `no_answer` set when the host did not answer at all. Each attempt finishes within `timeout`
+    seconds (plus the time to close the socket). A check never puts what it sends (headers, a
+    command's arguments) or the inventory's secrets into a detail or a log line (a command's own
+    output is the command's business). Instances hold no per-host state and may run concurrently
+    against many hosts on one event loop. A probe changes nothing on the host (a `command` check
+    runs what the inventory says: it should be read-only).
+
+    Building one (`__init__`, `bind()`) raises ValueError for settings that cannot be probed as
+    written: bad configuration, reported before any probe runs. tests/contract/check_contract.py
+    holds every check type to this contract against live servers.
     """
 
-    type: ClassVar[str]
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        if "type" in cls.__dict__:
-            _REGISTRY[cls.type] = cls
+    type: ClassVar[str]  # the inventory `type:` value; the registry key and the module name
 
     def __init__(self, model: M) -> None:
         self.model = model
@@ -183,29 +182,3 @@ async def close_stream(writer: asyncio.StreamWriter) -> None:
         await writer.wait_closed()
     except OSError as exc:  # the peer's reset, reported again on the way out
         log.debug("closed: error=%s", describe_os_error(exc))
-
-
-def check_for(model: CheckModel) -> Check[Any]:
-    """The runnable check for an inventory check entry; imports `failover.checks.<type>` lazily.
-
-    Raises ValueError when the type has no module, or when the entry cannot be probed as written
-    (an unusable URL, an unreadable `ca_file`): bad configuration, never a failed host.
-    """
-    if model.type not in _REGISTRY:
-        try:
-            importlib.import_module(f"{__package__}.{model.type}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{model.type}":
-                raise
-        if model.type not in _REGISTRY:
-            raise ValueError(
-                f"no check type {model.type!r} (available: {', '.join(available_types())})"
-            )
-    return _REGISTRY[model.type](model)
-
-
-def available_types() -> list[str]:
-    """Check types listed in checks/registry.py (names only; no check module is imported)."""
-    from failover.checks.registry import PLUGINS
-
-    return sorted(PLUGINS)

@@ -8,6 +8,10 @@ Implementation notes:
   name) with `ca_file` or the system CAs; then EHLO is sent again over TLS, as a real client does.
 - `QUIT` ends the session politely; no mail is sent. A `421` greeting (busy, shutting down)
   fails with the server's own words.
+- Spoken by hand, not with aiosmtplib (issue 11 measured it): aiosmtplib 5.1 passed every test
+  but cost 0.19 ms of CPU per check instead of 0.145 (+31%) and 0.27 s instead of 0.24 s (+12%)
+  for 1,000 healthy hosts in `python -m bench.checks --type smtp --hanging 0`, and 8-13 ms to
+  import; the bar was 10%. Three commands and their replies are all a check needs.
 """
 
 from __future__ import annotations

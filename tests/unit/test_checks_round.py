@@ -20,7 +20,7 @@ from test_checks_support import (
     web_server,
 )
 
-import failover.checks
+import failover.checks.round
 from failover.checks import gather_round, parse_target, probe_control, run_round
 from failover.errors import ConfigError, UsageError
 
@@ -201,7 +201,7 @@ def test_bad_control_target_is_a_config_error(target: str, open_port: int) -> No
 def test_a_cancelled_round_closes_every_socket(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C mid-round: probes are cancelled, sockets closed (filterwarnings=error catches
     an unclosed one), and no probe waiting for a socket slot is left never awaited."""
-    monkeypatch.setattr(failover.checks, "_max_open_sockets", lambda: 2)
+    monkeypatch.setattr(failover.checks.round, "max_open_sockets", lambda: 2)
     with silent_server() as hung:
         inventory = make_inventory(
             [

@@ -9,9 +9,9 @@ import time
 import pytest
 from test_checks_support import dropping_port, refusing_port, silent_server
 
-from failover.checks import check_for
-from failover.checks.base import Check, ProbeFailed, available_types, describe_os_error
+from failover.checks.base import Check, ProbeFailed, describe_os_error
 from failover.checks.http import HttpProbe
+from failover.checks.registry import available_types, check_class, check_for
 from failover.checks.tcp import TcpCheck, TcpProbe
 from failover.model.inventory import Host
 from failover.model.results import CheckResult
@@ -53,6 +53,13 @@ def test_registry_maps_type_to_module() -> None:
     assert {"http", "tcp"} <= set(available_types())
     assert "base" not in available_types()
     assert HttpProbe.type == "http"
+
+
+def test_every_registered_type_is_its_module_and_its_class() -> None:
+    assert available_types() == ["command", "dns", "http", "smtp", "ssh", "tcp"]
+    for name in available_types():
+        cls = check_class(name)
+        assert (cls.type, cls.__module__) == (name, f"failover.checks.{name}")
 
 
 def test_unknown_type_names_the_available_ones() -> None:
