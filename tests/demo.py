@@ -7,7 +7,6 @@ done, then prints a timeline and the DNS answers before and after. Tears everyth
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import paramiko
 
     from failover.engine.context import RunContext
-    from failover.engine.steps import Outcome
+    from failover.engine.outcome import Outcome
     from failover.model.playbook import PipeAction
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def _status(channel: paramiko.Channel, deadline: float) -> int:
 
 
 def pipe_step(ctx: RunContext, p: PipeAction) -> Outcome:
-    from failover.engine.steps import Outcome
+    from failover.engine.outcome import Outcome
     from failover.sync.ssh import _program, connect, ssh_target
 
     for end, key in ((p.from_, "pipe.from.host"), (p.to, "pipe.to.host")):
