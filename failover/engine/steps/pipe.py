@@ -30,5 +30,6 @@ class PipeStep(Action[PipeAction, None]):
         from failover.sync.ssh import _program
 
         # the command is named by its program only: an argument may carry a secret
-        with ctx.change("pipe", p.to.host, f"{p.from_.host} ({_program(_line(p.from_.command))})"):
+        what = f"{p.from_.host} ({_program(_line(p.from_.command))})"
+        with ctx.change("pipe", p.to.host, what):
             return pipe_step(ctx, p)
