@@ -10,6 +10,7 @@ import click
 
 from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
+from failover.engine.active import run_target
 from failover.errors import UsageError
 from failover.state.lock import RunLock
 
@@ -43,7 +44,6 @@ def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
 
 def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
          accept_stale: bool, allow_deletes: int | None, runs: list[RunContext]) -> int:
-    from failover.engine.active import run_target
     from failover.engine.context import RunContext
     from failover.engine.monitor import playbook_path, run_playbook
     from failover.engine.resume import continuable, first_undone
