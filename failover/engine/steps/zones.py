@@ -8,23 +8,22 @@ to the audit log as one `dns_change` line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from failover.engine.context import RunContext
 
 if TYPE_CHECKING:  # dnspython is imported when a run touches DNS, not before
-    from failover.dns.base import DnsProvider, ZonePlan
+    from failover.dns.flip import FlipPlans, ZoneChange
 
-ZoneChanges = list[tuple["DnsProvider", "ZonePlan"]]
+ZoneChanges = list["ZoneChange"]
 
 
 @dataclass(frozen=True)
 class DnsChange:
     """The plans of every zone for one step, in inventory order (empty plans included)."""
 
-    plans: Sequence[tuple[DnsProvider, ZonePlan]]
+    plans: FlipPlans
 
     @property
     def changes(self) -> ZoneChanges:
