@@ -101,6 +101,19 @@ def lock_held_page(inventory: Inventory, state: State, detail: str) -> Page | No
                              f"stuck, stop it, then a person can fail over: `{command}`")
 
 
+def host_down(inventory: Inventory, was_down: bool, failed: int, passed: int) -> bool:
+    """Is this host down? `failed` and `passed`: its failed and passed rounds in a row, this
+    round counted; `was_down`: what the last round said.
+
+    A host goes down after `policy.failure_threshold` failed rounds in a row and is up again
+    after `policy.recovery_threshold` passed rounds in a row; in between it stays what it was,
+    so a host that answers one round in two neither fails over nor fails back.
+    """
+    if was_down:
+        return passed < inventory.policy.recovery_threshold
+    return failed >= inventory.policy.failure_threshold
+
+
 def _streak(old: Streak, ok: bool, detail: str) -> Streak:
     return Streak(fail=0 if ok else old.fail + 1, ok=old.ok + 1 if ok else 0, detail=detail)
 
@@ -113,7 +126,6 @@ def record_round(inventory: Inventory, state: State, report: RoundReport, now: f
     """
     if unjudgeable(inventory, report) is not None:
         return state
-    policy = inventory.policy
     hosts: dict[str, HostState] = {}
     for name in inventory.hosts:
         results = report.for_host(name)
@@ -125,11 +137,7 @@ def record_round(inventory: Inventory, state: State, report: RoundReport, now: f
         checks = {r.check: _streak(old.checks.get(r.check, Streak()), r.ok, r.detail)
                   for r in results}
         fail, okc = (0, old.ok + 1) if ok else (old.fail + 1, 0)
-        down = old.down
-        if not down and fail >= policy.failure_threshold:
-            down = True
-        elif down and okc >= policy.recovery_threshold:
-            down = False
+        down = host_down(inventory, old.down, fail, okc)
         changed_at = now if down != old.down else old.changed_at
         hosts[name] = HostState(fail=fail, ok=okc, down=down, changed_at=changed_at, checks=checks)
     return state.replace(hosts=hosts, last_round_at=now)
@@ -145,7 +153,8 @@ def _remaining(seconds: float) -> str:
     return f"{secs // 3600}h{secs % 3600 // 60:02d}m"
 
 
-def _cooldown_left(inventory: Inventory, state: State, now: float) -> float:
+def cooldown_left(inventory: Inventory, state: State, now: float) -> float:
+    """Seconds until `policy.cooldown` has passed since the last flip (0: none, or over)."""
     if state.last_flip is None:
         return 0.0
     return max(0.0, state.last_flip.at + inventory.policy.cooldown - now)
@@ -169,22 +178,53 @@ def unjudgeable(inventory: Inventory, report: RoundReport) -> str | None:
 
 
 def auto_flips_in_window(inventory: Inventory, state: State, now: float) -> list[float]:
+    """The automatic flips `policy.max_auto_failovers` counts now: those within
+    `policy.auto_failover_window` of `now`."""
     window = inventory.policy.auto_failover_window
     return [t for t in state.auto_flips if now - t < window]
 
 
-def _auto_allowed(inventory: Inventory, state: State, now: float, action: str,
-                  from_: str, to: str, why: str) -> Decision | None:
-    """None when one more automatic flip is within policy.max_auto_failovers, else the block."""
+class Hold(msgspec.Struct, frozen=True):
+    """Why automation may not act now, and the command a person runs instead."""
+
+    reason: PageReason
+    text: str
+
+
+def may_act(inventory: Inventory, state: State, action: Literal["failover", "failback"],
+            to: str, now: float) -> Hold | None:
+    """May automation act now, moving the site to `to`? None when it may; else the Hold.
+
+    The brakes, in order: the consent (`policy.auto_failover` / `auto_failback`), the cooldown
+    since the last flip, `policy.max_auto_failovers` automatic flips within
+    `policy.auto_failover_window`, and for a failover the freshness gate (a standby whose data
+    is older than its sets' `max_age`, freshness.py). Whether the round can be judged at all
+    (`unjudgeable`) and which standby is healthy are the caller's (`decide`).
+    """
     policy = inventory.policy
+    command = override_command(inventory, action, to)
+    verb = "fail over" if action == "failover" else "fail back"
+    if not (policy.auto_failover if action == "failover" else policy.auto_failback):
+        return Hold("auto_failover_off", f"{action} needs a person: policy.auto_{action} is "
+                                         f"false; to {verb}: `{command}`")
+    left = cooldown_left(inventory, state, now)
+    if left > 0:
+        return Hold("cooldown", f"{action} blocked: cooldown for {_remaining(left)} more "
+                                f"(policy.cooldown={format_duration(policy.cooldown)}); to "
+                                f"{verb} now: `{command}`")
     recent = auto_flips_in_window(inventory, state, now)
-    if len(recent) < policy.max_auto_failovers:
-        return None
-    window = format_duration(policy.auto_failover_window)
-    block = (f"automatic failover blocked: {len(recent)} automatic flip(s) in the last {window} "
-             f"(policy.max_auto_failovers={policy.max_auto_failovers}); a person must decide: "
-             f"`{override_command(inventory, action, to)}`")
-    return _blocked(inventory, "max_auto_failovers", why, block, from_, to)
+    if len(recent) >= policy.max_auto_failovers:
+        window = format_duration(policy.auto_failover_window)
+        return Hold("max_auto_failovers",
+                    f"automatic {action} blocked: {len(recent)} automatic flip(s) in the last "
+                    f"{window} (policy.max_auto_failovers={policy.max_auto_failovers}); a "
+                    f"person must decide: `{command}`")
+    stale = refusal(inventory, state, to, now) if action == "failover" else None
+    if stale is not None:
+        anyway = override_command(inventory, action, to, "--accept-stale")
+        return Hold("stale_standby", f"automatic failover refused: {stale}; to {verb} anyway: "
+                                     f"`{anyway}`")
+    return None
 
 
 def _blocked(inventory: Inventory, reason: PageReason, why: str, block: str, from_: str,
@@ -216,33 +256,15 @@ def decide(inventory: Inventory, state: State, report: RoundReport, now: float) 
                             "failover blocked: no standby passed its checks this round; once "
                             f"one does, a person can fail over: `{command}`", active, None)
         to = healthy[0]
-        command = override_command(inventory, "failover", to)
-        if not policy.auto_failover:
-            return _blocked(inventory, "auto_failover_off", why,
-                            "failover needs a person: policy.auto_failover is false; to fail "
-                            f"over: `{command}`", active, to)
-        left = _cooldown_left(inventory, state, now)
-        if left > 0:
-            return _blocked(inventory, "cooldown", why,
-                            f"failover blocked: cooldown for {_remaining(left)} more "
-                            f"(policy.cooldown={format_duration(policy.cooldown)}); to fail "
-                            f"over now: `{command}`", active, to)
-        blocked = _auto_allowed(inventory, state, now, "failover", active, to, why)
-        if blocked is not None:
-            return blocked
-        stale = refusal(inventory, state, to, now)
-        if stale is not None:
-            anyway = override_command(inventory, "failover", to, "--accept-stale")
-            return _blocked(inventory, "stale_standby", why,
-                            f"automatic failover refused: {stale}; to fail over anyway: "
-                            f"`{anyway}`", active, to)
+        hold = may_act(inventory, state, "failover", to, now)
+        if hold is not None:
+            return _blocked(inventory, hold.reason, why, hold.text, active, to)
         return Decision(Status.CRITICAL, "failover", (why, f"failing over to {to}"), active, to)
 
     preferred = preferred_host(inventory)
-    if (policy.auto_failback and active != preferred and report.host_ok(preferred)
+    if (active != preferred and report.host_ok(preferred)
             and state.hosts.get(preferred, HostState()).ok >= policy.recovery_threshold
-            and _cooldown_left(inventory, state, now) == 0
-            and len(auto_flips_in_window(inventory, state, now)) < policy.max_auto_failovers):
+            and may_act(inventory, state, "failback", preferred, now) is None):
         return Decision(Status.WARNING, "failback",
                         (f"preferred host {preferred} healthy for {policy.recovery_threshold} "
                          "rounds", f"failing back to {preferred}"), active, preferred)

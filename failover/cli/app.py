@@ -102,20 +102,10 @@ class App(msgspec.Struct):
             raise UsageError("not confirmed; nothing changed")
 
     def resolve_active(self, state: State) -> State:
-        """On a first run, the active host is the one DNS points at (the first host otherwise)."""
-        if state.active is not None:
-            if state.active not in self.inventory.hosts:
-                hosts = ", ".join(self.inventory.hosts)
-                raise UsageError(f"state.json says the active host is {state.active!r}, which the "
-                                 f"inventory no longer has; hosts: {hosts}")
-            return state
-        from failover.dns.plan import active_host
-        from failover.dns.registry import provider_for
+        """`state` with its active host known (engine/active.py: on a first run, from DNS)."""
+        from failover.engine.active import resolve_active
 
-        currents = [provider_for(z).read() for z in self.inventory.dns]
-        active = active_host(self.inventory, currents) or next(iter(self.inventory.hosts))
-        self.audit.write("active_resolved", active=active, source="dns")
-        return state.replace(active=active)
+        return resolve_active(self.inventory, state, self.audit)
 
 
 def ask_yes_no(question: str) -> bool:

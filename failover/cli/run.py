@@ -10,6 +10,7 @@ import click
 
 from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
+from failover.engine.active import run_target
 from failover.errors import UsageError
 
 if TYPE_CHECKING:
@@ -65,13 +66,7 @@ def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait
             if dry_run:
                 resume = replace(resume, path=None, steps=list(resume.steps))
         else:
-            source = active
-            if playbook == "failback":
-                target = _failback_target(app, active, to)
-            else:
-                target = to or next(h for h in hosts if h != active)
-            if target == active and playbook == "failover":
-                raise UsageError(f"{target} is already the active host; nothing to do")
+            source, target = active, run_target(inv, playbook, active, to)
             question = (f"Run playbook {playbook!r} for {inv.site}: {active} -> {target}? "
                         "This changes DNS and hosts.")
         if not dry_run:
@@ -95,23 +90,6 @@ def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait
         return go()
     with app.store.lock(wait):
         return go()
-
-
-def _failback_target(app: App, active: str, to: str | None) -> str:
-    """Failback goes to the preferred host (policy.preferred, else the first host); never away
-    from it, and never to the active host."""
-    from failover.policy import preferred_host
-
-    preferred = preferred_host(app.inventory)
-    if active == preferred:
-        elsewhere = f"; to move it to {to}: `failover failover --to {to}`" if to else ""
-        raise UsageError(f"the site is already on its preferred host {preferred}; nothing to "
-                         f"fail back{elsewhere}")
-    target = to or preferred
-    if target == active:
-        raise UsageError(f"--to {target}: that is the active host; failback moves the site "
-                         f"away from it (default: to the preferred host {preferred})")
-    return target
 
 
 @click.command("run")

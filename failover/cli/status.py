@@ -9,6 +9,7 @@ import click
 from failover.cli.app import App
 from failover.cli.render import ago, stamp, table
 from failover.model.types import format_duration
+from failover.policy import auto_flips_in_window, cooldown_left
 
 
 @click.command()
@@ -18,12 +19,10 @@ def status(app: App) -> bool:
     inv = app.inventory
     state = app.store.load()
     now = app.clock()
-    cooldown_left = 0.0
-    if state.last_flip is not None:
-        cooldown_left = max(0.0, state.last_flip.at + inv.policy.cooldown - now)
+    cooldown = cooldown_left(inv, state, now)
     if app.json:
         doc: dict[str, Any] = state.to_json()
-        doc["cooldown_left"] = round(cooldown_left, 1)
+        doc["cooldown_left"] = round(cooldown, 1)
         doc["site"] = inv.site
         doc["data_age"] = _data_ages(app, state, now)  # issue 4: each standby's RPO per set
         app.print_json(doc)
@@ -47,10 +46,8 @@ def status(app: App) -> bool:
     if state.last_flip is not None:
         f = state.last_flip
         app.out(f"last flip: {f.from_} -> {f.to} at {stamp(f.at)} (run {f.run_id})"
-                + (f"; cooldown {cooldown_left / 60:.0f} min left" if cooldown_left else ""))
+                + (f"; cooldown {cooldown / 60:.0f} min left" if cooldown else ""))
     if state.auto_flips:  # issue 3: policy.max_auto_failovers
-        from failover.policy import auto_flips_in_window
-
         used, limit = len(auto_flips_in_window(inv, state, now)), inv.policy.max_auto_failovers
         app.out(f"automatic flips in the last {format_duration(inv.policy.auto_failover_window)}"
                 f": {used} of {limit}" + ("; the next automatic failover is BLOCKED (a person "

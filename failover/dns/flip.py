@@ -20,7 +20,8 @@ from failover.model.inventory import Inventory
 
 log = logging.getLogger(__name__)
 
-FlipPlans = Sequence[tuple[DnsProvider, ZonePlan]]
+ZoneChange = tuple[DnsProvider, ZonePlan]  # one zone: its provider and the plan for it
+FlipPlans = Sequence[ZoneChange]
 
 
 def plan_flip(inventory: Inventory, target_host: str) -> list[tuple[DnsProvider, ZonePlan]]:

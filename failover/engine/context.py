@@ -1,15 +1,26 @@
-"""RunContext: everything a run needs, passed explicitly (no global state)."""
+"""RunContext: everything a run needs, passed explicitly (no global state).
+
+It is also the one sink through which steps report what they do, so a dry run and the audit
+are handled once, here, not in each step:
+- `change(kind, host, what)` notes a change a step starts and how it ended (engine/effects.py:
+  what an interruption is told with); a dry run changes nothing, so notes nothing;
+- `record(event, ...)` writes an audit line; a dry run writes none;
+- `save_state(state)` keeps the state, written to disk unless this is a dry run;
+- `set_active(host)` records where DNS points now (state.active and last_flip).
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from failover.engine.effects import Effects
+from failover.engine.effects import RUNNING, Change, Effects
+from failover.errors import FailoverError
 from failover.model.inventory import Inventory
-from failover.model.state import State
+from failover.model.state import Flip, State
 from failover.state.audit import AuditLog
 from failover.state.base import StateBackend
 
@@ -50,3 +61,37 @@ class RunContext:
         self.state = state
         if not self.dry_run:
             self.store.save(state)
+
+    def record(self, event: str, **fields: Any) -> None:
+        """One audit line (state/audit.py), unless this is a dry run: a dry run writes nothing."""
+        if not self.dry_run:
+            self.audit.write(event, **fields)
+
+    def begin(self, kind: str, host: str, what: str) -> Change:
+        """Note a change a step starts (engine/effects.py). A dry run changes nothing, so the
+        Change it gets back is noted nowhere; the step ends it all the same."""
+        return Change(kind, host, what) if self.dry_run else self.effects.begin(kind, host, what)
+
+    @contextmanager
+    def change(self, kind: str, host: str, what: str) -> Iterator[Change]:
+        """`begin`, then end the change as the block does: a FailoverError ends it `failed`
+        with the error (and goes on), a block that ends it itself keeps that ending, any other
+        block ends it `done`. Ctrl-C (KeyboardInterrupt) leaves it running: cut short, which is
+        what the interruption report says of it."""
+        change = self.begin(kind, host, what)
+        try:
+            yield change
+        except FailoverError as e:
+            if change.status == RUNNING:
+                change.end("failed", str(e))
+            raise
+        if change.status == RUNNING:
+            change.end("done")
+
+    def set_active(self, host: str, *, changed: bool) -> None:
+        """state.active = `host`, with a last_flip of this run when DNS `changed` (or the state
+        said otherwise). Saved like any state (not in a dry run)."""
+        if changed or self.state.active != host:
+            flip = Flip.parse({"at": self.clock(), "from": self.state.active, "to": host,
+                               "run_id": self.run_id})
+            self.save_state(self.state.replace(active=host, last_flip=flip))

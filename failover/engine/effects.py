@@ -1,6 +1,7 @@
 """What a run has changed so far, as its steps report it: the facts an interruption is told with.
 
-A step notes each change when it starts it (`Effects.begin`) and when that ends (`Change.end`):
+A step notes each change when it starts it and when that ends, through the RunContext
+(`ctx.change`, `ctx.begin`; engine/context.py), which notes nothing in a dry run:
 a pull into the mirror, a push to a host, a command on a host, a webhook, a notification, a TTL
 change. DNS is the run's `dns_applied` (RunContext), which dns/flip.py keeps exact zone by zone,
 put-backs included. Nothing here guesses: a change that began and never ended was cut short, and

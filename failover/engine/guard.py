@@ -19,7 +19,7 @@ from failover.errors import LockHeld
 from failover.model.inventory import Inventory
 from failover.model.state import State
 from failover.model.types import format_duration
-from failover.policy import Page, lock_held_page, page_due
+from failover.policy import Page, auto_flips_in_window, lock_held_page, page_due
 from failover.state.audit import AuditLog
 from failover.state.base import StateBackend
 from failover.state.pages import PageMarks, has_marks
@@ -29,8 +29,7 @@ log = logging.getLogger(__name__)
 
 def count_auto_flip(inventory: Inventory, state: State, store: StateBackend, now: float) -> State:
     """`state` with `now` added to auto_flips (older entries past the window dropped), saved."""
-    window = inventory.policy.auto_failover_window
-    flips = [t for t in state.auto_flips if now - t < window] + [now]
+    flips = [*auto_flips_in_window(inventory, state, now), now]
     counted = state.replace(auto_flips=flips)
     store.save(counted)
     return counted

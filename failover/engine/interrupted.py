@@ -63,14 +63,12 @@ def wrap_up(ctx: RunContext, journal: Journal, exc: BaseException, *, playbook: 
 
 def _reconcile(ctx: RunContext, before: str | None, split: bool) -> None:
     """state.json's active host = the host DNS points at (unless DNS is split between hosts)."""
-    from failover.engine.steps import _set_active
-
     if split or ctx.effects.dns_to is None:
         return
     holds = ctx.effects.dns_to if ctx.dns_applied else (ctx.active_before_flip or before)
     if holds is not None and ctx.state.active != holds:
         log.warning("state corrected: active=%s (what DNS holds after the interruption)", holds)
-        _set_active(ctx, holds, changed=True)
+        ctx.set_active(holds, changed=True)
 
 
 def _tell_team(ctx: RunContext, journal: Journal, report: InterruptReport, dns_line: str) -> str:

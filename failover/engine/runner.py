@@ -21,10 +21,10 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from failover.engine import steps
 from failover.engine.context import RunContext
 from failover.engine.interrupted import wrap_up
 from failover.engine.journal import Journal, StepRecord, new_run_id
+from failover.engine.steps.registry import action_for
 from failover.engine.templating import TemplateError, names_in, render, step_variables
 from failover.errors import (
     ConfigError,
@@ -181,8 +181,7 @@ class Runner:
                 continue  # the step itself says what is wrong with it
 
     def _audit(self, event: str, **fields: object) -> None:
-        if not self.ctx.dry_run:
-            self.ctx.audit.write(event, run_id=self.journal.id, **fields)
+        self.ctx.record(event, run_id=self.journal.id, **fields)
 
     def _phase(self, phase: str, steps_: list[Step], start: int = 0) -> FailoverError | None:
         """Run steps in order from `start`. Returns the failure that stops the phase (never in
@@ -199,8 +198,8 @@ class Runner:
             try:
                 params = render(step.params, step_variables(step, self.variables,
                                                             self.host_vars))
-                kwargs = {"restore": True} if phase == "rescue" and step.action == "dns" else {}
-                out = steps.ACTIONS[step.action](ctx, params, **kwargs)
+                action = action_for(step.action)
+                out = action.undo(ctx, params) if phase == "rescue" else action.run(ctx, params)
                 rec.status, rec.detail, rec.lines, rec.data = (out.status, out.detail, out.lines,
                                                                out.data)
             except TemplateError as e:

@@ -71,7 +71,7 @@ class PipeAction(Model):
 
 class DnsTtlAction(Model):
     """Lower the TTL of every managed record to `ttl` (values untouched), or `restore: true`
-    to put back the inventory's TTLs (engine/ttl_step.py)."""
+    to put back the inventory's TTLs (engine/steps/dns_ttl.py)."""
 
     ttl: Annotated[int, Meta(ge=1, le=604800)] | None = None
     restore: bool = False

@@ -5,12 +5,12 @@ other directly: both ends are SSH sessions from the orchestrator (strict host ke
 bytes pass through its memory in chunks, and nothing is written to disk anywhere.
 
 Contract:
-- The step fails when either side exits non-zero (or is killed), when the sink stops reading
-  before the source is done, or when the whole stream exceeds `timeout`; both sessions are closed
-  then, which ends the remote commands (sshd hangs them up).
-- The byte count goes to the step's data (and so to the audit log); commands are named by their
-  program only (an argument may carry a secret).
+- `pipe()` returns a PipeResult: both exit statuses, the tails of both stderrs, the bytes moved,
+  and `timed_out` when the whole stream exceeded its time; a failed side is a result, not an
+  exception. Both sessions are closed when it returns, which ends the remote commands (sshd
+  hangs them up). It raises only when a host cannot be reached (SyncError, HostKeyMismatch).
 - Safe to repeat only as far as the commands are (`mysql < dump` replaces tables: it is).
+- The playbook step that words the outcome is engine/steps/pipe.py.
 """
 
 from __future__ import annotations
@@ -21,14 +21,10 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from failover.errors import StepFailed, SyncError
-
 if TYPE_CHECKING:
     import paramiko
 
-    from failover.engine.context import RunContext
-    from failover.engine.steps import Outcome
-    from failover.model.playbook import PipeAction
+    from failover.remote.ssh import SshTarget
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +40,11 @@ class PipeResult:
     source_stderr: str
     sink_stderr: str
     seconds: float
+    timed_out: bool = False  # the stream outlived its deadline; both sessions were closed
 
     @property
     def ok(self) -> bool:
-        return self.source_status == 0 and self.sink_status == 0
+        return self.source_status == 0 and self.sink_status == 0 and not self.timed_out
 
 
 def stream(source: paramiko.Channel, sink: paramiko.Channel, deadline: float) -> PipeResult:
@@ -55,10 +52,11 @@ def stream(source: paramiko.Channel, sink: paramiko.Channel, deadline: float) ->
     started, moved = time.monotonic(), 0
     src_err, dst_err = bytearray(), bytearray()
     source.settimeout(0.0)
-    sink_closed = False
+    sink_closed = timed_out = False
     while True:
         if time.monotonic() > deadline:
-            raise SyncError("timed out")
+            timed_out = True
+            break
         while source.recv_stderr_ready():
             src_err = (src_err + source.recv_stderr(65536))[-_TAIL:]
         while sink.recv_stderr_ready():
@@ -86,7 +84,7 @@ def stream(source: paramiko.Channel, sink: paramiko.Channel, deadline: float) ->
     while sink.recv_stderr_ready():
         dst_err = (dst_err + sink.recv_stderr(65536))[-_TAIL:]
     return PipeResult(moved, src_status, dst_status, src_err.decode("utf-8", "replace"),
-                      dst_err.decode("utf-8", "replace"), time.monotonic() - started)
+                      dst_err.decode("utf-8", "replace"), time.monotonic() - started, timed_out)
 
 
 def _status(channel: paramiko.Channel, deadline: float) -> int:
@@ -101,51 +99,27 @@ def _status(channel: paramiko.Channel, deadline: float) -> int:
     return channel.recv_exit_status()
 
 
-def pipe_step(ctx: RunContext, p: PipeAction) -> Outcome:
-    from failover.engine.steps import Outcome
-    from failover.remote.ssh import command_line, connect, program_name, ssh_target
+def pipe(source: SshTarget, source_line: str, sink: SshTarget, sink_line: str,
+         timeout: float) -> PipeResult:
+    """Stream `source_line`'s stdout on `source` into `sink_line`'s stdin on `sink` (contract
+    above): the sink's command starts first, so nothing the source writes is lost."""
+    from failover.remote.ssh import connect
 
-    for end, key in ((p.from_, "pipe.from.host"), (p.to, "pipe.to.host")):
-        if end.host not in ctx.inventory.hosts:
-            raise StepFailed(f"{key}: unknown host {end.host!r}; hosts: "
-                             f"{', '.join(ctx.inventory.hosts)}")
-    src_line, dst_line = command_line(p.from_.command), command_line(p.to.command)
-    what = (f"{p.from_.host} ({program_name(src_line)}) into {p.to.host} "
-            f"({program_name(dst_line)})")
-    if ctx.dry_run:
-        return Outcome("dry-run", f"would stream {what}")
-    deadline = time.monotonic() + p.timeout
-    src_client = connect(ssh_target(ctx.inventory, p.from_.host))
+    deadline = time.monotonic() + timeout
+    src_client = connect(source)
     try:
-        dst_client = connect(ssh_target(ctx.inventory, p.to.host))
+        dst_client = connect(sink)
         try:
-            sink = dst_client.get_transport().open_session()  # type: ignore[union-attr]
-            sink.exec_command(dst_line)
-            source = src_client.get_transport().open_session()  # type: ignore[union-attr]
-            source.exec_command(src_line)
-            try:
-                result = stream(source, sink, deadline)
-            except SyncError:
-                raise StepFailed(f"pipe {what} did not finish within {p.timeout:g}s; both "
-                                 "sessions were closed") from None
+            sink_channel = dst_client.get_transport().open_session()  # type: ignore[union-attr]
+            sink_channel.exec_command(sink_line)
+            source_channel = src_client.get_transport().open_session()  # type: ignore[union-attr]
+            source_channel.exec_command(source_line)
+            result = stream(source_channel, sink_channel, deadline)
         finally:
             dst_client.close()
     finally:
         src_client.close()
     log.info("piped: from=%s to=%s bytes=%d source_exit=%d sink_exit=%d seconds=%.2f",
-             p.from_.host, p.to.host, result.bytes, result.source_status, result.sink_status,
+             source.host, sink.host, result.bytes, result.source_status, result.sink_status,
              result.seconds)
-    data = {"bytes": result.bytes, "source_exit": result.source_status,
-            "sink_exit": result.sink_status, "seconds": round(result.seconds, 3)}
-    if not result.ok:
-        parts = []
-        for side, status, err in (("source", result.source_status, result.source_stderr),
-                                  ("sink", result.sink_status, result.sink_stderr)):
-            if status != 0:
-                tail = err.strip().splitlines()
-                why = "was stopped" if status == -1 else f"exited {status}"
-                parts.append(f"{side} {why}" + (f": {tail[-1]}" if tail else ""))
-        raise StepFailed(f"pipe {what} failed after {result.bytes} bytes: " + "; ".join(parts))
-    rate = result.bytes / result.seconds / 1e6 if result.seconds else 0.0
-    return Outcome(detail=f"streamed {result.bytes} bytes from {what} ({rate:.1f} MB/s)",
-                   data=data)
+    return result

@@ -1,0 +1,34 @@
+"""`notify: {message: ...}`: tell the team on every notify channel of the inventory.
+
+A message that reaches no channel is a warning, not a failure: the site has moved either way,
+and a failing notification must not trigger the rescue that moves it back.
+"""
+
+from __future__ import annotations
+
+from failover.engine.context import RunContext
+from failover.engine.outcome import Outcome
+from failover.engine.steps.base import Action
+from failover.model.playbook import NotifyAction
+
+
+class NotifyStep(Action[NotifyAction, None]):
+    key = "notify"
+
+    def plan(self, ctx: RunContext, p: NotifyAction) -> None:
+        return None
+
+    def describe(self, ctx: RunContext, p: NotifyAction, plan: None) -> Outcome:
+        channels = len(ctx.inventory.notify)
+        return Outcome("dry-run", f"would notify {channels} channel(s): {p.message}")
+
+    def apply(self, ctx: RunContext, p: NotifyAction, plan: None) -> Outcome:
+        from failover.notify import send_all
+
+        note = ctx.begin("notify", "", p.message)
+        failures = send_all(ctx.inventory, p.message)
+        if failures:
+            note.end("failed", "not delivered: " + "; ".join(failures))
+            return Outcome("warning", "not delivered: " + "; ".join(failures))
+        note.end("done")
+        return Outcome(detail=f"sent to {len(ctx.inventory.notify)} channel(s): {p.message}")

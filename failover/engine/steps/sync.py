@@ -1,0 +1,134 @@
+"""`sync: {set: S, from: A, to: B, pull: best_effort|required}`: pull set S from A (the old
+host) into the mirror, then push the mirror to B.
+
+- A sync never writes to the active host (UnsafePlan before anything is done).
+- `pull: best_effort` (a failover: the old host may be gone): a pull that fails, or is refused
+  by its gates, leaves the mirror's last good snapshot, which is pushed; the outcome is a
+  warning saying how old it is. `pull: required` (a failback: the orders taken meanwhile are on
+  A) fails the step instead, before anything is pushed.
+- When the round that started this run saw A's SSH port give no answer, the pull is skipped at
+  once rather than waiting for ssh's connect timeout again (RunContext.ssh_unanswered).
+- A dry run lists what the real run will report, the pull by rsync's own dry run and the push
+  predicted from it (mirror.plan_pull, sync/predict.py): describe and apply are the same
+  transfer, one with `dry` set.
+- Safe to repeat: a pull and a push converge on the source; a push publishes whole or not at
+  all (sync/release.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from failover.engine.context import RunContext
+from failover.engine.outcome import Outcome
+from failover.engine.steps.base import Action, known_host
+from failover.errors import StepFailed, SyncError, UnsafePlan
+from failover.model.playbook import SyncAction
+from failover.model.state import MirrorState
+
+if TYPE_CHECKING:
+    from failover.sync.mirror import Mirror
+    from failover.sync.tree import Manifest
+
+log = logging.getLogger(__name__)
+
+
+class SyncStep(Action[SyncAction, None]):
+    key = "sync"
+
+    def validate(self, ctx: RunContext, p: SyncAction) -> None:
+        known_host(ctx, p.to, "sync.to")
+        try:
+            ctx.inventory.sync_set(p.set)
+        except KeyError:
+            raise StepFailed(f"sync.set: unknown sync set {p.set!r}") from None
+        if p.to == ctx.state.active:
+            raise UnsafePlan(f"sync would push set {p.set} to {p.to}, the active host; "
+                             "a sync never writes to the active host (fail over first)")
+        if p.from_:
+            known_host(ctx, p.from_, "sync.from")
+
+    def plan(self, ctx: RunContext, p: SyncAction) -> None:
+        return None  # the transfer plans itself: rsync's dry run is the plan
+
+    def describe(self, ctx: RunContext, p: SyncAction, plan: None) -> Outcome:
+        return _transfer(ctx, p, dry=True)
+
+    def apply(self, ctx: RunContext, p: SyncAction, plan: None) -> Outcome:
+        return _transfer(ctx, p, dry=False)
+
+
+def _transfer(ctx: RunContext, p: SyncAction, *, dry: bool) -> Outcome:
+    from failover.sync.mirror import Mirror
+    from failover.sync.snapshots import describe_age
+
+    mirror = Mirror(ctx.inventory, allow_deletes=ctx.allow_deletes)
+    would = "would " if dry else ""
+    lines: list[str] = []
+    data: dict[str, Any] = {"pull": None}
+    if ctx.allow_deletes is not None:
+        data["allow_deletes"] = ctx.allow_deletes
+    now = ctx.clock()
+    ms = ctx.state.mirrors.get(p.set, MirrorState())
+    problem, tree = "", None  # why the pull did not happen: then the last good mirror is pushed
+    if p.from_:
+        problem, tree, ms = _pull(ctx, p, p.from_, mirror, ms, lines, data, now, dry=dry)
+    if problem and p.pull == "required":  # the data to bring home is on `from`: never push
+        raise StepFailed(f"{problem}; this step needs it (pull: required): nothing was pushed "
+                         f"to {p.to}")
+    detail = ""
+    if problem:
+        good = mirror.last_good(p.set)
+        taken = (good.taken_at if good else None) or ms.pulled_at
+        age = describe_age(now - taken) if taken else "age unknown"
+        detail = f"{problem}; {'would push' if dry else 'pushed'} the last good mirror ({age})"
+    good = None if dry else mirror.last_good(p.set)
+    with ctx.change("push", p.to, p.set) as push:
+        pushed = mirror.push(p.set, p.to, dry_run=dry, tree=tree,
+                             master=ctx.ssh_masters.get(p.to))
+        push.end("changed" if pushed.changed else "unchanged")
+    lines += [f"{would}push mirror -> {p.to}:"] + ["  " + x for x in pushed.lines()]
+    data["push"] = pushed.to_json()
+    if good is not None:
+        data["snapshot"] = good.id
+    if dry:
+        return Outcome("dry-run", detail or f"would sync set {p.set} to {p.to}", lines, data)
+    ms = ms.pushed_to(p.to, now)
+    ctx.save_state(ctx.state.replace(mirrors={**ctx.state.mirrors, p.set: ms}))
+    return Outcome("warning" if detail else "ok", detail or f"set {p.set} synced to {p.to}",
+                   lines, data)
+
+
+def _pull(ctx: RunContext, p: SyncAction, source: str, mirror: Mirror, ms: MirrorState,
+          lines: list[str], data: dict[str, Any], now: float, *,
+          dry: bool) -> tuple[str, Manifest | None, MirrorState]:
+    """Pull the set from `source` into the mirror (a dry run: plan it). Returns why it did not
+    happen ("" when it did), the source's listing a dry run predicts the push from, and the
+    mirror's state. Adds its lines and its JSON to `lines` and `data`."""
+    would = "would " if dry else ""
+    if (why := ctx.ssh_unanswered.get(source)) is not None:
+        ctx.begin("pull", source, p.set).end("skipped", why)
+        lines.append(f"{would}pull {source} -> mirror: skipped")
+        log.warning("skipped: set=%s pull from=%s reason=ssh gave no answer this round",
+                    p.set, source)
+        return f"pull from {source} skipped: {why}", None, ms
+    tree = None
+    pull = ctx.begin("pull", source, p.set)
+    try:
+        if dry:
+            pulled, tree = mirror.plan_pull(p.set, source, master=ctx.ssh_masters.get(source))
+        else:
+            pulled = mirror.pull(p.set, source, master=ctx.ssh_masters.get(source))
+            ms = ms.pulled(source, now)
+    except UnsafePlan as e:  # the mirror keeps its last good snapshot
+        pull.end("failed", f"refused: {e}")
+        lines.append(f"{would}pull {source} -> mirror: REFUSED")
+        return f"pull from {source} refused ({e})", None, ms
+    except SyncError as e:  # the old host may be gone; the mirror keeps the last copy
+        pull.end("failed", str(e))
+        return f"pull from {source} failed ({e})", None, ms
+    pull.end("changed" if pulled.changed else "unchanged")
+    lines += [f"{would}pull {source} -> mirror:"] + ["  " + x for x in pulled.lines()]
+    data["pull"] = pulled.to_json()
+    return "", tree, ms
