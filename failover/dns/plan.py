@@ -27,8 +27,8 @@ from failover.model.inventory import Inventory, Record, ZoneBase
 Desired = dict[RRKey, tuple[int, tuple[str, ...]]]
 
 
-def _reason(inventory: Inventory, key: str, message: str) -> ConfigError:
-    return ConfigError([Reason(str(inventory.path), None, None, key, message)])
+def _reason(inventory: Inventory, key: str, message: str) -> Reason:
+    return Reason(str(inventory.path), None, None, key, message)
 
 
 def _record_key(zone_index: int | None, record_index: int) -> str:
@@ -36,14 +36,15 @@ def _record_key(zone_index: int | None, record_index: int) -> str:
 
 
 def _record_values(inventory: Inventory, zone_index: int | None, record_index: int,
-                   record: Record, host_name: str) -> tuple[str, ...]:
+                   record: Record, host_name: str) -> tuple[str, ...] | Reason:
+    """The record's values when `host_name` is active, or the Reason it has none."""
     key = _record_key(zone_index, record_index)
     host = inventory.hosts[host_name]
     raw: list[str]
     if record.values is not None:
         if host_name not in record.values:
-            raise _reason(inventory, f"{key}.values", f"has no value for host {host_name!r} "
-                          f"(hosts with values: {', '.join(record.values) or 'none'})")
+            return _reason(inventory, f"{key}.values", f"has no value for host {host_name!r} "
+                           f"(hosts with values: {', '.join(record.values) or 'none'})")
         value = record.values[host_name]
         raw = [value] if isinstance(value, str) else list(value)
     elif record.type == "A":
@@ -51,19 +52,18 @@ def _record_values(inventory: Inventory, zone_index: int | None, record_index: i
     elif record.type == "AAAA":
         raw = [host.address6] if host.address6 else []
     else:
-        raise _reason(inventory, f"{key}.values", f"a {record.type} record needs `values` "
-                      "(one per host); only A and AAAA default to the host's address")
+        return _reason(inventory, f"{key}.values", f"a {record.type} record needs `values` "
+                       "(one per host); only A and AAAA default to the host's address")
     try:
         return canonical_values(record.type, raw)
     except ValueError as exc:
-        raise _reason(inventory, f"{key}.values.{host_name}", str(exc)) from None
+        return _reason(inventory, f"{key}.values.{host_name}", str(exc))
 
 
-def desired_for(inventory: Inventory, zone: ZoneBase, host_name: str) -> Desired:
-    """Every managed rrset of `zone` as it must be when `host_name` is active, in inventory order.
-
-    Raises UsageError for an unknown host, ConfigError for a record that has no usable value.
-    """
+def desired_or_reason(inventory: Inventory, zone: ZoneBase, host_name: str) -> Desired | Reason:
+    """Every managed rrset of `zone` as it must be when `host_name` is active, in inventory
+    order; or the Reason the inventory cannot say (a record without a usable value for the host,
+    a name and type listed twice). Raises UsageError for an unknown host."""
     if host_name not in inventory.hosts:
         raise UsageError(f"unknown host {host_name!r}; hosts: {', '.join(inventory.hosts)}")
     zone_index = next((i for i, z in enumerate(inventory.dns) if z is zone or z == zone), None)
@@ -71,10 +71,21 @@ def desired_for(inventory: Inventory, zone: ZoneBase, host_name: str) -> Desired
     for record_index, record in enumerate(zone.records):
         key = (record_fqdn(zone.zone, record.name), record.type)
         if key in desired:
-            raise _reason(inventory, _record_key(zone_index, record_index),
-                          f"{key[0]} {key[1]} is listed twice; list each name and type once")
+            return _reason(inventory, _record_key(zone_index, record_index),
+                           f"{key[0]} {key[1]} is listed twice; list each name and type once")
         values = _record_values(inventory, zone_index, record_index, record, host_name)
+        if isinstance(values, Reason):
+            return values
         desired[key] = (record.ttl, values)
+    return desired
+
+
+def desired_for(inventory: Inventory, zone: ZoneBase, host_name: str) -> Desired:
+    """desired_or_reason for a flip that must happen: ConfigError when the inventory cannot
+    say, UsageError for an unknown host."""
+    desired = desired_or_reason(inventory, zone, host_name)
+    if isinstance(desired, Reason):
+        raise ConfigError([desired])
     return desired
 
 
@@ -114,9 +125,8 @@ def hosts_matching(inventory: Inventory, zone: ZoneBase,
     """
     matching = []
     for host_name in inventory.hosts:
-        try:
-            desired = desired_for(inventory, zone, host_name)
-        except ConfigError:
+        desired = desired_or_reason(inventory, zone, host_name)
+        if isinstance(desired, Reason):  # a host the zone cannot point at
             continue
         if all((current[k].values if k in current else ()) == values
                for k, (_, values) in desired.items()):

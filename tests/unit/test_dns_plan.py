@@ -6,9 +6,17 @@ from typing import Any
 
 import pytest
 
-from failover.dns.plan import active_host, apply_to, desired_for, diff, points_at
+from failover.dns.plan import (
+    active_host,
+    apply_to,
+    desired_for,
+    desired_or_reason,
+    diff,
+    hosts_matching,
+    points_at,
+)
 from failover.dns.records import RRset, ZonePlan, canonical_value, record_fqdn
-from failover.errors import ConfigError, UsageError
+from failover.errors import ConfigError, Reason, UsageError
 from failover.model.inventory import Inventory
 
 ZONE = "shop.test."
@@ -130,6 +138,19 @@ def test_replan_after_apply_is_empty_and_reverse_restores() -> None:
     assert apply_to(after, plan.reverse()) == before
     assert diff(zone.zone, "powerdns", apply_to(after, plan.reverse()),
                 desired_for(inv, zone, "primary")).empty
+
+
+def test_a_host_without_a_value_is_a_result_not_an_exception() -> None:
+    inv = make_inventory({"provider": "powerdns", "zone": ZONE, "api_url": "http://127.0.0.1:1",
+                          "api_key": "k", "records": [
+                              {"name": "@", "type": "MX", "values": {"primary": "10 mx.a."}}]})
+    zone = inv.dns[0]
+    missing = desired_or_reason(inv, zone, "secondary")
+    assert isinstance(missing, Reason)
+    assert missing.key == "dns[0].records[0].values"
+    assert missing.message == "has no value for host 'secondary' (hosts with values: primary)"
+    current = as_current(desired_for(inv, zone, "primary"))
+    assert hosts_matching(inv, zone, current) == ["primary"]  # secondary skipped, not an error
 
 
 def test_points_at_and_active_host() -> None:
