@@ -57,14 +57,25 @@ def running(site: Site, **match: Any) -> Callable[[], bool]:
     return check
 
 
-def remote_command(command: str, then: Callable[[], bool]) -> Callable[[], bool]:
-    """`then` holds and a process runs exactly `command` (the ssh step's command is running on
-    the host: the run has begun it, not just entered its step). The rig's hosts share the
-    machine's process table, so pgrep sees them."""
-    def check() -> bool:
-        found = subprocess.run(["pgrep", "-x", "-f", command], capture_output=True, check=False)
-        return then() and found.returncode == 0
-    return check
+def remote_command(site: Site, command: str, then: Callable[[], bool]) -> Callable[[], bool]:
+    """`then` holds and a process in one of this site's rig hosts runs exactly `command` (the
+    ssh step's command is running on the host: the run has begun it, not just entered its
+    step). Only this rig's namespaces are searched: a rig running beside it on the same machine
+    runs the same commands."""
+    def runs_here() -> bool:
+        for host in site.rig.hosts.values():
+            pids = subprocess.run(["ip", "netns", "pids", host.namespace], capture_output=True,
+                                  text=True, check=False).stdout.split()
+            for pid in pids:
+                try:
+                    argv = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+                except OSError:  # gone since it was listed
+                    continue
+                if b" ".join(argv).decode(errors="replace") == command:
+                    return True
+        return False
+
+    return lambda: then() and runs_here()
 
 
 def new_files(root: Path) -> Callable[[], bool]:

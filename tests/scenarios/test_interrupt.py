@@ -51,7 +51,7 @@ def test_ctrl_c_mid_run_exits_130_and_journals_it(site: Site) -> None:
 
     site.edit_playbook("failover", slow_start)
     proc = site.popen("failover", "--yes")
-    wait_until(proc, "the ssh step's command", remote_command("sleep 30",
+    wait_until(proc, "the ssh step's command", remote_command(site, "sleep 30",
                                                               running(site, action="ssh")))
     _, err = interrupt(proc)
     lines = report(err)
@@ -109,7 +109,7 @@ def test_ctrl_c_right_after_the_dns_step_says_dns_moved_and_tells_the_team(site:
     site.edit_playbook("failover", slow_step_after_dns)
     proc = site.popen("failover", "--yes")
     wait_until(proc, "the step after the flip", remote_command(
-        "sleep 60", running(site, name="Warm the caches")))
+        site, "sleep 60", running(site, name="Warm the caches")))
     _, err = interrupt(proc)
 
     lines = report(err)
