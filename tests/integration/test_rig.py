@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 
 import pytest
 
-from tests.rig import Rig
+from tests.rig import HOSTS, Rig, RigError
+from tests.rig.netns import Network, link_exists
 
 
 def _connect(address: str, port: int, timeout: float) -> str:
@@ -87,3 +89,29 @@ def test_pdns_create_zone_and_query(rig: Rig) -> None:
     finally:
         rig.pdns.delete_zone("shop.test.")
     assert rig.pdns.query("www.shop.test.", "A") == []
+
+
+def _spare_network(rig: Rig) -> Network:
+    """A second rig network beside the session's: its prefix + "x", the next /24."""
+    a, b, c = rig.network.net.split(".")
+    return Network(f"{rig.network.prefix}x", f"{a}.{b}.{(int(c) + 1) % 256}", HOSTS)
+
+
+def test_a_dead_rigs_leftovers_are_swept_and_a_live_rig_is_named(rig: Rig) -> None:
+    """What CI met: names of a rig that is gone are removed; a running rig's are left alone."""
+    spare = _spare_network(rig)
+    subprocess.run(["ip", "link", "add", spare.bridge, "type", "bridge"], check=True)
+    subprocess.run(["ip", "netns", "add", spare.hosts["primary"].namespace], check=True)
+    assert spare.leftovers() != []
+    spare.create()  # nobody holds the owner lock: the leftovers are a crashed run's
+    try:
+        assert link_exists(spare.bridge)
+        assert spare.hosts["standby"].link_is_up()
+        other = _spare_network(rig)
+        with pytest.raises(RigError, match=rf"rig network '{spare.prefix}' belongs to a rig "
+                                           rf"that is running \(pid {os.getpid()}\)"):
+            other.create()
+        assert link_exists(spare.bridge)  # the live rig's names are untouched
+    finally:
+        spare.destroy()
+    assert spare.leftovers() == []
