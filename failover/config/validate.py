@@ -15,11 +15,11 @@ from pathlib import Path
 
 from failover.config.knownhosts import has_key, known_name
 from failover.config.yamlmarks import Document, KeyPath
-from failover.engine.templating import RUN_VARS, TemplateError, names_in
 from failover.errors import Reason
 from failover.model.coerce import one_of, suggest
 from failover.model.inventory import Inventory, Record
 from failover.model.playbook import Playbook, Step
+from failover.model.templating import RUN_VARS, TemplateError, names_in
 
 log = logging.getLogger(__name__)
 

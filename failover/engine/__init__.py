@@ -1,1 +1,1 @@
-"""The playbook runner: steps, templating, rescue, journal."""
+"""The playbook runner: steps, rescue, journal."""

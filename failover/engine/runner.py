@@ -25,7 +25,6 @@ from failover.engine.context import RunContext
 from failover.engine.interrupted import wrap_up
 from failover.engine.journal import Journal, StepRecord, new_run_id
 from failover.engine.steps.registry import action_for
-from failover.engine.templating import TemplateError, names_in, render, step_variables
 from failover.errors import (
     ConfigError,
     FailoverError,
@@ -36,6 +35,7 @@ from failover.errors import (
 )
 from failover.model.playbook import Playbook, Step, WebhookAction
 from failover.model.state import LastRun
+from failover.model.templating import TemplateError, names_in, render, step_variables
 from failover.redact import register
 
 log = logging.getLogger(__name__)

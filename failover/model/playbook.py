@@ -1,6 +1,6 @@
 """Playbooks: named lists of steps, each step exactly one action, plus rescue steps.
 
-String values may hold `{{ var }}` placeholders; they are rendered by engine/templating.py at run
+String values may hold `{{ var }}` placeholders; they are rendered by model/templating.py at run
 time, so the models here keep them as plain strings (host names are checked after rendering).
 """
 

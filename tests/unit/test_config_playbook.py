@@ -258,7 +258,7 @@ def test_host_vars_count_for_steps_acting_on_that_host(tmp_path: Path,
 
 def test_host_vars_override_vars_in_the_step_that_acts_on_the_host(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from failover.engine.templating import render, step_variables
+    from failover.model.templating import render, step_variables
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "known_hosts").write_text("")

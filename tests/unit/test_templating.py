@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from failover.engine.templating import TemplateError, names_in, render
 from failover.model.playbook import SshAction, SyncAction
+from failover.model.templating import TemplateError, names_in, render
 
 
 def test_render_replaces_every_placeholder_in_nested_values() -> None:

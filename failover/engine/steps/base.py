@@ -2,7 +2,7 @@
 
 An action is a small class with one instance in the registry (registry.py). The runner calls
 `run(ctx, params)` for a step and `undo(ctx, params)` for a rescue step, with the step's
-parameters already rendered (engine/templating.py) and typed (model/playbook.py). `run` is a
+parameters already rendered (model/templating.py) and typed (model/playbook.py). `run` is a
 template method, so every action goes through the same sequence:
 
     validate -> plan -> describe (dry run)  or  apply (a real run)
