@@ -42,9 +42,6 @@ class ExitStatus(IntEnum):
 
 Result = bool | Status | None
 
-ROUND = {Status.OK: ExitStatus.OK, Status.WARNING: ExitStatus.WARNING,
-         Status.CRITICAL: ExitStatus.CRITICAL, Status.UNKNOWN: ExitStatus.UNKNOWN}
-
 # error kind -> exit status; a kind not listed gets the default of its convention
 ERRORS = {ErrorKind.CONFIG: ExitStatus.USAGE, ErrorKind.USAGE: ExitStatus.USAGE,
           ErrorKind.INTERRUPTED: ExitStatus.INTERRUPTED}
@@ -74,5 +71,5 @@ def exit_status(command: str, outcome: Result | BaseException) -> ExitStatus:
             return MONITORING_ERRORS.get(kind, ExitStatus.UNKNOWN)
         return ERRORS.get(kind, ExitStatus.FAILED)
     if isinstance(outcome, Status):
-        return ROUND[outcome]
+        return ExitStatus[outcome.name]  # a round's status and its exit code share the name
     return ExitStatus.FAILED if outcome is False else ExitStatus.SUCCESS

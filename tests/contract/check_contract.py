@@ -35,7 +35,7 @@ PAGE = "<html><body><button>Add to cart</button></body></html>\n"
 class CheckTypeContract:
     """Subclass per check type: set TYPE, implement `settings`, `stopped` and `silent`.
 
-    `rig` and `tmp_path` are set by the subclass's autouse fixture (`_bind`).
+    `rig` and `tmp_path` are set for each test by the autouse fixture `_bind`.
     """
 
     TYPE: ClassVar[str]
@@ -46,6 +46,10 @@ class CheckTypeContract:
 
     rig: Rig
     tmp_path: Path
+
+    @pytest.fixture(autouse=True)
+    def _bind(self, rig: Rig, tmp_path: Path) -> None:
+        self.rig, self.tmp_path = rig, tmp_path
 
     def settings(self) -> dict[str, Any]:
         """The type's fields (beyond name, type, timeout) under which every rig host passes."""

@@ -28,10 +28,6 @@ class TestHttp(WrongAnswerContract):
     TYPE = "http"
     WRONG_DETAIL = "body does not contain 'Add to cart'"
 
-    @pytest.fixture(autouse=True)
-    def _bind(self, rig: Rig, tmp_path: Path) -> None:
-        self.rig, self.tmp_path = rig, tmp_path
-
     def settings(self) -> dict[str, Any]:
         return {"url": "http://shop.test/index.html", "expect_body": "Add to cart"}
 
@@ -57,10 +53,6 @@ class TestHttp(WrongAnswerContract):
 class TestTcp(CheckTypeContract):
     TYPE = "tcp"
 
-    @pytest.fixture(autouse=True)
-    def _bind(self, rig: Rig, tmp_path: Path) -> None:
-        self.rig, self.tmp_path = rig, tmp_path
-
     def settings(self) -> dict[str, Any]:
         return {"port": 80}
 
@@ -76,10 +68,6 @@ class TestSmtp(WrongAnswerContract):
     TIMEOUT = 2.0
     WRONG_DETAIL = "Hostname mismatch"
     WRONG_EVERYWHERE = True
-
-    @pytest.fixture(autouse=True)
-    def _bind(self, rig: Rig, tmp_path: Path) -> None:
-        self.rig, self.tmp_path = rig, tmp_path
 
     def settings(self) -> dict[str, Any]:
         return {"starttls": True, "tls_name": "mx.shop.test",
@@ -106,10 +94,6 @@ class TestSsh(WrongAnswerContract):
     TIMEOUT = 3.0
     WRONG_DETAIL = "host key of primary"
 
-    @pytest.fixture(autouse=True)
-    def _bind(self, rig: Rig, tmp_path: Path) -> None:
-        self.rig, self.tmp_path = rig, tmp_path
-
     def settings(self) -> dict[str, Any]:
         return {}
 
@@ -130,10 +114,6 @@ class TestCommand(WrongAnswerContract):
     TIMEOUT = 3.0
     WRONG_DETAIL = "exit 3: inactive"
     WRONG_EVERYWHERE = True
-
-    @pytest.fixture(autouse=True)
-    def _bind(self, rig: Rig, tmp_path: Path) -> None:
-        self.rig, self.tmp_path = rig, tmp_path
 
     def settings(self) -> dict[str, Any]:
         return {"command": ["sh", "-c", "echo active"]}
@@ -162,8 +142,7 @@ class TestDns(WrongAnswerContract):
     WRONG_DETAIL = "want 192.0.2.1"
 
     @pytest.fixture(autouse=True)
-    def _bind(self, rig: Rig, tmp_path: Path) -> None:
-        self.rig, self.tmp_path = rig, tmp_path
+    def _zone(self, rig: Rig) -> None:
         rig.pdns.create_zone(self.ZONE, {("www", "A"): (60, [rig.primary.address])})
 
     def settings(self) -> dict[str, Any]:
