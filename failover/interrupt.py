@@ -1,20 +1,47 @@
-"""SIGTERM as an interruption: `Terminated` is raised where Ctrl-C raises KeyboardInterrupt.
+"""Ctrl-C and SIGTERM as one interruption, raised where Ctrl-C raises KeyboardInterrupt.
 
 So everything that cleans up after Ctrl-C (rsync's process group killed, a half-applied DNS flip
-put back, the journal marked `interrupted`) does the same after SIGTERM. This module imports
-nothing: the console script's entry (cli/entry.py) installs the handler before anything heavy.
+put back, the journal marked `interrupted`) does the same after SIGTERM. The console script's
+entry (cli/entry.py) installs `on_signal` for both before anything heavy; this module imports
+only `signal`.
+
+An exception raised by a signal handler is lost when the handler happens to run inside a
+`__del__` (the garbage collector finalising, say, an asyncio transport): Python prints
+"Exception ignored" and goes on. So the handler also remembers the interruption, and the loops
+that wait (steps, DNS verification, remote commands) call `checkpoint()`, which raises it again
+until the code that handles it calls `handled()`.
 """
 
 from __future__ import annotations
+
+import signal
 
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM arrived: an interruption like Ctrl-C (exit 130, journal `interrupted`)."""
 
 
-def on_sigterm(signum: int, frame: object) -> None:
-    """The SIGTERM handler of every command but `watch` (which finishes its round instead)."""
-    raise Terminated()
+_pending: type[KeyboardInterrupt] | None = None
+
+
+def on_signal(signum: int, frame: object) -> None:
+    """The SIGINT and SIGTERM handler of every command but `watch` (which finishes its round
+    instead)."""
+    global _pending
+    _pending = Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+    raise _pending()
+
+
+def checkpoint() -> None:
+    """Raise the interruption that arrived and was not handled yet (see the module's text)."""
+    if _pending is not None:
+        raise _pending()
+
+
+def handled() -> None:
+    """The interruption was caught by the code that reports it: `checkpoint()` lets go of it."""
+    global _pending
+    _pending = None
 
 
 def signal_name(exc: BaseException) -> str:

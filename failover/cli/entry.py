@@ -22,9 +22,10 @@ def main() -> None:
     try:
         import signal
 
-        from failover.interrupt import on_sigterm
+        from failover.interrupt import on_signal
 
-        signal.signal(signal.SIGTERM, on_sigterm)
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
         from failover.cli.main import raw_main
 
         started = True

@@ -16,7 +16,7 @@ from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
 from failover.engine.effects import RUNNING, Change, InterruptReport, facts
 from failover.errors import Interrupted, UsageError
-from failover.interrupt import signal_name
+from failover.interrupt import handled, signal_name
 from failover.model.inventory import Inventory
 
 if TYPE_CHECKING:
@@ -84,6 +84,7 @@ def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str
             run_sync(inv, plan, dry_run=dry_run, run=run, allow_deletes=allow_deletes,
                      on_transfer=(lambda t: app.progress(_line(t, dry_run))) if tty else None)
         except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: keep and tell what was done
+            handled()
             if dry_run:
                 raise Interrupted("interrupted during a dry run; nothing changed",
                                   nothing_changed=True) from None

@@ -29,6 +29,7 @@ from failover.dns.plan import desired_for
 from failover.dns.records import canonical_values
 from failover.dns.registry import provider_for
 from failover.errors import FailoverError
+from failover.interrupt import checkpoint
 from failover.model.inventory import Inventory, ZoneBase
 
 log = logging.getLogger(__name__)
@@ -200,4 +201,5 @@ def verify(inventory: Inventory, target_host: str, timeout: float, interval: flo
                 on_progress(report)
             if ok or unresolved or time.monotonic() + interval >= deadline:
                 return report
+            checkpoint()
             time.sleep(interval)

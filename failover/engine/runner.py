@@ -33,6 +33,7 @@ from failover.errors import (
     Reason,
     StepFailed,
 )
+from failover.interrupt import checkpoint, handled
 from failover.model.playbook import Playbook, Step, WebhookAction
 from failover.model.state import LastRun
 from failover.model.templating import TemplateError, names_in, render, step_variables
@@ -133,6 +134,7 @@ class Runner:
             else:
                 j.status = "dry-run" if ctx.dry_run else "ok"
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (failover.interrupt.Terminated)
+            handled()
             j.status, interrupted = "interrupted", exc
         finally:
             for master in ctx.ssh_masters.values():
@@ -190,6 +192,7 @@ class Runner:
         for i, step in enumerate(steps_):
             if i < start:
                 continue
+            checkpoint()
             rec = StepRecord(index=i, phase=phase, name=step.title, action=step.action,
                              started_at=ctx.clock())
             self.journal.steps.append(rec)

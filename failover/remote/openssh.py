@@ -31,6 +31,7 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 
 from failover.errors import HostKeyMismatch, SyncError, UsageError
+from failover.interrupt import checkpoint
 from failover.remote.ssh import (
     SshTarget,
     changed_host_key,
@@ -119,6 +120,7 @@ class SshMaster:
             if time.monotonic() > deadline:
                 self.close()
                 raise SyncError(f"ssh to {self.target.describe()} did not connect in time")
+            checkpoint()
             time.sleep(0.002)
         return self.path
 

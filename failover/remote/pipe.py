@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from failover.interrupt import checkpoint
+
 if TYPE_CHECKING:
     import paramiko
 
@@ -76,6 +78,7 @@ def stream(source: paramiko.Channel, sink: paramiko.Channel, deadline: float) ->
             sink.shutdown_write()
             sink_closed = True
             break
+        checkpoint()
         select.select([source, sink], [], [], 0.05)
     if not sink_closed:
         source.close()  # stop the source: nobody reads it any more

@@ -26,6 +26,7 @@ from typing import NoReturn
 import paramiko
 
 from failover.errors import HostKeyMismatch, HostUnreachable, SyncError, UsageError
+from failover.interrupt import checkpoint
 from failover.model.inventory import Inventory
 
 log = logging.getLogger(__name__)
@@ -262,6 +263,7 @@ def _collect(channel: paramiko.Channel, deadline: float) -> tuple[bytes, bytes, 
         if remaining <= 0:
             channel.close()
             return bytes(out), bytes(err), None
+        checkpoint()
         # stdout wakes select() at once; stderr and the exit status are seen within 50 ms
         select.select([channel], [], [], min(remaining, 0.05))
     return bytes(out), bytes(err), channel.recv_exit_status()
