@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates bind9 bind9-utils nftables prometheus systemd shellcheck
+APT_PACKAGES := openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates bind9 bind9-utils nftables prometheus systemd shellcheck mariadb-server mariadb-client postgresql
 PYTEST_ARGS ?=
 
 .PHONY: all setup deps venv test demo bench lint docs clean
