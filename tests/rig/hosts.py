@@ -10,8 +10,11 @@ from pathlib import Path
 from types import TracebackType
 
 from .daemon import Daemon
+from .dbserver import DatabaseServer
 from .httpd import HttpController
+from .mariadb import MariaDb
 from .netns import NetHost
+from .postgres import Postgres
 from .proc import RigError
 from .sshd import SshClient, SshdController
 from .tlsd import HttpsController, SmtpController
@@ -78,6 +81,9 @@ class RigHost:
             name, net.namespace, net.address, host_dir.parent / "tls",
             log_dir / f"smtp-{name}.log", python=python,
         )
+        # database servers (issue 12): on demand only, Rig.start_databases() (databases.py)
+        self.mariadb = MariaDb(name, net, host_dir, log_dir / f"mariadb-{name}.log")
+        self.postgres = Postgres(name, net, host_dir, log_dir / f"postgresql-{name}.log")
 
     def __repr__(self) -> str:
         return f"RigHost({self.name!r}, {self.address}, ns={self.namespace})"
@@ -89,7 +95,13 @@ class RigHost:
 
     @property
     def daemons(self) -> list[Daemon]:
+        """The daemons every rig start starts."""
         return [self.sshd, self.http, self.https, self.smtp]
+
+    @property
+    def database_servers(self) -> list[DatabaseServer]:
+        """Started only on demand (``Rig.start_databases()``)."""
+        return [self.mariadb, self.postgres]
 
     # -- failure switches ----------------------------------------------------------------
     def link_down(self) -> Undo:

@@ -110,7 +110,8 @@ def stray_pids(rig_dir: Path) -> list[tuple[int, int]]:
     """(pid, starttime) of rig daemons whose command line points into ``rig_dir``.
 
     A fallback for teardown when the state file is stale: sshd (-f DIR/...), pdns_server
-    (--config-dir=DIR/...) and the HTTP launcher (WEBROOT under DIR).
+    (--config-dir=DIR/...), the HTTP launcher (WEBROOT under DIR), mariadbd (--datadir=DIR/...)
+    and postgres (-D DIR/...; its children follow the postmaster).
     """
     marker = f"{rig_dir}/"
     found: list[tuple[int, int]] = []
@@ -123,7 +124,7 @@ def stray_pids(rig_dir: Path) -> list[tuple[int, int]]:
             continue
         # sshd rewrites its argv to one string: "sshd: /usr/sbin/sshd -D -e -f DIR/... [listener]"
         prog = os.path.basename(argv[0].split()[0]) if argv[0] else ""
-        ours = prog in ("sshd", "sshd:", "pdns_server") or (
+        ours = prog in ("sshd", "sshd:", "pdns_server", "mariadbd", "postgres") or (
             len(argv) > 1 and argv[1].endswith("http_launcher.py")
         )
         if ours and marker in " ".join(argv):

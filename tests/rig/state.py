@@ -23,7 +23,7 @@ def save_state(rig: Rig) -> None:
         "params": rig.params,
         "pdns_api_key": rig.pdns.api_key,
         "owns_dir": rig.owns_dir,
-        "daemons": {d.name: d.state() for d in rig.daemons},
+        "daemons": {d.name: d.state() for d in rig.all_daemons},
         "wrong_key": [h.name for h in rig.hosts.values() if h.sshd.wrong_key_active],
     }
     tmp = rig.dir / (STATE_FILE + ".tmp")
@@ -45,7 +45,7 @@ def restore_state(rig: Rig, state: dict[str, Any]) -> None:
     rig.owns_dir = state["owns_dir"]
     rig.started = True
     rig.network.owned = True
-    for d in rig.daemons:
+    for d in rig.all_daemons:
         rec = state["daemons"].get(d.name, {})
         d.proc.adopt(rec.get("pid"), rec.get("starttime"))
     for h in rig.hosts.values():
