@@ -54,6 +54,20 @@ def dns_servers() -> Iterator[DnsServers]:
         servers.stop()
 
 
+@pytest.fixture(scope="session")
+def databases(rig: Rig) -> Iterator[Rig]:
+    """The rig with MariaDB and PostgreSQL running on primary and standby (tests/rig/databases.py):
+    ``databases.primary.mariadb``, ``databases.standby.postgres``... stopped after the session."""
+    try:
+        rig.start_databases()
+    except RigError as exc:
+        pytest.fail(f"database servers did not start:\n{exc}", pytrace=False)
+    try:
+        yield rig
+    finally:
+        rig.stop_databases()
+
+
 @pytest.fixture
 def host_reset(rig: Rig) -> Iterator[Rig]:
     """The rig; after the test: links up, http/sshd running, original host keys, pdns up."""
