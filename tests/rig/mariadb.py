@@ -107,7 +107,7 @@ class MariaDb(DatabaseServer):
             [
                 "mariadb-install-db", "--no-defaults", "--user=root",
                 f"--datadir={self.dir / 'data'}", "--auth-root-authentication-method=normal",
-                "--skip-test-db", "--skip-name-resolve",
+                "--skip-test-db",
             ],
             timeout=60,
         )
