@@ -22,10 +22,11 @@ def main() -> None:
     try:
         import signal
 
-        from failover.interrupt import on_signal
+        from failover.interrupt import on_signal, unraisable
 
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
+        sys.unraisablehook = unraisable
         from failover.cli.main import raw_main
 
         started = True
