@@ -43,6 +43,7 @@ bench: setup
 	$(PY) -m bench.sync
 	$(PY) -m bench.pull
 	$(PY) -m bench.rto
+	$(PY) -m bench.db
 
 docs: setup
 	$(PY) -c 'import sys; from failover.config.reference import reference; sys.stdout.write(reference())' > docs/inventory.md

@@ -151,14 +151,16 @@ def _line(t: object, dry_run: bool) -> str:
         return f"{t.direction} {t.set} {arrow}: {'dry run ' if dry_run else ''}FAILED: {t.error}"
     r = t.report
     assert r is not None
-    via = " via sftp" if r.transport == "sftp" else ""
+    via = f" via {r.transport}" if r.transport != "rsync" else ""
+    kind = "tables: " if r.is_dump else ""
     if dry_run:
-        return f"would {t.direction} {t.set} {arrow}{via}: " + \
+        return f"would {t.direction} {t.set} {arrow}{via}: {kind}" + \
             (r.counts() if r.changed else "no changes")
     moved = r.bytes_received if t.direction == "pull" else r.bytes_sent
     rate = moved / t.seconds if t.seconds > 0 else 0.0
     what = r.summary().split(": ", 1)[-1]
-    return (f"{t.direction} {t.set} {arrow}{via}: {what}; {r.files_transferred} files, "
+    units = "1 dump" if r.is_dump else f"{r.files_transferred} files"
+    return (f"{t.direction} {t.set} {arrow}{via}: {kind}{what}; {units}, "
             f"{_size(moved)} in {t.seconds:.1f}s ({_size(rate)}/s)")
 
 
@@ -168,12 +170,10 @@ def _rollback(app: App, set_name: str, host: str | None, yes: bool, dry_run: boo
 
     done = roll_back(app.inventory, app.store, app.audit, set_name, host, dry_run=dry_run,
                      confirm=lambda question: app.confirm(question, yes), wait=wait)
-    if done.dry_run:
-        app.out(f"would put the previous release of {done.set} live on {done.host}")
-    elif app.json:
+    if app.json and not done.dry_run:
         app.print_json({"set": done.set, "host": done.host, "from": done.old, "to": done.new})
     else:
-        app.out(f"rolled back {done.set} on {done.host}: release {done.old} -> {done.new}")
+        app.out(done.describe())
     return True
 
 

@@ -71,7 +71,9 @@ def load_playbook(path: Path, inventory: Inventory,
     doc = read_yaml(path)
     data, reasons, skip = _expanded(doc, environ, Playbook)
     playbook = _validate(Playbook, doc, data, reasons, skip)
-    _raise(check_playbook(playbook, inventory, doc))
+    failback = inventory.playbooks.get("failback")
+    is_failback = failback is not None and failback.resolve() == path.resolve()
+    _raise(check_playbook(playbook, inventory, doc, failback=is_failback))
     log.debug("loaded: playbook=%s steps=%d rescue=%d", path, len(playbook.steps),
               len(playbook.rescue))
     return playbook

@@ -45,7 +45,8 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
     seen_sets: dict[str, KeyPath] = {}
     for s, sync_set in enumerate(inv.sync):
         reasons += _unique(doc, seen_sets, sync_set.name, ("sync", s, "name"), "sync set name")
-        reasons += _absolute_paths(doc, ("sync", s, "path"), sync_set.path)
+        if sync_set.path is not None:
+            reasons += _absolute_paths(doc, ("sync", s, "path"), sync_set.path)
         if isinstance(sync_set.path, dict):
             reasons += _host_keys(doc, ("sync", s, "path"), sync_set.path, hosts)
             missing = [h for h in hosts if h not in sync_set.path]
@@ -53,6 +54,13 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
                 reasons.append(doc.reason(("sync", s, "path"), f"no path for host "
                                           f"{one_of(missing)} (give a path for every host, or "
                                           "one path for all)"))
+        if isinstance(sync_set.client_options, dict):
+            at = ("sync", s, "client_options")
+            reasons += _host_keys(doc, at, sync_set.client_options, hosts)
+            missing = [h for h in hosts if h not in sync_set.client_options]
+            if missing:
+                reasons.append(doc.reason(at, f"no client_options for host {one_of(missing)} "
+                                          "(give them for every host, or one string for all)"))
     seen_checks: dict[str, KeyPath] = {}
     for c, check in enumerate(inv.checks):
         reasons += _unique(doc, seen_checks, check.name, ("checks", c, "name"), "check name")
@@ -107,11 +115,16 @@ def _host_keys_known(inv: Inventory, doc: Document) -> list[Reason]:
         "shows, then add the line"))]
 
 
-def check_playbook(playbook: Playbook, inv: Inventory, doc: Document) -> list[Reason]:
+def check_playbook(playbook: Playbook, inv: Inventory, doc: Document, *,
+                   failback: bool = False) -> list[Reason]:
     """Literal (untemplated) check names, sync sets and host names exist in the inventory, and
     every `{{ name }}` is a variable the step will have (run variables, `vars`, and the `vars` of
-    the host the step acts on: of that host when it is named, of every host when templated)."""
+    the host the step acts on: of that host when it is named, of every host when templated).
+    `failback`: this is the inventory's failback playbook, which must bring every set marked
+    `failback: true` home before its first dns step."""
     reasons: list[Reason] = _variables(playbook, inv, doc)
+    if failback:
+        reasons += _brought_home(playbook, inv, doc)
     checks = [c.name for c in inv.checks]
     sets = [s.name for s in inv.sync]
     for section in ("steps", "rescue"):
@@ -125,6 +138,21 @@ def check_playbook(playbook: Playbook, inv: Inventory, doc: Document) -> list[Re
             if step.sync is not None:
                 reasons += _known(doc, (*at, "set"), step.sync.set, sets, "sync set", "sync sets")
     return reasons
+
+
+def _brought_home(playbook: Playbook, inv: Inventory, doc: Document) -> list[Reason]:
+    """Every `failback: true` set is synced (`pull: required`) before the first dns step."""
+    home: set[str] = set()
+    for step in playbook.steps:
+        if step.dns is not None:
+            break
+        if step.sync is not None and step.sync.pull == "required":
+            home.add(step.sync.set)
+    missing = [s.name for s in inv.sync if s.failback and s.name not in home]
+    return [doc.reason(("steps",), f"sync set {name} is marked `failback: true` but this "
+                       "failback playbook does not bring it home before its dns step; add "
+                       f"`sync: {{set: {name}, from: \"{{{{ from }}}}\", to: \"{{{{ to }}}}\", "
+                       "pull: required}` before it") for name in missing]
 
 
 def _variables(playbook: Playbook, inv: Inventory, doc: Document) -> list[Reason]:

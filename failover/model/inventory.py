@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from failover.model.base import Model
+from failover.model.syncset import SyncSet
 from failover.model.types import (
     After,
     Cidr,
@@ -147,38 +148,6 @@ class Policy(Model):
         description="the window max_auto_failovers counts in")] = 86400.0
     preferred: Annotated[Name | None, Meta(
         description="where failback goes; default: the first host")] = None
-
-
-class SyncSet(Model):
-    """A tree of content kept in the orchestrator's mirror and pushed to the standbys."""
-
-    name: Name
-    path: Annotated[str | dict[Name, str], Meta(
-        description="absolute; the same on every host, or one per host")]
-    exclude: Annotated[list[str], Meta(
-        description="rsync patterns: name, *.log, dir/, a/b")] = []
-    max_delete: Annotated[int, Meta(
-        ge=0, description="a sync that would delete more files stops before any change")] = 200
-    max_delete_percent: Annotated[int, Meta(ge=0, le=100, description=(
-        "a pull that would delete more than this share of the mirror's files stops before any "
-        "change (counted when the mirror holds 10 files or more; 100: no share limit)"))] = 25
-    keep_snapshots: Annotated[int, Meta(ge=1, description=(
-        "good pulls the mirror keeps (unchanged files hard-linked); pushes read the newest"))] = 3
-    atomic: Annotated[bool, Meta(
-        description="publish whole releases behind a symlink (path becomes the link)")] = False
-    max_age: Annotated[Duration | None, Meta(
-        description="a standby whose copy is older is stale (WARNING, failover refused)")] = None
-    keep_releases: Annotated[int, Meta(ge=2, description="releases kept (atomic sets)")] = 5
-    transport: Annotated[Literal["auto", "rsync", "sftp"], Meta(
-        description="auto: SFTP when a host lacks rsync")] = "auto"
-    bwlimit: Annotated[Annotated[int, Meta(ge=1)] | None, Meta(
-        description="KiB/s per transfer")] = None
-    io_timeout: Annotated[Duration, Meta(
-        description="no data for this long ends a transfer")] = 60.0
-
-    def path_on(self, host: str) -> str:
-        path = self.path if isinstance(self.path, str) else self.path[host]
-        return path if path.endswith("/") else path + "/"
 
 
 class WebhookNotify(Model):

@@ -2,7 +2,10 @@
 pushed to the standbys (SSH itself is failover.remote's).
 
 - mirror.py: `Mirror`, the one entry point; base.py: the sync set contract (`MirroredSet`);
-  files.py: the file set, the one kind today (a database set is the next).
+  files.py: the file set; database.py: the database set (MariaDB/MySQL, PostgreSQL), with
+  dialects.py (each engine's argv and SQL), dumptext.py (a dump's tables and rows, read from
+  its text), dumps.py (the dump in the mirror, streamed in) and dbhost.py (the staged load and
+  swap on a host).
 - changes.py: `ChangeList`, what a transfer changes, for every transport; report.py: the
   `SyncReport` users see and the deletion gates; predict.py: `push_changes`, what the sync
   will change (pure).

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from failover.errors import UsageError
-from failover.model.inventory import Inventory, SyncSet
+from failover.model.inventory import Inventory
+from failover.model.syncset import SyncSet
 from failover.remote.openssh import SshMaster
 from failover.sync.report import SyncReport
 from failover.sync.tree import Manifest
@@ -60,8 +61,11 @@ class MirroredSet(ABC):
         self.sset = sset
 
     @abstractmethod
-    def pull(self, host: str, *, master: SshMaster | None = None) -> SyncReport:
-        """host -> a new copy in the mirror, the last good one once the pull's gates passed."""
+    def pull(self, host: str, *, master: SshMaster | None = None,
+             stage_on: tuple[str, ...] = ()) -> SyncReport:
+        """host -> a new copy in the mirror, the last good one once the pull's gates passed.
+        `stage_on`: the hosts this set's pushes will go to next, which it may prepare while it
+        pulls (a database set loads their staging copy from the stream; files ignore it)."""
 
     @abstractmethod
     def plan_pull(self, host: str, *,

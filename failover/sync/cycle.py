@@ -121,7 +121,8 @@ def run_sync(inventory: Inventory, plan: SyncPlan, *, dry_run: bool,
     for set_name in plan.sets:
         trees: dict[str, Manifest | None] = {}
         pulled = _transfer(run, set_name, "pull", plan.source,
-                           partial(_pull, mirror, set_name, plan.source, dry_run, trees))
+                           partial(_pull, mirror, set_name, plan.source, dry_run, trees,
+                                   tuple(plan.targets)))
         notify(pulled)
         if pulled.host_key_error:  # a host key problem stops the whole run, at once
             raise HostKeyMismatch(pulled.error or "host key mismatch")
@@ -147,10 +148,10 @@ def run_sync(inventory: Inventory, plan: SyncPlan, *, dry_run: bool,
 
 
 def _pull(mirror: Mirror, set_name: str, source: str, dry_run: bool,
-          trees: dict[str, Manifest | None]) -> SyncReport:
+          trees: dict[str, Manifest | None], targets: tuple[str, ...]) -> SyncReport:
     """The pull; a dry run keeps the tree the mirror will hold in `trees` for the pushes."""
     if not dry_run:
-        return mirror.pull(set_name, source)
+        return mirror.pull(set_name, source, stage_on=targets)
     report, trees[set_name] = mirror.plan_pull(set_name, source)
     return report
 

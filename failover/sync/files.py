@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from failover.errors import SyncError, UsageError
-from failover.model.inventory import SyncSet
+from failover.model.syncset import SyncSet
 from failover.remote.openssh import SshMaster
 from failover.remote.ssh import SshTarget, ssh_target
 from failover.sync import predict, push_atomic, push_plain, push_sftp, release, sftp
@@ -66,7 +66,9 @@ class FileSet(MirroredSet):
                     target.host, "no rsync on the host")
         return over_sftp()
 
-    def pull(self, host: str, *, master: SshMaster | None = None) -> SyncReport:
+    def pull(self, host: str, *, master: SshMaster | None = None,
+             stage_on: tuple[str, ...] = ()) -> SyncReport:
+        del stage_on  # a push sends only what changed, from the promoted snapshot
         sset, run = self.sset, self.run
         target, host_path = self._target(host), self.host_path(host)
         with self.snapshots.pulling() as stage:

@@ -69,15 +69,26 @@ class Mirror:
         self.cancel = cancel  # set by cancel_transfers(): running rsyncs stop (TransferCancelled)
         self.root = inventory.state_dir / "mirror"
         self.run = MirrorRun(inventory, self.root, timeout, allow_deletes, cancel)
+        self._sets: dict[str, MirroredSet] = {}  # a pull's preparations wait for its pushes
 
     def set(self, set_name: str) -> MirroredSet:
         """The set under its contract (UsageError for a name the inventory does not have)."""
+        if set_name in self._sets:
+            return self._sets[set_name]
         try:
             sset = self.inventory.sync_set(set_name)
         except KeyError:
             known = ", ".join(s.name for s in self.inventory.sync) or "none"
             raise UsageError(f"unknown sync set {set_name!r}; sync sets: {known}") from None
-        return FileSet(self.run, sset)
+        found: MirroredSet
+        if sset.is_database:
+            from failover.sync.database import DatabaseSet
+
+            found = DatabaseSet(self.run, sset)
+        else:
+            found = FileSet(self.run, sset)
+        self._sets[set_name] = found
+        return found
 
     def cancel_transfers(self) -> None:
         """Stop the rsync transfers running in other threads (an interruption in the main one).
@@ -103,12 +114,13 @@ class Mirror:
         return self.snapshots(set_name).last_good()
 
     def pull(self, set_name: str, from_host: str, *, dry_run: bool = False,
-             master: SshMaster | None = None) -> SyncReport:
+             master: SshMaster | None = None, stage_on: tuple[str, ...] = ()) -> SyncReport:
         """host:path -> a new snapshot, the last good one once the pull's gates passed; it
-        holds what the host has (deleted there, gone from it). `master`: as for push()."""
+        holds what the host has (deleted there, gone from it). `master`: as for push();
+        `stage_on`: the hosts the pushes after it go to (base.MirroredSet.pull)."""
         if dry_run:
             return self.plan_pull(set_name, from_host, master=master)[0]
-        return self.set(set_name).pull(from_host, master=master)
+        return self.set(set_name).pull(from_host, master=master, stage_on=stage_on)
 
     def plan_pull(self, set_name: str, from_host: str, *,
                   master: SshMaster | None = None) -> tuple[SyncReport, Manifest | None]:

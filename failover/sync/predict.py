@@ -30,7 +30,7 @@ Not predicted: changes of owner or group alone (rsync -a carries them when it ru
 
 from __future__ import annotations
 
-from failover.model.inventory import SyncSet
+from failover.model.syncset import SyncSet
 from failover.remote.openssh import SshMaster, shared
 from failover.remote.ssh import SshTarget
 from failover.sync import release

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from failover.errors import SyncError, UnsafePlan
-from failover.model.inventory import SyncSet
+from failover.model.syncset import SyncSet
 from failover.remote.openssh import SshMaster, shared
 from failover.remote.ssh import SshTarget
 from failover.sync import predict

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from failover.model.inventory import SyncSet
+from failover.model.syncset import SyncSet
 from failover.remote.openssh import SshMaster
 from failover.remote.ssh import SshTarget
 from failover.sync.tree import PushedRecords

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from failover.errors import UnsafePlan
-from failover.model.inventory import SyncSet
+from failover.model.syncset import SyncSet
 from failover.sync.changes import ChangeList
 
 log = logging.getLogger(__name__)
 
 Direction = Literal["pull", "push"]
+DUMP_PROGRAMS = ("mysqldump", "pg_dump", "mysql", "psql")  # a database set's `transport`
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +28,11 @@ class SyncReport(ChangeList):
     host: str
     dry_run: bool
     transport: str = "rsync"  # or "sftp" (the fallback for hosts without rsync)
+
+    @property
+    def is_dump(self) -> bool:
+        """A database set's transfer: its change list names tables, and one dump moved."""
+        return self.transport in DUMP_PROGRAMS
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for --json and the audit log, in the order they have always shown."""

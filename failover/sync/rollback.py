@@ -38,6 +38,18 @@ class RolledBack:
     dry_run: bool
     old: str = ""  # the release that was live
     new: str = ""  # the release live now
+    database: str = ""  # a database set's name on the host (its copies swapped places)
+
+    def describe(self) -> str:
+        if self.database:
+            db = self.database
+            if self.dry_run:
+                return f"would put {db}__prev back live as {db} on {self.host} ({self.set})"
+            return (f"rolled back {self.set} on {self.host}: the copy the last push replaced is "
+                    f"live as {db} again; the one it replaced is kept as {db}__prev")
+        if self.dry_run:
+            return f"would put the previous release of {self.set} live on {self.host}"
+        return f"rolled back {self.set} on {self.host}: release {self.old} -> {self.new}"
 
 
 def roll_back(inventory: Inventory, store: StateBackend, audit: AuditLog, set_name: str,
@@ -48,9 +60,11 @@ def roll_back(inventory: Inventory, store: StateBackend, audit: AuditLog, set_na
         raise UsageError("--rollback needs --host HOST (the host whose release to put back)")
     found = Mirror(inventory).set(set_name)
     found.rollback(host, dry_run=True)  # every check, nothing changed
+    database = found.sset.database or ""
     if dry_run:
-        return RolledBack(set_name, host, dry_run=True)
-    confirm(f"Put the previous release of {set_name} live on {host}?")
+        return RolledBack(set_name, host, dry_run=True, database=database)
+    confirm(f"Put the previous {'copy' if database else 'release'} of {set_name} live on "
+            f"{host}?")
     with store.lock(wait):
         done = found.rollback(host)
         assert done is not None  # only a dry run returns None
@@ -62,4 +76,4 @@ def roll_back(inventory: Inventory, store: StateBackend, audit: AuditLog, set_na
             store.save(state.replace(mirrors={
                 **state.mirrors, set_name: ms.replace(pushed=pushed)}))
         audit.write("sync_rollback", set=set_name, host=host, **{"from": old, "to": new})
-    return RolledBack(set_name, host, dry_run=False, old=old, new=new)
+    return RolledBack(set_name, host, dry_run=False, old=old, new=new, database=database)

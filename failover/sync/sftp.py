@@ -31,7 +31,7 @@ from pathlib import Path
 import paramiko
 
 from failover.errors import SyncError
-from failover.model.inventory import SyncSet
+from failover.model.syncset import SyncSet
 from failover.remote.ssh import SshTarget, connect
 from failover.sync import predict
 from failover.sync.changes import ChangeList

@@ -36,6 +36,10 @@ NOT_RUN = {
                                     "tests/integration/test_rig.py checks the same pieces",
     "mysqldump | mysql": "what a pipe step connects, not a command line; "
                          "tests/integration/test_pipe.py runs pipe steps",
+    "mysqldump --single-transaction --quick --routines --triggers --events --hex-blob":
+        "what a mysql sync set runs on the host; tests/scenarios/test_database_sync.py runs it "
+        "through failover sync",
+    "pg_dump --format=plain": "as above, for a postgresql set",
     "useradd --system --home-dir /var/lib/failover --shell /usr/sbin/nologin failover":
         "adds a system user to this machine",
     "python3 -m venv /opt/failover": "writes /opt; tests/scenarios/test_install.py installs "

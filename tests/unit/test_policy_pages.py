@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from failover import policy
-from failover.model.inventory import SyncSet
 from failover.model.state import Flip, HostState, MirrorState, State
+from failover.model.syncset import SyncSet
 from failover.policy import Status
 from tests.unit.test_policy import PRIMARY_DOWN, inventory, rounds
 

@@ -3,6 +3,7 @@ run through a real `sh` on a local folder (the rig runs them over ssh: test_sync
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import subprocess
 from importlib import resources
@@ -14,6 +15,7 @@ from failover.sync import release
 from failover.sync.rsync_output import split_notes
 
 RUNNABLE = ["inspect", "publish", "release", "rollback"]
+DATABASE = ["db_dump", "db_load"]  # run for real by tests/scenarios/test_database_sync.py
 
 
 def sh(argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -23,15 +25,15 @@ def sh(argv: list[str]) -> subprocess.CompletedProcess[str]:
 def test_every_script_file_is_run_somewhere() -> None:
     folder = resources.files("failover.sync") / "scripts"
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sh"))
-    assert names == sorted([*(f"{n}.sh" for n in RUNNABLE), "swap.sh"])
+    assert names == sorted([*(f"{n}.sh" for n in RUNNABLE + DATABASE), "swap.sh"])
 
 
-@pytest.mark.parametrize("name", RUNNABLE)
+@pytest.mark.parametrize("name", RUNNABLE + DATABASE)
 def test_script_is_shellcheck_clean_as_it_runs(name: str) -> None:
     shellcheck = shutil.which("shellcheck")
     assert shellcheck, "shellcheck is not installed (make deps installs it)"
     text = release.script(name)
-    assert "swap()" in text if name != "inspect" else "swap()" not in text
+    assert "swap()" in text if name in RUNNABLE[1:] else "swap()" not in text
     found = subprocess.run([shellcheck, "-s", "sh", "-"], input=text, capture_output=True,
                            text=True, check=False, timeout=60)
     assert found.returncode == 0, found.stdout + found.stderr
@@ -42,9 +44,9 @@ def test_script_files_are_shellcheck_clean_with_their_comments() -> None:
     assert shellcheck, "shellcheck is not installed (make deps installs it)"
     folder = Path(str(resources.files("failover.sync") / "scripts"))
     swap = (folder / "swap.sh").read_text()
-    for name in RUNNABLE:
+    for name in RUNNABLE + DATABASE:
         body = (folder / f"{name}.sh").read_text()
-        text = swap + body if name != "inspect" else body  # as release.script() joins them
+        text = swap + body if name in RUNNABLE[1:] else body  # as release.script() joins them
         found = subprocess.run([shellcheck, "-s", "sh", "-"], input=text, capture_output=True,
                                text=True, check=False, timeout=60)
         assert found.returncode == 0, name + ": " + found.stdout
@@ -125,3 +127,29 @@ def test_release_script_failure_is_a_note(tmp_path: Path) -> None:
     assert done.returncode == 3
     assert notes == [f"error: {base} is neither a directory nor a symlink to one; move it "
                      "away first"]
+
+
+def test_dump_script_reports_the_dump_programs_own_status(tmp_path: Path) -> None:
+    (tmp_path / "dump.sql").write_text("CREATE TABLE t;\n")
+    done = subprocess.run(["sh", "-c", release.script("db_dump"), "sh", "cat",
+                           str(tmp_path / "dump.sql")], capture_output=True, check=False,
+                          timeout=30)
+    assert done.stderr.decode().splitlines()[-1] == "@failover dump-exit 0 gzip-exit 0"
+    assert gzip.decompress(done.stdout) == b"CREATE TABLE t;\n"
+    failed = subprocess.run(["sh", "-c", release.script("db_dump"), "sh", "cat",
+                             str(tmp_path / "missing.sql")], capture_output=True, check=False,
+                            timeout=30)
+    # a pipe's status would be gzip's (0): the script says the dump's own
+    assert failed.stderr.decode().splitlines()[-1] == "@failover dump-exit 1 gzip-exit 0"
+
+
+def test_load_script_fails_on_a_truncated_stream(tmp_path: Path) -> None:
+    whole = gzip.compress(b"line 1\nline 2\n")
+    done = subprocess.run(["sh", "-c", release.script("db_load"), "sh", "wc", "-l"],
+                          input=whole, capture_output=True, check=False, timeout=30)
+    assert done.returncode == 0
+    assert done.stderr.decode().split() == ["2", "@failover", "gzip-exit", "0", "load-exit", "0"]
+    cut = subprocess.run(["sh", "-c", release.script("db_load"), "sh", "wc", "-l"],
+                         input=whole[:-6], capture_output=True, check=False, timeout=30)
+    assert cut.returncode == 1  # wc read what came and exited 0: the script does not
+    assert cut.stderr.decode().splitlines()[-1] == "@failover gzip-exit 1 load-exit 0"

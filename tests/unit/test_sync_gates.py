@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from failover.errors import UnsafePlan
-from failover.model.inventory import SyncSet
+from failover.model.syncset import SyncSet
 from failover.remote.ssh import SshTarget
 from failover.sync.changes import ChangeList
 from failover.sync.report import check_deletions, check_pull, pull_limit

@@ -119,7 +119,8 @@ def _pull(ctx: RunContext, p: SyncAction, source: str, mirror: Mirror, ms: Mirro
         if dry:
             pulled, tree = mirror.plan_pull(p.set, source, master=ctx.ssh_masters.get(source))
         else:
-            pulled = mirror.pull(p.set, source, master=ctx.ssh_masters.get(source))
+            pulled = mirror.pull(p.set, source, master=ctx.ssh_masters.get(source),
+                                 stage_on=(p.to,))
             ms = ms.pulled(source, now)
     except UnsafePlan as e:  # the mirror keeps its last good snapshot
         pull.end("failed", f"refused: {e}")
