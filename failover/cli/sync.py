@@ -144,6 +144,7 @@ def interrupt_report(inv: Inventory, run: SyncRun, exc: BaseException) -> Interr
 def _line(t: object, dry_run: bool) -> str:
     """One transfer on one line; a dry run's says what it would do, and moves nothing."""
     from failover.sync.cycle import Transfer
+    from failover.sync.report import REPLICATION
 
     assert isinstance(t, Transfer)
     arrow = f"{t.host} -> mirror" if t.direction == "pull" else f"mirror -> {t.host}"
@@ -151,6 +152,8 @@ def _line(t: object, dry_run: bool) -> str:
         return f"{t.direction} {t.set} {arrow}: {'dry run ' if dry_run else ''}FAILED: {t.error}"
     r = t.report
     assert r is not None
+    if r.transport == REPLICATION:  # a replica: what its check found
+        return f"{t.direction} {t.set} {arrow} via replication: {'; '.join(r.warnings)}"
     via = f" via {r.transport}" if r.transport != "rsync" else ""
     kind = "tables: " if r.is_dump else ""
     if dry_run:

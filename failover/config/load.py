@@ -71,9 +71,10 @@ def load_playbook(path: Path, inventory: Inventory,
     doc = read_yaml(path)
     data, reasons, skip = _expanded(doc, environ, Playbook)
     playbook = _validate(Playbook, doc, data, reasons, skip)
-    failback = inventory.playbooks.get("failback")
-    is_failback = failback is not None and failback.resolve() == path.resolve()
-    _raise(check_playbook(playbook, inventory, doc, failback=is_failback))
+    role = next((name for name in ("failover", "failback")
+                 if (known := inventory.playbooks.get(name)) is not None
+                 and known.resolve() == path.resolve()), None)
+    _raise(check_playbook(playbook, inventory, doc, role=role))
     log.debug("loaded: playbook=%s steps=%d rescue=%d", path, len(playbook.steps),
               len(playbook.rescue))
     return playbook

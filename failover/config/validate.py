@@ -116,15 +116,18 @@ def _host_keys_known(inv: Inventory, doc: Document) -> list[Reason]:
 
 
 def check_playbook(playbook: Playbook, inv: Inventory, doc: Document, *,
-                   failback: bool = False) -> list[Reason]:
+                   role: str | None = None) -> list[Reason]:
     """Literal (untemplated) check names, sync sets and host names exist in the inventory, and
     every `{{ name }}` is a variable the step will have (run variables, `vars`, and the `vars` of
     the host the step acts on: of that host when it is named, of every host when templated).
-    `failback`: this is the inventory's failback playbook, which must bring every set marked
-    `failback: true` home before its first dns step."""
+    `role` "failback": the inventory's failback playbook, which must bring every set marked
+    `failback: true` home before its first dns step; "failover": the failover playbook, which
+    must promote every `mode: replica` set before it."""
     reasons: list[Reason] = _variables(playbook, inv, doc)
-    if failback:
-        reasons += _brought_home(playbook, inv, doc)
+    if role == "failback":
+        reasons += _before_dns(playbook, inv, doc, "failback: true", "pull: required")
+    elif role == "failover":
+        reasons += _before_dns(playbook, inv, doc, "mode: replica", "promote: true")
     checks = [c.name for c in inv.checks]
     sets = [s.name for s in inv.sync]
     for section in ("steps", "rescue"):
@@ -137,22 +140,31 @@ def check_playbook(playbook: Playbook, inv: Inventory, doc: Document, *,
                     reasons += _known(doc, (*at, "checks", n), name, checks, "check", "checks")
             if step.sync is not None:
                 reasons += _known(doc, (*at, "set"), step.sync.set, sets, "sync set", "sync sets")
+                if step.sync.promote and step.sync.set in sets and \
+                        inv.sync_set(step.sync.set).mode != "replica":
+                    reasons.append(doc.reason((*at, "promote"), f"sync set {step.sync.set} is "
+                                              "not `mode: replica`; only a replica is promoted"))
     return reasons
 
 
-def _brought_home(playbook: Playbook, inv: Inventory, doc: Document) -> list[Reason]:
-    """Every `failback: true` set is synced (`pull: required`) before the first dns step."""
-    home: set[str] = set()
+def _before_dns(playbook: Playbook, inv: Inventory, doc: Document, marked: str,
+                needs: str) -> list[Reason]:
+    """Every set `marked` ("failback: true", "mode: replica") is synced with `needs`
+    ("pull: required", "promote: true") before the playbook's first dns step."""
+    done: set[str] = set()
     for step in playbook.steps:
         if step.dns is not None:
             break
-        if step.sync is not None and step.sync.pull == "required":
-            home.add(step.sync.set)
-    missing = [s.name for s in inv.sync if s.failback and s.name not in home]
-    return [doc.reason(("steps",), f"sync set {name} is marked `failback: true` but this "
-                       "failback playbook does not bring it home before its dns step; add "
-                       f"`sync: {{set: {name}, from: \"{{{{ from }}}}\", to: \"{{{{ to }}}}\", "
-                       "pull: required}` before it") for name in missing]
+        if step.sync is not None and (step.sync.pull == "required" if needs.startswith("pull")
+                                      else step.sync.promote):
+            done.add(step.sync.set)
+    wanted = [s.name for s in inv.sync
+              if (s.failback if marked.startswith("failback") else s.mode == "replica")]
+    what = "bring it home" if marked.startswith("failback") else "promote it"
+    return [doc.reason(("steps",), f"sync set {name} is marked `{marked}` but this playbook does "
+                       f"not {what} before its dns step; add `sync: {{set: {name}, from: "
+                       f"\"{{{{ from }}}}\", to: \"{{{{ to }}}}\", {needs}}}` before it")
+            for name in wanted if name not in done]
 
 
 def _variables(playbook: Playbook, inv: Inventory, doc: Document) -> list[Reason]:

@@ -21,12 +21,15 @@ class SyncAction(Model):
     """Pull `set` from `from` into the mirror, push it to `to`. `pull: best_effort` (a failover:
     the old host may be gone) pushes the last good mirror when the pull fails or is refused;
     `pull: required` (a failback: the orders taken meanwhile live on `from`) fails the step
-    instead, before anything is pushed."""
+    instead, before anything is pushed. `promote: true` (a failover, for a `mode: replica`
+    set): instead of a push, `to` stops replicating and takes writes, refused when its data is
+    older than `max_age` unless --accept-stale."""
 
     set: str
     from_: str | None = msgspec.field(default=None, name="from")
     to: str
     pull: Literal["best_effort", "required"] = "best_effort"
+    promote: bool = False
 
 
 class SshAction(Model):

@@ -36,9 +36,11 @@ class MirrorState(Model):
     def pulled(self, host: str, now: float) -> Self:
         return self.replace(pulled_at=now, pulled_from=host)
 
-    def pushed_to(self, host: str, now: float) -> Self:
-        """The standby's data is as old as the mirror's last pull (freshness.py), not `now`."""
-        return self.replace(pushed={**self.pushed, host: self.pulled_at or now})
+    def pushed_to(self, host: str, now: float, data_at: float | None = None) -> Self:
+        """The standby's data is as old as the mirror's last pull (freshness.py), not `now`;
+        or, given, as old as `data_at` (a replica: what it last received)."""
+        at = data_at if data_at is not None else self.pulled_at or now
+        return self.replace(pushed={**self.pushed, host: at})
 
 
 class Flip(Model):

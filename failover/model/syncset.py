@@ -46,6 +46,10 @@ class SyncSet(Model):
                      "connect, never a password), the same on every host or one per host"))] = ""
     failback: Annotated[bool, Meta(
         description="a failback brings this set home from the standby before DNS moves")] = False
+    mode: Annotated[Literal["dump", "replica"], Meta(description=(
+        "mysql: dump (the mirror's dumps are loaded on the standbys) or replica (each standby "
+        "is a MariaDB/MySQL replica of the active host: a sync checks it, a failover's "
+        "`promote: true` sync step makes it writable)"))] = "dump"
     exclude: Annotated[list[str], Meta(
         description="rsync patterns: name, *.log, dir/, a/b")] = []
     max_delete: Annotated[int, Meta(
@@ -80,6 +84,8 @@ class SyncSet(Model):
             if self.path is not None or self.atomic or self.exclude:
                 raise ValueError(f"`path:`, `atomic:` and `exclude:` are for sets of files; a "
                                  f"{self.type} set names its `database:`")
+            if self.mode == "replica" and self.type != "mysql":
+                raise ValueError("`mode: replica` is for MariaDB/MySQL replication (type: mysql)")
             if word := _password_option(self.type, self.client_options):
                 raise ValueError(
                     f"no password in client_options ({word}...): every process on the host "

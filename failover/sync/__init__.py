@@ -2,7 +2,8 @@
 pushed to the standbys (SSH itself is failover.remote's).
 
 - mirror.py: `Mirror`, the one entry point; base.py: the sync set contract (`MirroredSet`);
-  files.py: the file set; database.py: the database set (MariaDB/MySQL, PostgreSQL), with
+  files.py: the file set; database.py: the database set (MariaDB/MySQL, PostgreSQL) and
+  replica.py its `mode: replica` (the standby a replica, promoted in a failover), with
   dialects.py (each engine's argv and SQL), dumptext.py (a dump's tables and rows, read from
   its text), dumps.py (the dump in the mirror, streamed in) and dbhost.py (the staged load and
   swap on a host).

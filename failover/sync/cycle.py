@@ -199,5 +199,6 @@ def state_updates(state: State, run: SyncRun, now: float) -> State:
             continue
         ms = mirrors.get(t.set, MirrorState())
         pull = t.direction == "pull"
-        mirrors[t.set] = ms.pulled(t.host, now) if pull else ms.pushed_to(t.host, now)
+        mirrors[t.set] = ms.pulled(t.host, now) if pull else \
+            ms.pushed_to(t.host, now, t.report.data_at if t.report else None)
     return state.replace(mirrors=mirrors)

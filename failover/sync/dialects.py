@@ -23,6 +23,7 @@ from collections.abc import Callable
 from failover.sync.dumptext import DumpParser, MySqlDumpParser, PostgresDumpParser
 
 NEXT, PREV = "__next", "__prev"
+HEARTBEAT = "failover_heartbeat"  # a replica set's row on the primary
 
 
 class Dialect(ABC):
@@ -120,6 +121,31 @@ class MySql(Dialect):
         return ("SELECT @@log_bin AND (@@version LIKE '%MariaDB%' OR (SELECT COUNT(DISTINCT "
                 "privilege_type) FROM information_schema.user_privileges WHERE privilege_type "
                 "IN ('RELOAD', 'REPLICATION CLIENT', 'SUPER')) >= 2)")
+
+    # -- replicas (`mode: replica`) ---------------------------------------------------------
+
+    def replica_argv(self, options: list[str]) -> list[str]:
+        """The replica's status, one `Key: value` per line (none on a server that is not one)."""
+        return ["mysql", *options, "--vertical", "-e", "SHOW SLAVE STATUS"]
+
+    def heartbeat_sql(self, database: str) -> list[str]:
+        """On the primary: the time now, in a row that replicates (pt-heartbeat's way: what a
+        replica holds of it says how old its data is, also once the primary is gone)."""
+        table = f"{_backtick(database)}.{_backtick(HEARTBEAT)}"
+        return [f"CREATE TABLE IF NOT EXISTS {table} "
+                "(id TINYINT UNSIGNED NOT NULL PRIMARY KEY, at DATETIME(6) NOT NULL)",
+                f"INSERT INTO {table} VALUES (1, UTC_TIMESTAMP(6)) "  # noqa: S608
+                "ON DUPLICATE KEY UPDATE at = VALUES(at)"]
+
+    def heartbeat_age_sql(self, database: str) -> str:
+        """On a replica: seconds since the last heartbeat it holds was written."""
+        return (f"SELECT TIMESTAMPDIFF(MICROSECOND, at, UTC_TIMESTAMP(6)) / 1e6 FROM "  # noqa: S608
+                f"{_backtick(database)}.{_backtick(HEARTBEAT)} WHERE id = 1")
+
+    def promote_sql(self) -> list[str]:
+        """The replica stops applying the old primary's changes and takes writes (its
+        replication settings stay: re-seeding it later is docs/databases.md's)."""
+        return ["STOP SLAVE", "SET GLOBAL read_only = OFF"]
 
     def tables_sql(self, database: str) -> str:
         return ("SELECT table_name, table_type FROM information_schema.tables "  # noqa: S608

@@ -81,7 +81,11 @@ class Mirror:
             known = ", ".join(s.name for s in self.inventory.sync) or "none"
             raise UsageError(f"unknown sync set {set_name!r}; sync sets: {known}") from None
         found: MirroredSet
-        if sset.is_database:
+        if sset.is_database and sset.mode == "replica":
+            from failover.sync.replica import ReplicaSet
+
+            found = ReplicaSet(self.run, sset)
+        elif sset.is_database:
             from failover.sync.database import DatabaseSet
 
             found = DatabaseSet(self.run, sset)

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 Direction = Literal["pull", "push"]
 DUMP_PROGRAMS = ("mysqldump", "pg_dump", "mysql", "psql")  # a database set's `transport`
+REPLICATION = "replication"  # a replica set's push: the replica checked, nothing sent
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,6 +29,7 @@ class SyncReport(ChangeList):
     host: str
     dry_run: bool
     transport: str = "rsync"  # or "sftp" (the fallback for hosts without rsync)
+    data_at: float | None = None  # a push whose data is not the mirror's pull (a replica's)
 
     @property
     def is_dump(self) -> bool:

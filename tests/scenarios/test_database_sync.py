@@ -147,17 +147,19 @@ def test_a_sync_loads_the_standby_and_keeps_the_copy_it_replaced(db: Db) -> None
 
 def test_200_mb_reach_the_standby_and_a_reader_never_sees_a_mix(site: Site, engine: str) -> None:
     db = with_set(site, engine, "bigshop")
-    create_shop(db.primary, "bigshop", BIG_MB)
-    grant_shop_user(db.primary, "bigshop")
+    # the primary's shop, and an older, smaller one on the standby, made side by side
+    makers = [threading.Thread(target=create_shop, args=(server, "bigshop", size, seed))
+              for seed, (server, size) in enumerate(((db.primary, BIG_MB),
+                                                     (db.standby, BIG_MB - 10)))]
+    for maker in makers:
+        maker.start()
+    for maker in makers:
+        maker.join()
+    for server in (db.primary, db.standby):
+        grant_shop_user(server, "bigshop")
     try:
-        first = sync(site)
-        assert first.returncode == 0, first.stdout + first.stderr
-        assert table_counts(db.standby, "bigshop") == table_counts(db.primary, "bigshop")
-        assert (last_good_dump(site) / "dump.sql.gz").stat().st_size > 20 << 20
-
-        old = shop_counts(db.standby, "bigshop")
-        place_order(db.primary, "bigshop", note="the new data set")
-        new = shop_counts(db.primary, "bigshop")
+        old, new = shop_counts(db.standby, "bigshop"), shop_counts(db.primary, "bigshop")
+        assert old != new
         seen: list[tuple[int, int]] = []
         gaps: list[str] = []
         stop = threading.Event()
@@ -172,11 +174,13 @@ def test_200_mb_reach_the_standby_and_a_reader_never_sees_a_mix(site: Site, engi
         reader = threading.Thread(target=read)
         reader.start()
         try:
-            second = sync(site)
+            done = sync(site)
         finally:
             stop.set()
             reader.join()
-        assert second.returncode == 0, second.stdout + second.stderr
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert table_counts(db.standby, "bigshop") == table_counts(db.primary, "bigshop")
+        assert (last_good_dump(site) / "dump.sql.gz").stat().st_size > 20 << 20
         assert set(seen) <= {old, new}, set(seen)
         assert seen.count(old) > 10
         assert shop_counts(db.standby, "bigshop") == new
@@ -239,9 +243,9 @@ def with_database_steps(db: Db) -> None:
     db.site.edit(lambda inv: inv["sync"][-1].update(failback=True))
 
 
-@pytest.mark.parametrize("damage", ["flipped byte", "truncated"])
-def test_a_damaged_dump_is_refused_before_anything_is_swapped(db: Db, damage: str) -> None:
+def test_a_damaged_dump_is_refused_before_anything_is_swapped(db: Db) -> None:
     site = db.site
+    damage = "flipped byte" if db.engine == "mysql" else "truncated"  # one of each is enough
     with_database_steps(db)
     assert sync(site).returncode == 0
     held = table_counts(db.standby, "shop")
@@ -290,8 +294,8 @@ def test_validate_wants_a_failback_set_brought_home_before_dns(db: Db) -> None:
     db.site.edit(lambda inv: inv["sync"][-1].update(failback=True))
     done = db.site.run("validate")
     assert done.returncode != 0
-    assert "sync set shopdb is marked `failback: true` but this failback playbook does not " \
-        "bring it home before its dns step" in done.stderr, done.stderr
+    assert "sync set shopdb is marked `failback: true` but this playbook does not bring it " \
+        "home before its dns step" in done.stderr, done.stderr
 
 
 def test_a_password_in_client_options_is_refused(db: Db) -> None:

@@ -137,8 +137,8 @@ def test_unknown_key_in_an_action(inventory: Inventory) -> None:
         steps:
           - sync: {set: webroot, from_: "{{ from }}", to: "{{ to }}"}
     """, inventory) == [
-        "failover.yaml:3:26 steps[0].sync.from_: unknown key; valid keys here: from, pull, set, to "
-        "(did you mean 'from'?)"
+        "failover.yaml:3:26 steps[0].sync.from_: unknown key; valid keys here: from, promote, "
+        "pull, set, to (did you mean 'from'?)"
     ]
 
 

@@ -48,6 +48,9 @@ class SyncStep(Action[SyncAction, None]):
                              "a sync never writes to the active host (fail over first)")
         if p.from_:
             known_host(ctx, p.from_, "sync.from")
+        if p.promote and ctx.inventory.sync_set(p.set).mode != "replica":
+            raise StepFailed(f"sync.promote: set {p.set} is not `mode: replica`; only a replica "
+                             "is promoted (a dump set's push already makes `to` current)")
 
     def plan(self, ctx: RunContext, p: SyncAction) -> None:
         return None  # the transfer plans itself: rsync's dry run is the plan
@@ -83,6 +86,8 @@ def _transfer(ctx: RunContext, p: SyncAction, *, dry: bool) -> Outcome:
         taken = (good.taken_at if good else None) or ms.pulled_at
         age = describe_age(now - taken) if taken else "age unknown"
         detail = f"{problem}; {'would push' if dry else 'pushed'} the last good mirror ({age})"
+    if p.promote:
+        return _promote(ctx, p, mirror, lines, data, detail, ms, dry=dry)
     good = None if dry else mirror.last_good(p.set)
     with ctx.change("push", p.to, p.set) as push:
         pushed = mirror.push(p.set, p.to, dry_run=dry, tree=tree,
@@ -133,3 +138,27 @@ def _pull(ctx: RunContext, p: SyncAction, source: str, mirror: Mirror, ms: Mirro
     lines += [f"{would}pull {source} -> mirror:"] + ["  " + x for x in pulled.lines()]
     data["pull"] = pulled.to_json()
     return "", tree, ms
+
+
+def _promote(ctx: RunContext, p: SyncAction, mirror: Mirror, lines: list[str],
+             data: dict[str, Any], detail: str, ms: MirrorState, *, dry: bool) -> Outcome:
+    """A replica set's failover: `to` stops replicating and takes writes (sync/replica.py);
+    refused (UnsafePlan, the step fails) when its data is older than max_age, unless the run
+    accepts stale data."""
+    from failover.sync.replica import ReplicaSet
+
+    found = mirror.set(p.set)
+    assert isinstance(found, ReplicaSet)  # validate() checked the set's mode
+    with ctx.change("command", p.to, f"promote the {p.set} replica") as change:
+        done = found.promote(p.to, accept_stale=ctx.accept_stale, dry_run=dry,
+                             master=ctx.ssh_masters.get(p.to))
+        change.end("changed")
+    lines += [f"{'would promote' if dry else 'promoted'} {p.to}:",
+              *("  " + w for w in done.warnings)]
+    data["promote"] = done.to_json()
+    what = detail or f"{p.to} takes the writes of set {p.set}"
+    if dry:
+        return Outcome("dry-run", what, lines, data)
+    ms = ms.pushed_to(p.to, ctx.clock(), done.data_at)
+    ctx.save_state(ctx.state.replace(mirrors={**ctx.state.mirrors, p.set: ms}))
+    return Outcome("warning" if detail else "ok", what, lines, data)
