@@ -6,6 +6,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates bind9 bind9-utils nftables prometheus systemd shellcheck mariadb-server mariadb-client postgresql
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test`, each with a rig of its own (tests/conftest.py)
+TEST_JOBS ?= 2
 
 .PHONY: all setup deps venv test demo bench lint docs clean
 
@@ -30,7 +32,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 demo: setup
 	$(PY) -m tests.demo

@@ -14,6 +14,26 @@ REPO = Path(__file__).parent.parent
 if str(REPO) not in sys.path:  # `import tests.rig` also under a bare `pytest` executable
     sys.path.insert(0, str(REPO))
 
+
+
+def _worker_identity() -> None:
+    """Under `pytest -n N` (make test) each worker is a session with a rig of its own: worker
+    gwK > 0 takes the base identity (FAILOVER_RIG_*, tests/rig: Rig.from_env) moved by K: prefix
+    + K, the /24 two further per worker (the rig's own tests make a spare network on the next
+    one), loopback ports 10 further."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    k = int(worker.removeprefix("gw") or 0)
+    if k == 0:
+        return
+    a, b, c = os.environ.get("FAILOVER_RIG_NET", "10.203.0").split(".")
+    os.environ["FAILOVER_RIG_PREFIX"] = os.environ.get("FAILOVER_RIG_PREFIX", "rig") + str(k)
+    os.environ["FAILOVER_RIG_NET"] = f"{a}.{b}.{int(c) + 2 * k}"
+    os.environ["FAILOVER_RIG_PORT_OFFSET"] = str(
+        int(os.environ.get("FAILOVER_RIG_PORT_OFFSET", "0")) + 10 * k)
+
+
+_worker_identity()
+
 from tests.rig import Rig, RigError, port_offset  # noqa: E402
 from tests.rig.dnsservers import DnsServers  # noqa: E402
 

@@ -156,8 +156,11 @@ def test_ssh_check_verifies_the_host_key_and_logs_in(services: Rig, tmp_path: Pa
 
 def test_command_check_passes_on_exit_0_with_its_output(services: Rig, tmp_path: Path) -> None:
     rig = services
+    webroot = tmp_path / "www"  # a folder of its own: the rig's webroot is what earlier tests left
+    webroot.mkdir()
+    (webroot / "index.html").write_text("shop\n")
     checks = [
-        {"name": "webroot", "type": "command", "command": ["ls", str(rig.primary.webroot)]},
+        {"name": "webroot", "type": "command", "command": ["ls", str(webroot)]},
         {"name": "db", "type": "command",
          "command": ["sh", "-c", "echo inactive; echo 'unit mariadb' >&2; exit 3"]},
     ]

@@ -100,6 +100,11 @@ class PdnsController(Daemon):
                     "webserver-allow-from=127.0.0.1/32",
                     "default-soa-content=ns1.@ hostmaster.@ 0 10800 3600 604800 3600",
                     "security-poll-suffix=",
+                    # no caches: a zone a test re-creates answers at once, whatever an earlier
+                    # test (on this rig, seconds before) was told about its names
+                    "cache-ttl=0",
+                    "negquery-cache-ttl=0",
+                    "query-cache-ttl=0",
                     "daemon=no",
                     "guardian=no",
                     "disable-syslog=yes",
