@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.rigsite import inventory_doc
 from failover.model.inventory import Inventory
 from failover.sync.cycle import plan_sync, run_sync
 from tests.rig import Rig
@@ -34,17 +35,9 @@ TARGET = 1.2
 
 
 def inventory(rig: Rig, work: Path) -> Inventory:
-    hosts = {h: {"address": rig.hosts[h].address,
-                 "ssh": {"user": "root", "identity": str(rig.client_key)}} for h in rig.hosts}
-    return Inventory.parse({
-        "site": "bench.test", "path": str(work / "inventory.yaml"), "state_dir": str(work),
-        "hosts": hosts, "ssh": {"known_hosts": str(rig.known_hosts)},
-        "dns": [{"provider": "powerdns", "zone": "bench.test.", "api_url": "http://127.0.0.1:1",
-                 "api_key": "x", "records": [{"name": "@", "type": "A"}]}],
-        "checks": [{"name": "ssh", "type": "tcp", "port": 22}],
-        "sync": [{"name": "shopdb", "type": "mysql", "database": "shop",
-                  "client_options": {h: rig.hosts[h].mariadb.client_options for h in rig.hosts}}],
-    })
+    return Inventory.parse(inventory_doc(rig, work, work, [
+        {"name": "shopdb", "type": "mysql", "database": "shop",
+         "client_options": {h: rig.hosts[h].mariadb.client_options for h in rig.hosts}}]))
 
 
 def bare(rig: Rig) -> None:

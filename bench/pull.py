@@ -34,6 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.rigsite import inventory_doc
 from bench.sync import change, make_tree, rotated
 from tests.rig import Rig
 from tests.synctree import mirror_settled
@@ -70,18 +71,10 @@ print(time.monotonic() - t0)
 
 
 def inventory(rig: Rig, work: Path, name: str, source: Path) -> Path:
-    hosts = {h: {"address": rig.hosts[h].address,
-                 "ssh": {"user": "root", "identity": str(rig.client_key)}} for h in rig.hosts}
-    doc = {"site": "bench.test", "path": str(work / "inventory.yaml"),
-           "state_dir": str(work / name), "hosts": hosts,
-           "ssh": {"known_hosts": str(rig.known_hosts)},
-           "dns": [{"provider": "powerdns", "zone": "bench.test.",
-                    "api_url": "http://127.0.0.1:1", "api_key": "x",
-                    "records": [{"name": "@", "type": "A"}]}],
-           "checks": [{"name": "ssh", "type": "tcp", "port": 22}],
-           "sync": [{"name": "tree", "path": {"primary": f"{source}/",
-                                             "standby": f"{rig.standby.data_dir / name}/"},
-                     "max_delete": 100000}]}
+    doc = inventory_doc(rig, work, work / name, [
+        {"name": "tree", "path": {"primary": f"{source}/",
+                                  "standby": f"{rig.standby.data_dir / name}/"},
+         "max_delete": 100000}])
     path = work / f"{name}.json"
     path.write_text(json.dumps(doc))
     return path

@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.rigsite import inventory_doc
 from failover.model.inventory import Inventory
 from failover.sync.mirror import Mirror
 from failover.sync.rsync import PARTIAL_DIR
@@ -67,20 +68,12 @@ def change(paths: list[Path], share: float, round_: int) -> None:
 def inventory(rig: Rig, work: Path, name: str, tree: Path, **sync: object) -> Inventory:
     """One inventory per variant, each with its own state dir (as each site has) and the one tree
     as its mirror."""
-    hosts = {h: {"address": rig.hosts[h].address,
-                 "ssh": {"user": "root", "identity": str(rig.client_key)}} for h in rig.hosts}
     state = work / name
     (state / "mirror").mkdir(parents=True)
     (state / "mirror" / "tree").symlink_to(tree)
-    return Inventory.parse({
-        "site": "bench.test", "path": str(work / "inventory.yaml"), "state_dir": str(state),
-        "hosts": hosts, "ssh": {"known_hosts": str(rig.known_hosts)},
-        "dns": [{"provider": "powerdns", "zone": "bench.test.", "api_url": "http://127.0.0.1:1",
-                 "api_key": "x", "records": [{"name": "@", "type": "A"}]}],
-        "checks": [{"name": "ssh", "type": "tcp", "port": 22}],
-        "sync": [{"name": "tree", "path": str(rig.standby.data_dir / name) + "/",
-                  "max_delete": 100000, **sync}],
-    })
+    return Inventory.parse(inventory_doc(rig, work, state, [
+        {"name": "tree", "path": str(rig.standby.data_dir / name) + "/", "max_delete": 100000,
+         **sync}]))
 
 
 PLAIN_OPTIONS = ["--delay-updates", f"--partial-dir={PARTIAL_DIR}", "--delete-delay"]

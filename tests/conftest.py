@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,20 @@ from tests.rig.dnsservers import DnsServers  # noqa: E402
 log = logging.getLogger(__name__)
 
 
+@contextmanager
+def running(what: str, start: Callable[[], object], stop: Callable[[], object]) -> Iterator[None]:
+    """Servers a session fixture starts: a start that fails fails the test with its message
+    (no traceback), and they are stopped after it."""
+    try:
+        start()
+    except RigError as exc:
+        pytest.fail(f"{what} did not start:\n{exc}", pytrace=False)
+    try:
+        yield
+    finally:
+        stop()
+
+
 @pytest.fixture(scope="session")
 def rig() -> Iterator[Rig]:
     """One rig per session: namespaces primary/standby (sshd + HTTP) and PowerDNS.
@@ -49,43 +64,25 @@ def rig() -> Iterator[Rig]:
     if os.geteuid() != 0:
         pytest.fail("the rig needs root (network namespaces)", pytrace=False)
     r = Rig.from_env(keep_dir=os.environ.get("RIG_KEEP") == "1")
-    try:
-        r.start()
-    except RigError as exc:
-        pytest.fail(f"rig did not start:\n{exc}", pytrace=False)
-    log.info("rig up in %.2fs at %s", r.timings["start"], r.dir)
-    try:
+    with running("rig", r.start, r.stop):
+        log.info("rig up in %.2fs at %s", r.timings["start"], r.dir)
         yield r
-    finally:
-        r.stop()
 
 
 @pytest.fixture(scope="session")
 def dns_servers() -> Iterator[DnsServers]:
     """BIND (RFC 2136 + TSIG), moto (Route 53 API) and a second PowerDNS, on loopback."""
     servers = DnsServers(port_offset=port_offset())
-    try:
-        servers.start()
-    except RigError as exc:
-        pytest.fail(f"DNS servers did not start:\n{exc}", pytrace=False)
-    try:
+    with running("DNS servers", servers.start, servers.stop):
         yield servers
-    finally:
-        servers.stop()
 
 
 @pytest.fixture(scope="session")
 def databases(rig: Rig) -> Iterator[Rig]:
     """The rig with MariaDB and PostgreSQL running on primary and standby (tests/rig/databases.py):
     ``databases.primary.mariadb``, ``databases.standby.postgres``... stopped after the session."""
-    try:
-        rig.start_databases()
-    except RigError as exc:
-        pytest.fail(f"database servers did not start:\n{exc}", pytrace=False)
-    try:
+    with running("database servers", rig.start_databases, rig.stop_databases):
         yield rig
-    finally:
-        rig.stop_databases()
 
 
 @pytest.fixture

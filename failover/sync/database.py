@@ -120,8 +120,8 @@ class DatabaseSet(MirroredSet):
     def push(self, host: str, *, master: SshMaster | None = None) -> SyncReport:
         folder, info = self._source()
         pending = self._pending.pop(host, None)
-        if pending is not None and pending.snapshot != folder.name:
-            pending.close(abort=True)  # fed another dump than the last good one
+        if pending is not None and (pending.snapshot != folder.name or info.unmovable):
+            pending.close(abort=True)  # fed another dump than the last good one, or unpushable
             pending = None
         if pending is None:
             dump = verify(folder, info)
@@ -129,7 +129,6 @@ class DatabaseSet(MirroredSet):
             pending = self._stage(host, master)
             pending.load.send(str(dump))
         try:
-            self._check_movable(info)
             loaded = pending.db.finish(pending.load, info.tables, list(pending.live))
         finally:
             pending.close()

@@ -57,16 +57,17 @@ class DbHost:
         """Which of `<db>`, `<db>__next`, `<db>__prev` exist."""
         return set(self.lines(self.dialect.databases_sql(self.database)))
 
-    def tables(self, database: str) -> dict[str, str]:
-        """name -> kind of each table of `database` ({} when it does not exist)."""
-        if database not in self.databases():
+    def tables(self, database: str, exists: set[str] | None = None) -> dict[str, str]:
+        """name -> kind of each table of `database` ({} when it does not exist; `exists`:
+        databases() when the caller has it)."""
+        if database not in (self.databases() if exists is None else exists):
             return {}
         rows = [ln.split("\t") for ln in self.lines(self.dialect.tables_sql(database), database)]
         return {r[0]: r[1] if len(r) > 1 else "" for r in rows}
 
-    def counts(self, database: str) -> dict[str, int]:
+    def counts(self, database: str, exists: set[str] | None = None) -> dict[str, int]:
         """Exact row counts of the base tables of `database`."""
-        tables = [t for t, kind in self.tables(database).items() if kind == "BASE TABLE"]
+        tables = [t for t, kind in self.tables(database, exists).items() if kind == "BASE TABLE"]
         if not tables:
             return {}
         rows = self.lines(self.dialect.count_sql(database, tables), database)
@@ -100,12 +101,13 @@ class DbHost:
         if code != 0:
             raise SyncError(f"loading the dump into {self.staged} on {self.host} failed "
                             f"({script_status(err)}): {last_message(err)}; {untouched}")
-        loaded = self.counts(self.staged)
+        exists = self.databases()
+        loaded = self.counts(self.staged, exists)
         if loaded != want:
             raise SyncError(f"{self.staged} on {self.host} does not hold the dump's rows "
                             f"({differences(want, loaded)}); {untouched}, {self.staged} is "
                             "left to inspect")
-        self.sql(self.dialect.swap_sql(self.database, live, list(loaded), self.databases()))
+        self.sql(self.dialect.swap_sql(self.database, live, list(loaded), exists))
         return loaded
 
 
