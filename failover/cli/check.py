@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 import msgspec
@@ -20,6 +21,7 @@ from failover.cli.app import App
 from failover.cli.exits import ExitStatus, exit_status
 from failover.cli.plugin import outcome_json, perfdata, status_line, summary, unknown_reason
 from failover.cli.render import round_table
+from failover.cli.report import run_timeline
 from failover.engine.monitor import RoundOutcome
 from failover.errors import ConfigError, FailoverError, LockHeld
 from failover.model.results import RoundReport
@@ -40,6 +42,7 @@ class CheckRound(msgspec.Struct):
     no_act: bool
     judged: State  # the state the round was judged in (the table shows it, not the run's end)
     run_lines: list[str] = msgspec.field(default_factory=list)  # the playbook's progress, if any
+    timeline: list[Any] = msgspec.field(default_factory=list)  # of a run that moved DNS
 
 
 @click.command()
@@ -100,7 +103,8 @@ def _round(app: App, *, no_act: bool, wait: float) -> CheckRound:
                          record=True, clock=app.clock)
         judged = outcome.state
         act(outcome, inv, app.store, app.audit, emit=emit, clock=app.clock)
-    return CheckRound(outcome, no_act=False, judged=judged, run_lines=lines)
+    timeline = [] if outcome.run is None else run_timeline(app, outcome.run.id)
+    return CheckRound(outcome, no_act=False, judged=judged, run_lines=lines, timeline=timeline)
 
 
 def _page_lock_held(app: App, error: LockHeld) -> None:
@@ -142,6 +146,10 @@ def show(app: App, done: CheckRound, *, json_lines: bool = False) -> None:
     o, inv = done.outcome, app.inventory
     if app.json:
         doc = outcome_json(o, inv, no_act=done.no_act)
+        if o.run is not None:
+            from failover.report.incidents import timeline_json
+
+            doc["timeline"] = timeline_json(done.timeline)
         click.echo(dumps(doc)) if json_lines else app.print_json(doc)
         return
     d = o.decision
@@ -158,6 +166,11 @@ def show(app: App, done: CheckRound, *, json_lines: bool = False) -> None:
         app.out(o.page_note)
     for line in done.run_lines:
         app.out(line)
+    if done.timeline:
+        from failover.report.text import timeline_lines
+
+        for line in timeline_lines(done.timeline):
+            app.out(line)
     if o.run_error:
         app.out(f"{d.action} FAILED: {o.run_error}; active host: {o.state.active}")
     elif o.run is not None:

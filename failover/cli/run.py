@@ -10,6 +10,7 @@ import click
 
 from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
+from failover.cli.report import run_timeline
 from failover.engine.active import run_target
 from failover.errors import UsageError
 
@@ -46,6 +47,8 @@ def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait
     from failover.engine.context import RunContext
     from failover.engine.monitor import playbook_path, run_playbook
     from failover.engine.resume import continuable, first_undone
+    from failover.report.incidents import timeline_json
+    from failover.report.text import timeline_lines
 
     inv = app.inventory
     hosts = list(inv.hosts)
@@ -76,9 +79,14 @@ def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait
                          accept_stale=accept_stale, allow_deletes=allow_deletes)
         runs.append(ctx)
         journal = run_playbook(ctx, playbook, {"from": source, "to": target}, resume)
+        timeline = [] if dry_run else run_timeline(app, journal.id)
         if app.json:
-            app.print_json({"run": journal.to_json(), "active": ctx.state.active})
-        elif journal.failed:
+            app.print_json({"run": journal.to_json(), "active": ctx.state.active,
+                            "timeline": timeline_json(timeline)})
+            return not journal.failed
+        for line in timeline_lines(timeline):
+            app.out(line)
+        if journal.failed:
             app.out(f"FAILED: run {journal.id} {journal.status}: {journal.error}; "
                     f"active host: {ctx.state.active}")
         else:
