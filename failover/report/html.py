@@ -78,9 +78,13 @@ def _axis(events: list[Event], numbers: list[int], bands: list[tuple[float, floa
              'stroke-width="2"/>']
     for a, b, colour in bands:
         parts.append(f'<rect x="{x(a)}" y="70" width="{max(x(b) - x(a), 2)}" height="20" '
-                     f'fill="{colour}" opacity="0.85"/>')
-    for k, (e, n) in enumerate(zip(events, numbers, strict=True)):
-        y = 54 - (k % 3) * 18
+                     f'fill="{colour}"/>')
+    ends = [-100.0] * 4  # where each row of labels ends: a label never overlaps another
+    for e, n in zip(events, numbers, strict=True):
+        row = next((k for k, end in enumerate(ends) if end + 16 <= x(e.ts)),
+                   min(range(4), key=lambda k: ends[k]))
+        ends[row] = x(e.ts)
+        y = 58 - row * 15
         parts.append(f'<line x1="{x(e.ts)}" y1="{y + 4}" x2="{x(e.ts)}" y2="80" '
                      'stroke="#57606a" stroke-width="1"/>')
         parts.append(f'<circle cx="{x(e.ts)}" cy="80" r="5" fill="{BLUE}"/>')

@@ -39,6 +39,7 @@ class Event:
 class Incident:
     run: Run
     first_failed: Round | None = None
+    last_passed: Round | None = None  # before the first failed one: the outage began after it
     declared_down: float | None = None
     declared_reason: str = ""
     passes_again: float | None = None
@@ -58,6 +59,14 @@ class Incident:
         return max(0.0, self.run.verified_at - self.first_failed.ts)
 
     @property
+    def downtime_max(self) -> float | None:
+        """The most it can have been: from the last passed round before the outage (the
+        outage began somewhere between that round and the first failed one)."""
+        if self.last_passed is None or self.run.verified_at is None:
+            return None
+        return max(0.0, self.run.verified_at - self.last_passed.ts)
+
+    @property
     def caches_until(self) -> float | None:
         if self.run.dns_at is None or self.run.ttl_before is None:
             return None
@@ -74,6 +83,8 @@ class Incident:
             "run_id": self.run.id, "from": self.run.from_, "to": self.run.to,
             "automatic": self.run.automatic, "who": self.run.who, "status": self.run.status,
             "downtime": None if self.downtime is None else round(self.downtime, 3),
+            "downtime_max": None if self.downtime_max is None else round(self.downtime_max, 3),
+            "last_passed_round": None if self.last_passed is None else self.last_passed.ts,
             "ttl": self.run.ttl_before,
             "caches_until": self.caches_until,
             "first_failed_round": None if self.first_failed is None else self.first_failed.ts,
@@ -106,13 +117,16 @@ def _host_rounds(log: Log, host: str) -> list[Round]:
     return [r for r in log.rounds if r.judged and host in r.hosts]
 
 
-def _first_failed(rounds: list[Round], host: str, before: float) -> Round | None:
+def _first_failed(rounds: list[Round], host: str,
+                  before: float) -> tuple[Round | None, Round | None]:
+    """(the first failed round of the streak that led up to `before`, the passed round just
+    before that streak)."""
     first = None
     for r in reversed([r for r in rounds if r.ts <= before]):
         if r.hosts[host]:
-            break
+            return first, r if first is not None else None
         first = r
-    return first
+    return first, None
 
 
 def _recovery(rounds: list[Round], host: str, after: float,
@@ -199,7 +213,7 @@ def incidents(log: Log, *, recovery_threshold: int) -> list[Incident]:
         found.append(Incident(run))
     for inc in found:
         rounds = _host_rounds(log, inc.host)
-        inc.first_failed = _first_failed(rounds, inc.host, inc.run.started)
+        inc.first_failed, inc.last_passed = _first_failed(rounds, inc.host, inc.run.started)
         if inc.first_failed is not None:
             inc.declared_down, inc.declared_reason = _declared(log, inc.first_failed.ts,
                                                                inc.run.started)

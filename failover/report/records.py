@@ -146,6 +146,7 @@ def read(records: Iterable[dict[str, Any]], *, check_names: Iterable[str] = (),
     names, warnings = tuple(check_names), frozenset(warning_checks)
     log = Log()
     runs: dict[str, Run] = {}
+    open_runs: dict[Any, Run] = {}  # pid -> its run between run_start and run_end
     for r in records:
         if not isinstance(r, dict) or not isinstance(r.get("ts"), int | float):
             continue
@@ -155,7 +156,8 @@ def read(records: Iterable[dict[str, Any]], *, check_names: Iterable[str] = (),
         log.first_ts = begin if log.first_ts is None else min(log.first_ts, begin)
         log.last_ts = ts if log.last_ts is None else max(log.last_ts, ts)
         event = r.get("event")
-        run = runs.get(str(r.get("run_id")))
+        # a dns_change line carries no run_id: it belongs to the run open in its process
+        run = runs.get(str(r.get("run_id"))) or open_runs.get(r.get("pid"))
         if event == "round":
             log.rounds.append(_round(r, warnings))
         elif event == "rounds":
@@ -171,7 +173,7 @@ def read(records: Iterable[dict[str, Any]], *, check_names: Iterable[str] = (),
             last = log.decisions[-1] if log.decisions else None
             run.automatic = (last is not None and last.pid == run.pid and last.action != "none"
                              and last.to == run.to)
-            runs[run.id] = run
+            runs[run.id] = open_runs[run.pid] = run
             log.runs.append(run)
         elif event == "step" and run is not None:
             _step(run, r)
@@ -179,6 +181,9 @@ def read(records: Iterable[dict[str, Any]], *, check_names: Iterable[str] = (),
             _dns_change(run, r)
         elif event == "run_end" and run is not None:
             run.ended, run.status = ts, str(r.get("status"))
+            open_runs.pop(r.get("pid"), None)
+        elif event == "run_resume" and run is not None:
+            open_runs[r.get("pid")] = run
         elif event == "rehearsal":
             log.rehearsals.append(Rehearsal(ts, r.get("to"), str(r.get("readiness", "")),
                                             tuple(str(f) for f in r.get("findings") or ()),

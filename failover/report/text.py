@@ -53,6 +53,9 @@ def downtime_lines(inc: Incident) -> list[str]:
     if inc.downtime is not None:
         lines.append(f"downtime as customers saw it: {span(inc.downtime)} (first failed round of "
                      f"{inc.host} -> every nameserver answers with {run.to})")
+        if inc.downtime_max is not None and inc.last_passed is not None:
+            lines.append(f"at most {span(inc.downtime_max)}: the outage began after the last "
+                         f"passed round, at {clock(inc.last_passed.ts)}")
     elif inc.first_failed is None:
         lines.append(f"downtime: none seen by the checks ({inc.host} passed its last round "
                      "before the run: a planned move)")

@@ -46,7 +46,7 @@ def run(run_id: str, start: float, frm: str, to: str, pid: int, *, dns: float, v
     return [
         {"ts": start, "event": "run_start", "run_id": run_id, "pid": pid, "who": "root@vm",
          "playbook": "playbooks/x.yaml", "variables": {"from": frm, "to": to}},
-        {"ts": dns, "event": "dns_change", "run_id": run_id, "pid": pid, "to": to,
+        {"ts": dns, "event": "dns_change", "pid": pid, "to": to,  # no run_id, as written
          "zones": [{"zone": "shop.test.", "provider": "powerdns",
                     "changes": [{"name": "@", "type": "A", "ttl_before": ttl, "ttl": ttl,
                                  "before": ["10.0.0.1"], "after": ["10.0.0.2"]}]}]},
@@ -88,6 +88,7 @@ def test_an_incident_has_its_timeline_downtime_and_failback() -> None:
     [inc] = incidents(log, recovery_threshold=5)
     assert (inc.run.id, inc.run.automatic, inc.failback and inc.failback.id) == ("r1", True, "r2")
     assert inc.downtime == 30.0  # first failed round 1200 -> every nameserver 1230
+    assert inc.downtime_max == 140.0  # the last passed round: 1090, the summary's last one
     assert (inc.run.ttl_before, inc.caches_until) == (60, 1285.0)
     assert (inc.passes_again, inc.recovered) == (1270.0, 1310.0)
     assert [(e.key, e.ts) for e in inc.timeline()] == [

@@ -1,0 +1,196 @@
+"""`failover report` and the timeline at the end of a run, through the real executable on the
+rig: a real outage (the primary's link down, cron's rounds until the automatic failover, link
+up, rounds until it recovered, failback by hand), its report in JSON, Markdown and HTML, the
+HTML rendered by headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+
+from tests.png import colours
+from tests.site import Site
+
+INTERVAL = 6.0  # seconds between the rounds' starts, as cron (every minute) would, faster
+RED = (0xD9, 0x2D, 0x20)  # failover/report/html.py: the outage band of an incident's timeline
+
+
+class Cron:
+    """`failover check` started every INTERVAL seconds on a fixed schedule (a round that
+    overruns its slot skips the slots it missed, as a busy cron job would)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.origin = time.time()
+        self.slot = 0
+
+    def round(self) -> subprocess.CompletedProcess[str]:
+        self.slot += 1
+        start = self.origin + self.slot * INTERVAL
+        now = time.time()
+        if now > start + 1:  # the last round overran this slot: the next one
+            self.slot += int((now - start) // INTERVAL) + 1
+            start = self.origin + self.slot * INTERVAL
+        time.sleep(max(0.0, start - now))
+        return self.site.run("check")
+
+    def now(self) -> None:
+        """The next round starts at once (and the schedule continues from here)."""
+        self.origin, self.slot = time.time() - INTERVAL, 0
+
+
+def answers(site: Site) -> str | None:
+    """The host every managed record answers with, or None while they disagree."""
+    seen = {tuple(v) for v in site.dns().values()}
+    by_address = {h.address: name for name, h in site.rig.hosts.items()}
+    return by_address.get(seen.pop()[0]) if len(seen) == 1 and len(next(iter(seen))) == 1 \
+        else None
+
+
+def report(site: Site, *args: str) -> subprocess.CompletedProcess[str]:
+    p = site.run("report", *args)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p
+
+
+def test_a_real_outage_reported_with_downtime_timeline_and_availability(warm_site: Site) -> None:
+    site, cron = warm_site, Cron(warm_site)
+    for _ in range(2):
+        assert cron.round().returncode == 0
+    cron.now()
+    site.primary.link_down()
+    down_at = time.time()
+    outage_rounds, failed_over = 0, None
+    while failed_over is None:
+        p = cron.round()
+        outage_rounds += 1
+        assert outage_rounds <= 5, p.stdout + p.stderr
+        if answers(site) == "standby":
+            standby_at, failed_over = time.time(), p
+    # the run's own timeline closes check's output
+    assert failed_over.returncode == 2, failed_over.stdout
+    out = failed_over.stdout
+    assert "failover done" in out
+    timeline = out[out.index("timeline ("):out.index("failover done")].splitlines()
+    assert [re.sub(r"^\s+\S+\s+(\+\S+\s+)?", "", line).split(" (")[0]
+            for line in timeline[1:]][:2] == ["first failed round of primary",
+                                              "primary declared down"]
+    assert re.search(r"\+\S+s  every nameserver answers with standby", out), out
+    assert "caches expire: the old answers' TTL (60s) has passed" in out
+
+    for _ in range(2):  # the primary is still down: rounds go on failing
+        cron.round()
+        outage_rounds += 1
+    site.primary.link_up()
+    up_at = time.time()
+    for _ in range(5):  # policy.recovery_threshold rounds in a row
+        cron.round()
+    assert site.state()["hosts"]["primary"]["ok"] == 5
+    back = site.run("failback", "--yes", "--json")
+    assert back.returncode == 0, back.stdout + back.stderr
+    back_at = time.time()
+    doc = json.loads(back.stdout)
+    assert [e["event"] for e in doc["timeline"]] == [
+        "passes_again", "recovered", "failback_started", "failback_dns_written",
+        "failback_nameservers", "failback_finished"]
+    assert answers(site) == "primary"
+
+    data = json.loads(report(site, "--format", "json").stdout)
+    assert json.loads(report(site, "--json").stdout)["incidents"] == data["incidents"]
+    [incident] = data["incidents"]
+    assert (incident["from"], incident["to"], incident["automatic"]) == ("primary", "standby",
+                                                                          True)
+    assert incident["failback_run_id"] == doc["run"]["id"]
+    measured = standby_at - down_at
+    assert abs(incident["downtime"] - measured) <= INTERVAL, (incident["downtime"], measured)
+    # the checker saw the outage after it began and the test saw DNS after it moved
+    assert incident["downtime"] < measured
+    assert incident["downtime"] < incident["downtime_max"]
+    assert incident["ttl"] == 60
+    events = {e["event"]: e["at"] for e in incident["timeline"]}
+    order = [down_at, events["first_failed"], events["declared_down"], events["run_started"],
+             events["run_dns_written"], events["run_nameservers"], standby_at]
+    assert order == sorted(order), incident["timeline"]
+    order = [up_at, events["passes_again"], events["recovered"], events["failback_started"],
+             events["failback_dns_written"], events["failback_nameservers"],
+             events["failback_finished"], back_at]
+    assert order == sorted(order), incident["timeline"]
+    assert events["caches_expire"] == events["run_dns_written"] + 60
+    stamps = [e["at"] for e in incident["timeline"]]
+    assert stamps == sorted(stamps)
+
+    hosts = data["availability"]["hosts"]
+    assert hosts["primary"]["failed"] == outage_rounds, (hosts, outage_rounds)
+    assert hosts["standby"]["failed"] == 0
+    assert data["availability"]["interval"] >= INTERVAL * 0.9
+    md = report(site).stdout
+    assert f"downtime as customers saw it: {incident['downtime']:.1f}s" in md
+    assert re.search(rf"\| primary \| \d+\.\d{{3}}% \| \d+ \| {outage_rounds} \|", md), md
+
+
+def external(page: str) -> list[str]:
+    """Anything in an HTML page that would make a browser fetch something."""
+    pattern = (r"(?i)https?:|//[a-z0-9]|<link|<script|<img|<iframe|<object|<embed|\bsrc=|"
+               r"\bhref=|url\(|@import")
+    return re.findall(pattern, page)
+
+
+def test_the_html_report_renders_in_chromium_with_its_timeline(site: Site,
+                                                               tmp_path: Path) -> None:
+    with site.primary.link_down():
+        codes = [site.run("check").returncode for _ in range(3)]
+    assert codes == [1, 1, 2]
+    assert answers(site) == "standby"
+    out = tmp_path / "report.html"
+    p = report(site, "--format", "html", "-o", str(out))
+    assert p.stdout == ""
+    assert p.stderr == f"report written to {out}\n"
+    page = out.read_text()
+    assert external(page) == []
+    assert '<meta name=viewport content="width=device-width, initial-scale=1">' in page
+    assert page.count("<svg") == 1
+    assert "Downtime as customers saw it" in page
+    assert out.stat().st_mode & 0o777 == 0o644
+
+    shot = tmp_path / "phone.png"
+    # no network at all for the browser (its own namespace): a page that fetched anything
+    # would show it broken; and the browser cannot call anywhere
+    r = subprocess.run(["unshare", "--net", "chromium", "--headless", "--no-sandbox",
+                        "--disable-gpu", "--no-first-run", f"--user-data-dir={tmp_path / 'c'}",
+                        f"--screenshot={shot}", "--window-size=390,1100", out.as_uri()],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert r.returncode == 0, r.stderr
+    seen = colours(shot)
+    assert len(seen) > 50, "a blank page"
+    assert seen[(255, 255, 255)] < sum(seen.values()) * 0.95
+    assert sum(n for c, n in seen.items() if near(c, RED)) > 200, "no outage band drawn"
+
+
+def near(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    return all(abs(x - y) <= 12 for x, y in zip(a, b, strict=True))
+
+
+def test_bad_options_say_what_is_valid(site: Site) -> None:
+    p = site.run("report", "--since", "last week")
+    assert p.returncode == 2
+    assert p.stderr == ("failover: --since: 'last week' is neither a duration (30d, 12h, 90m, "
+                        "seconds) nor a date (2026-11-01, 2026-11-01T08:00:00Z)\n")
+    p = site.run("report", "--incident", "20260101T000000Z-abcd")
+    assert p.returncode == 2
+    assert p.stderr == ("failover: --incident: no incident with run id "
+                        "'20260101T000000Z-abcd'; incidents: none in this audit log\n")
+    p = site.run("report", "--format", "pdf")
+    assert p.returncode == 2
+    assert "'pdf' is not one of 'md', 'html', 'json'" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_a_report_of_a_quiet_site(site: Site) -> None:
+    assert site.run("check").returncode == 0
+    md = report(site).stdout
+    assert md.startswith("# failover report: shop.test\n")
+    assert "No run moved DNS in this period." in md
+    assert re.search(r"\| primary \| 100\.000% \| 1 \| 0 \|", md), md
