@@ -5,6 +5,7 @@ user expects: its exit code, its status line, DNS where it should be. And `make 
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import re
@@ -91,12 +92,20 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
             return Expect(before=two_releases, then=previous_release_live, after=plain_webroot)
         case ("sync",):
             return Expect(then=None if params["dry_run"] else standby_has_the_shop)
+        case ("report",):  # for after an incident
+            return Expect(at="standby", before=failed_over, then=one_incident_reported)
     raise AssertionError(f"no rule for `failover {' '.join(path)}`: add one to expect()")
 
 
 def failed_over(site: Site) -> None:
     p = site.run("failover", "--to", "standby", "--yes")
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def one_incident_reported(site: Site) -> None:
+    p = site.run("report", "--json")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert [i["to"] for i in json.loads(p.stdout)["incidents"]] == ["standby"]
 
 
 def two_releases(site: Site) -> None:
