@@ -142,10 +142,16 @@ class Site:
         return json.loads(path.read_text()) if path.exists() else {}
 
     def audit(self) -> list[dict[str, Any]]:
-        path = self.state_dir / "audit.jsonl"
-        if not path.exists():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        """Every audit record, as `failover report` reads them (rotated files, and the healthy
+        rounds counted but not yet written, as one `rounds` record)."""
+        from failover.state.audit import AuditLog
+
+        return list(AuditLog(self.state_dir).read())
+
+    def rounds(self) -> int:
+        """How many rounds the audit log holds: written in full, or counted (healthy ones)."""
+        return sum(1 if e["event"] == "round" else e["count"] for e in self.audit()
+                   if e["event"] in ("round", "rounds"))
 
     def tree(self, root: Path) -> dict[str, str]:
         return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*"))

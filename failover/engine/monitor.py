@@ -110,14 +110,23 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
     decision = policy.decide(inventory, counted, report, now)
     decision = _freshness(inventory, counted, decision, now)
     if record:
-        audit.write("round", online=report.online, active=counted.active,
-                    results=[{"host": r.host, "check": r.check, "ok": r.ok,
-                              "latency": round(r.latency, 4), "detail": r.detail}
-                             for r in report.results],
-                    control=[{"target": c.target, "ok": c.ok} for c in report.control])
-        audit.write("decision", **decision.to_json())
+        audit.write_round(
+            {"online": report.online, "active": counted.active,
+             "results": [{"host": r.host, "check": r.check, "ok": r.ok,
+                          "latency": round(r.latency, 4), "detail": r.detail}
+                         for r in report.results],
+             "control": [{"target": c.target, "ok": c.ok} for c in report.control]},
+            decision.to_json(), healthy=_healthy(report, decision),
+            hosts=sorted({r.host for r in report.results}))
         store.save(counted)
     return RoundOutcome(report, decision, counted, warm=warm)
+
+
+def _healthy(report: RoundReport, decision: Decision) -> bool:
+    """All is well: the audit log counts such a round instead of writing it (state/audit.py)."""
+    return (report.online and bool(report.results) and all(r.ok for r in report.results)
+            and decision.status == Status.OK and decision.action == "none"
+            and decision.page is None)
 
 
 def ssh_unanswered(inventory: Inventory, report: RoundReport) -> dict[str, str]:

@@ -199,7 +199,7 @@ def as_service(site: Site, argv: list[str], params: dict[str, Any]) -> subproces
     try:
         prom: Path | None = params.get("prom_file")
         deadline = time.monotonic() + 120
-        while not (any(e["event"] == "round" for e in site.audit())
+        while not (any(e["event"] in ("round", "rounds") for e in site.audit())
                    and (prom is None or prom.exists())):
             assert proc.poll() is None, "it stopped on its own"
             assert time.monotonic() < deadline, "no round in 120 s"
