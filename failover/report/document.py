@@ -51,16 +51,22 @@ class Chain:
     lines: int = 0
     unchained: int = 0
     broken: tuple[str, ...] = ()  # "file:line: why"
-    available: bool = True  # this version's audit module keeps a chain at all
+
+    @property
+    def head_words(self) -> str:
+        """`audit chain head: <hash>`, or that the log is unchained."""
+        if self.head is None:
+            return "audit chain head: unchained (this audit log carries no hash chain)"
+        return f"audit chain head: {self.head}"
 
     @property
     def words(self) -> str:
-        """`audit chain head: <hash>`, or `unchained`, and whether the chain holds."""
-        if not self.available or self.head is None:
-            return "audit chain head: unchained (this audit log carries no hash chain)"
+        """The head, and whether the chain holds."""
+        if self.head is None:
+            return self.head_words
         tail = "" if self.ok else f" (BROKEN: {'; '.join(self.broken)})"
         older = f"; {self.unchained} older lines unchained" if self.unchained else ""
-        return f"audit chain head: {self.head}{older}{tail}"
+        return f"{self.head_words}{older}{tail}"
 
     def to_json(self) -> dict[str, Any]:
         return {"head": self.head, "ok": self.ok, "lines": self.lines,

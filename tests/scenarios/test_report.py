@@ -194,3 +194,29 @@ def test_a_report_of_a_quiet_site(site: Site) -> None:
     assert md.startswith("# failover report: shop.test\n")
     assert "No run moved DNS in this period." in md
     assert re.search(r"\| primary \| 100\.000% \| 1 \| 0 \|", md), md
+
+
+def test_verify_names_the_edited_line_of_the_audit_log(site: Site) -> None:
+    with site.primary.link_down():
+        assert [site.run("check").returncode for _ in range(3)] == [1, 1, 2]
+    intact = site.run("report", "--verify")
+    assert intact.returncode == 0, intact.stdout + intact.stderr
+    head = re.fullmatch(r"audit chain intact: (\d+) lines\naudit chain head: ([0-9a-f]{64})\n",
+                        intact.stdout)
+    assert head, intact.stdout
+    assert f"audit chain head: {head[2]}\n" in report(site).stdout
+
+    log = site.state_dir / "audit.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    n = next(k for k, line in enumerate(lines, 1) if '"event": "round"' in line)
+    lines[n - 1] = lines[n - 1].replace('"ok": false', '"ok": true', 1)
+    assert "".join(lines) != log.read_text()  # the round said primary failed; now it passed
+    log.write_text("".join(lines))
+    broken = site.run("report", "--verify")
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert broken.stdout.startswith(f"audit chain BROKEN: {log}:{n}: "), broken.stdout
+    doc = json.loads(site.run("report", "--verify", "--json").stdout)
+    assert doc["ok"] is False
+    assert doc["broken"][0].startswith(f"{log}:{n}: ")
+    md = report(site).stdout  # the report still reads, and says the chain is broken
+    assert f"(BROKEN: {log}:{n}: " in md

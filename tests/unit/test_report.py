@@ -144,7 +144,7 @@ def test_a_summary_spanning_more_time_than_its_rounds_is_a_gap() -> None:
 
 def test_the_report_renders_as_markdown_json_and_self_contained_html() -> None:
     doc = build(audit(), site="shop.test", hosts=HOSTS, check_names=CHECKS, warning_checks=[],
-                recovery_threshold=5, start=0, now=1500, chain=Chain(None, True, available=False))
+                recovery_threshold=5, start=0, now=1500, chain=Chain(None, True))
     data = json.loads(json.dumps(doc.to_json()))
     assert data["incidents"][0]["downtime"] == 30.0
     assert data["incidents"][0]["ttl"] == 60
@@ -164,7 +164,7 @@ def test_the_report_renders_as_markdown_json_and_self_contained_html() -> None:
 
 
 def test_incident_option_picks_one_and_names_the_others_when_unknown() -> None:
-    chain = Chain(None, True, available=False)
+    chain = Chain(None, True)
     doc = build(audit(), site="s", hosts=HOSTS, check_names=CHECKS, warning_checks=[],
                 recovery_threshold=5, start=0, now=1500, chain=chain, incident="r2")
     assert [i.run.id for i in doc.incidents] == ["r1"]
