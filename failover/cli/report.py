@@ -5,9 +5,8 @@ nothing, takes no lock."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,11 +14,20 @@ from failover.cli.app import App
 from failover.errors import FailoverError, UsageError
 from failover.redact import redact
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from failover.report.document import Report
+    from failover.report.incidents import Event
 
 
-def build_report(app: App, since: str, incident: str | None) -> Any:
-    """The report of the app's inventory (failover.report.document.Report)."""
+def _checks(app: App) -> dict[str, list[str]]:
+    """What the report needs to know of the inventory's checks."""
+    checks = app.inventory.checks
+    return {"check_names": [c.name for c in checks],
+            "warning_checks": [c.name for c in checks if c.severity == "warning"]}
+
+
+def build_report(app: App, since: str, incident: str | None) -> Report:
+    """The report of the app's inventory over `since`, or of one `incident`."""
     from failover.report.chain import chain
     from failover.report.document import build, parse_since
 
@@ -29,25 +37,21 @@ def build_report(app: App, since: str, incident: str | None) -> Any:
     except ValueError as e:
         raise UsageError(f"--since: {e}") from None
     try:
-        return build(app.audit.read(), site=inv.site, hosts=list(inv.hosts),
-                     check_names=[c.name for c in inv.checks],
-                     warning_checks=[c.name for c in inv.checks if c.severity == "warning"],
+        return build(app.audit.read(), site=inv.site, hosts=list(inv.hosts), **_checks(app),
                      recovery_threshold=inv.policy.recovery_threshold, start=start, now=now,
                      chain=chain(inv.state_dir), incident=incident)
     except LookupError as e:
         raise UsageError(f"--incident: {e.args[0]}") from None
 
 
-def run_timeline(app: App, run_id: str) -> list[Any]:
+def run_timeline(app: App, run_id: str) -> list[Event]:
     """The timeline of run `run_id` from the audit log (report/incidents.py `run_timeline`):
     empty when it moved no DNS. Printed at the end of every run that did."""
     from failover.report.incidents import run_timeline as timeline
     from failover.report.records import read
 
-    inv = app.inventory
-    log_ = read(app.audit.read(), check_names=[c.name for c in inv.checks],
-                warning_checks=[c.name for c in inv.checks if c.severity == "warning"])
-    return timeline(log_, run_id, recovery_threshold=inv.policy.recovery_threshold)
+    log_ = read(app.audit.read(), **_checks(app))
+    return timeline(log_, run_id, recovery_threshold=app.inventory.policy.recovery_threshold)
 
 
 def _verify(app: App) -> bool:

@@ -86,12 +86,14 @@ class Report:
     rehearsals: list[Rehearsal] = field(default_factory=list)
     log_start: float | None = None
     only_incident: str | None = None
+    skipped: int = 0  # audit records the report could not read
 
     def to_json(self) -> dict[str, Any]:
         return {
             "site": self.site, "since": self.start, "since_iso": iso(self.start),
             "until": self.end, "until_iso": iso(self.end), "generated": self.generated,
             "log_start": self.log_start, "audit_chain": self.chain.to_json(),
+            "skipped_records": self.skipped,
             "incidents": [i.to_json() for i in self.incidents],
             "availability": None if self.availability is None else self.availability.to_json(),
             "rehearsals": [{"at": r.ts, "at_iso": iso(r.ts), "to": r.to,
@@ -113,10 +115,11 @@ def build(records: Iterable[dict[str, Any]], *, site: str, hosts: list[str],
             known = ", ".join(i.run.id for i in found) or "none in this audit log"
             raise LookupError(f"no incident with run id {incident!r}; incidents: {known}")
         return Report(site, chosen[0].run.started, now, now, chain, chosen,
-                      log_start=log.first_ts, only_incident=incident)
+                      log_start=log.first_ts, only_incident=incident, skipped=log.skipped)
     begin = max(start, log.first_ts) if log.first_ts is not None else start
     in_period = [i for i in found if i.run.started >= start
                  or (i.failback is not None and i.failback.started >= start)]
     return Report(site, begin, now, now, chain, in_period,
                   availability(log.rounds, begin, now, hosts),
-                  [r for r in log.rehearsals if r.ts >= start], log_start=log.first_ts)
+                  [r for r in log.rehearsals if r.ts >= start], log_start=log.first_ts,
+                  skipped=log.skipped)

@@ -216,6 +216,8 @@ def render(report: Report) -> str:
             f"<body><main><h1>failover report: {esc(report.site)}</h1>"
             f"<p class=meta>{period}; generated {esc(stamp(report.generated))}</p>"
             f"<p class=chain>{esc(report.chain.words)}</p>"
+            + (f"<p>{report.skipped} audit records could not be read and are not counted.</p>"
+               if report.skipped else "") +
             f"<h2>Incidents ({len(report.incidents)})</h2>{incidents}"
             f"{_availability(report)}"
             f"{'' if report.only_incident else _rehearsals(report)}"

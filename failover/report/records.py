@@ -94,6 +94,7 @@ class Log:
     first_ts: float | None = None
     last_ts: float | None = None
     lines: int = 0
+    skipped: int = 0  # records the report could not read
 
 
 def _round(r: dict[str, Any], warning_checks: frozenset[str]) -> Round:
@@ -138,54 +139,71 @@ def _dns_change(run: Run, r: dict[str, Any]) -> None:
         run.ttl_before = max(ttls, default=None)
 
 
-def read(records: Iterable[dict[str, Any]], *, check_names: Iterable[str] = (),
-         warning_checks: Iterable[str] = ()) -> Log:
-    """The report's view of audit `records` (oldest first). `check_names`: the inventory's
-    checks (what a `rounds` summary's hosts passed); `warning_checks`: those that never make a
-    host fail."""
-    names, warnings = tuple(check_names), frozenset(warning_checks)
-    log = Log()
-    runs: dict[str, Run] = {}
-    open_runs: dict[Any, Run] = {}  # pid -> its run between run_start and run_end
-    for r in records:
-        if not isinstance(r, dict) or not isinstance(r.get("ts"), int | float):
-            continue
-        log.lines += 1
-        ts = float(r["ts"])
+class _Reader:
+    def __init__(self, check_names: Iterable[str], warning_checks: Iterable[str]) -> None:
+        self.names, self.warnings = tuple(check_names), frozenset(warning_checks)
+        self.log = Log()
+        self.runs: dict[str, Run] = {}
+        self.open_runs: dict[Any, Run] = {}  # pid -> its run between run_start and run_end
+
+    def take(self, r: dict[str, Any]) -> None:
+        log, ts = self.log, float(r["ts"])
         begin = float(r["first"]) if isinstance(r.get("first"), int | float) else ts
         log.first_ts = begin if log.first_ts is None else min(log.first_ts, begin)
         log.last_ts = ts if log.last_ts is None else max(log.last_ts, ts)
         event = r.get("event")
         # a dns_change line carries no run_id: it belongs to the run open in its process
-        run = runs.get(str(r.get("run_id"))) or open_runs.get(r.get("pid"))
+        run = self.runs.get(str(r.get("run_id"))) or self.open_runs.get(r.get("pid"))
         if event == "round":
-            log.rounds.append(_round(r, warnings))
+            log.rounds.append(_round(r, self.warnings))
         elif event == "rounds":
-            log.rounds.append(_summary(r, names))
+            log.rounds.append(_summary(r, self.names))
         elif event == "decision":
             log.decisions.append(Decision(ts, r.get("pid"), str(r.get("status")),
                                           str(r.get("action")), r.get("from"), r.get("to"),
                                           tuple(r.get("reasons") or ())))
         elif event == "run_start":
-            variables = r.get("variables") or {}
-            run = Run(str(r.get("run_id")), str(r.get("playbook")), variables.get("from"),
-                      variables.get("to"), str(r.get("who", "")), r.get("pid"), ts)
-            last = log.decisions[-1] if log.decisions else None
-            run.automatic = (last is not None and last.pid == run.pid and last.action != "none"
-                             and last.to == run.to)
-            runs[run.id] = open_runs[run.pid] = run
-            log.runs.append(run)
+            self._start(r, ts)
         elif event == "step" and run is not None:
             _step(run, r)
         elif event == "dns_change" and run is not None:
             _dns_change(run, r)
         elif event == "run_end" and run is not None:
             run.ended, run.status = ts, str(r.get("status"))
-            open_runs.pop(r.get("pid"), None)
+            self.open_runs.pop(r.get("pid"), None)
         elif event == "run_resume" and run is not None:
-            open_runs[r.get("pid")] = run
+            self.open_runs[r.get("pid")] = run
         elif event == "rehearsal":
             log.rehearsals.append(Rehearsal(ts, r.get("to"), str(r.get("readiness", "")),
                                             tuple(str(f) for f in r.get("findings") or ()),
                                             dict(r.get("rto") or {})))
-    return log
+
+    def _start(self, r: dict[str, Any], ts: float) -> None:
+        variables = r.get("variables") or {}
+        run = Run(str(r.get("run_id")), str(r.get("playbook")), variables.get("from"),
+                  variables.get("to"), str(r.get("who", "")), r.get("pid"), ts)
+        last = self.log.decisions[-1] if self.log.decisions else None
+        run.automatic = (last is not None and last.pid == run.pid and last.action != "none"
+                         and last.to == run.to)
+        self.runs[run.id] = self.open_runs[run.pid] = run
+        self.log.runs.append(run)
+
+
+def read(records: Iterable[dict[str, Any]], *, check_names: Iterable[str] = (),
+         warning_checks: Iterable[str] = ()) -> Log:
+    """The report's view of audit `records` (oldest first). `check_names`: the inventory's
+    checks (what a `rounds` summary's hosts passed); `warning_checks`: those that never make a
+    host fail. A record the report cannot read (no time, a field of the wrong type) is
+    counted in `skipped`, not guessed at."""
+    reader = _Reader(check_names, warning_checks)
+    for r in records:
+        if not isinstance(r, dict) or not isinstance(r.get("ts"), int | float):
+            reader.log.skipped += 1
+            continue
+        try:
+            reader.take(r)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            reader.log.skipped += 1
+            continue
+        reader.log.lines += 1
+    return reader.log

@@ -141,7 +141,10 @@ def markdown(report: Report) -> str:
     else:
         out.append(f"Period: {stamp(report.start)} to {stamp(report.end)} (the audit log starts "
                    f"{stamp(report.log_start)}).")
-    out += ["", report.chain.words, "", f"## Incidents ({len(report.incidents)})", ""]
+    out += ["", report.chain.words]
+    if report.skipped:
+        out.append(f"{report.skipped} audit records could not be read and are not counted.")
+    out += ["", f"## Incidents ({len(report.incidents)})", ""]
     if not report.incidents:
         out += ["No run moved DNS in this period.", ""]
     for n, inc in enumerate(report.incidents, 1):

@@ -190,3 +190,13 @@ def test_since_takes_a_date_and_says_what_is_valid() -> None:
     assert parse_since("2026-11-01", 0) == 1793491200
     with pytest.raises(ValueError, match="'last week' is neither a duration"):
         parse_since("last week", 0)
+
+
+def test_records_the_report_cannot_read_are_counted_not_guessed() -> None:
+    records = [*audit(), {"event": "round"}, {"ts": "yesterday", "event": "round"},
+               {"ts": 1500, "event": "rounds", "first": 1490, "count": "many", "hosts": HOSTS}]
+    doc = build(records, site="s", hosts=HOSTS, check_names=CHECKS, warning_checks=[],
+                recovery_threshold=5, start=0, now=1600, chain=Chain(None, True))
+    assert doc.skipped == 3
+    assert doc.incidents[0].downtime == 30.0
+    assert "3 audit records could not be read and are not counted." in markdown(doc)
