@@ -40,6 +40,7 @@ class Incident:
     run: Run
     first_failed: Round | None = None
     last_passed: Round | None = None  # before the first failed one: the outage began after it
+    checked_before: bool = False  # some judged round checked the host before the run
     declared_down: float | None = None
     declared_reason: str = ""
     passes_again: float | None = None
@@ -214,6 +215,7 @@ def incidents(log: Log, *, recovery_threshold: int) -> list[Incident]:
     for inc in found:
         rounds = _host_rounds(log, inc.host)
         inc.first_failed, inc.last_passed = _first_failed(rounds, inc.host, inc.run.started)
+        inc.checked_before = any(r.ts <= inc.run.started for r in rounds)
         if inc.first_failed is not None:
             inc.declared_down, inc.declared_reason = _declared(log, inc.first_failed.ts,
                                                                inc.run.started)

@@ -56,9 +56,11 @@ def downtime_lines(inc: Incident) -> list[str]:
         if inc.downtime_max is not None and inc.last_passed is not None:
             lines.append(f"at most {span(inc.downtime_max)}: the outage began after the last "
                          f"passed round, at {clock(inc.last_passed.ts)}")
-    elif inc.first_failed is None:
+    elif inc.first_failed is None and inc.checked_before:
         lines.append(f"downtime: none seen by the checks ({inc.host} passed its last round "
                      "before the run: a planned move)")
+    elif inc.first_failed is None:
+        lines.append(f"downtime: not measured (no round checked {inc.host} before the run)")
     else:
         lines.append("downtime: not measured (the nameservers never all answered with "
                      f"{run.to} in this run)")

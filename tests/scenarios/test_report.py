@@ -224,3 +224,25 @@ def test_verify_names_the_edited_line_of_the_audit_log(site: Site) -> None:
     assert doc["broken"][0].startswith(f"{log}:{n}: ")
     md = report(site).stdout  # the report still reads, and says the chain is broken
     assert f"(BROKEN: {log}:{n}: " in md
+
+
+def test_a_failover_by_hand_ends_with_its_timeline_a_dry_run_does_not(site: Site) -> None:
+    assert site.run("check").returncode == 0
+    dry = site.run("failover", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "timeline" not in dry.stdout
+    p = site.run("failover", "--yes")
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = p.stdout
+    steps_end, timeline_at, verdict_at = (out.rindex("[6/6]"), out.index("timeline ("),
+                                          out.index("done: run "))
+    assert steps_end < timeline_at < verdict_at  # after the step lines, before the verdict
+    events = [re.sub(r"^\s+\d\d:\d\d:\d\d\.\d\s+(\+\S+\s+)?", "", line)
+              for line in out[timeline_at:verdict_at].splitlines()[1:]]
+    assert re.fullmatch(r"failover run \S+ started, by hand \(\S+@\S+\)", events[0]), events
+    assert events[1:4] == ["DNS written: primary -> standby",
+                           "every nameserver answers with standby", "run finished: ok"]
+    assert events[4] == "caches expire: the old answers' TTL (60s) has passed"
+    assert len(events) == 5  # a planned move: no failed round, nobody declared down
+    assert "- downtime: none seen by the checks (primary passed its last round before the run: " \
+           "a planned move)" in report(site).stdout
