@@ -148,6 +148,8 @@ class Policy(Model):
         description="the window max_auto_failovers counts in")] = 86400.0
     preferred: Annotated[Name | None, Meta(
         description="where failback goes; default: the first host")] = None
+    fence_timeout: Annotated[Duration, Meta(
+        description="how long the `fence:` commands may take on the old host, in all")] = 30.0
 
 
 class WebhookNotify(Model):
@@ -193,6 +195,9 @@ class Inventory(Model):
     notify: Annotated[list[Notifier], Meta(description="where people hear about it")] = []
     vars: Annotated[dict[Name, str], Meta(
         description="{{ name }} values for playbooks")] = {}
+    fence: Annotated[list[str], Meta(
+        description="commands a `fence` step runs on the old host when it still answers "
+                    "(maintenance page, stop order intake); {{ host }} and vars apply")] = []
 
     def host_order(self) -> list[str]:
         return list(self.hosts)

@@ -87,6 +87,8 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
             return Expect(at="primary" if params["dry_run"] else params["to"] or "standby")
         case ("failback",):  # for when the site is on a standby
             return Expect(at="standby" if params["dry_run"] else "primary", before=failed_over)
+        case ("promote",):  # after a failover: the old primary is demoted
+            return Expect(at="standby", before=failed_over, then=nothing_demoted)
         case ("sync",) if params["rollback"]:
             return Expect(before=two_releases, then=previous_release_live, after=plain_webroot)
         case ("sync",):
@@ -97,6 +99,10 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
 def failed_over(site: Site) -> None:
     p = site.run("failover", "--to", "standby", "--yes")
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def nothing_demoted(site: Site) -> None:
+    assert site.state()["demoted"] == {}
 
 
 def two_releases(site: Site) -> None:
