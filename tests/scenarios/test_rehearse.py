@@ -1,12 +1,13 @@
 """Issue 13's fire drill through the real `failover` executable on the rig: `failover rehearse`
 syncs and checks the standby, plans DNS without applying it, estimates the time to recover, and
-with --canary flips only the canary record and puts it back."""
+with --canary flips only the canary record, verifies it and puts it back."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from tests.rig.faultproxy import FaultProxy, Rule
 from tests.rig.tls import ca_file
 from tests.site import ZONE, Site
 
@@ -35,10 +36,157 @@ def test_rehearse_syncs_checks_and_plans_but_changes_no_record(site: Site) -> No
     out = p.stdout + p.stderr
     assert p.returncode == 0, out
     assert "Traceback" not in out
-    # nothing a customer sees moved, on the nameserver the zone lists
+    # nothing a customer sees moved: every managed record, on the zone's nameserver
     assert site.dns() == at(site.primary.address)
+    assert site.rig.pdns.query(CANARY) == []  # no --canary: the canary is not written either
     assert site.state()["active"] == "primary"
-    # the standby was warmed for real
-    assert (site.standby.webroot / "orders.txt").read_text().endswith("order 1003\n")
+    # the standby was warmed for real, as `failover sync` does it (and audits it)
     assert site.tree(site.standby.webroot) == site.tree(site.primary.webroot)
-    print(p.stdout)
+    assert [(e["direction"], e["host"], e["ok"]) for e in site.audit() if e["event"] == "sync"] \
+        == [("pull", "primary", True), ("push", "standby", True)]
+    # the report: data age, check results, certificates, the DNS plan, the RTO and its parts
+    lines = p.stdout.splitlines()
+    assert lines[0] == "Rehearsal of a failover of shop.test from primary to standby: READY"
+    assert any(line.startswith("  webroot: ") and "(before the drill: never synced)" in line
+               for line in lines), p.stdout
+    for check in ("storefront", "ssh", "storefront-tls"):
+        assert any(line.startswith(f"  {check}: ok ") for line in lines), p.stdout
+    assert "TLS certificates on standby:443 (https checks):" in lines
+    for name in ("shop.test", "www.shop.test"):
+        assert any(line.startswith(f"  {name}: ok, 36") and line.endswith(" days left")
+                   for line in lines), p.stdout
+    primary, standby = site.primary.address, site.standby.address
+    assert f"  shop.test. (powerdns): shop.test. A 60: {primary} -> {standby}" in lines
+    assert f"  shop.test. (powerdns): www.shop.test. A 60: {primary} -> {standby}" in lines
+    assert "  detection: 3m00s (180s) (failure_threshold 3 x check_interval 1m)" in lines
+    assert any(line.startswith("  step 2: Last content sync (best effort, the old host may be "
+                               "gone): ") and line.endswith("(this drill's sync of webroot)")
+               for line in lines), p.stdout
+    assert "  caches: 1m00s (60s) (the largest TTL of the managed records)" in lines
+    assert any(line.startswith("RTO estimate: ") and "(rto_target 10m00s (600s))" in line
+               for line in lines), p.stdout
+    assert lines[-1] == "READY: 0 blocking finding(s), 0 warning(s)"
+    # the audit keeps the drill in the shape the report reads
+    [drill] = rehearsals(site)
+    assert (drill["readiness"], drill["to"], drill["findings"]) == ("ready", "standby", [])
+    rto = drill["rto"]
+    assert set(rto) == {"estimate", "target", "parts"}
+    assert rto["target"] == 600
+    assert rto["parts"]["detection"] == 180
+    assert abs(sum(rto["parts"].values()) - rto["estimate"]) < 0.01
+
+
+def test_the_canary_flips_verifies_on_every_nameserver_and_is_deleted_again(site: Site) -> None:
+    primary, standby = site.primary.address, site.standby.address
+    seen: list[tuple[list[str], dict[str, list[str]]]] = []
+
+    def at_put_back(method: str, path: str, body: bytes) -> bool:
+        """Just before the drill puts the canary back: what the nameserver answers then."""
+        if method == "PATCH" and b'"DELETE"' in body:
+            seen.append((site.rig.pdns.query(CANARY), site.dns()))
+        return False  # forward it
+
+    with FaultProxy(site.rig.pdns.api_url) as proxy:
+        proxy.add_rule(Rule(at_put_back, status=None))
+        p = site.run("rehearse", "--canary", "--yes", "--json", PDNS_API_URL=proxy.url)
+        writes = [json.loads(b) for m, _, b in proxy.requests if m == "PATCH"]
+    assert p.returncode == 0, p.stdout + p.stderr
+    doc = json.loads(p.stdout)
+    assert seen == [([standby], at(primary))]  # flipped, and only the canary
+    assert site.rig.pdns.query(CANARY) == []  # deleted again: it did not exist before
+    assert site.dns() == at(primary)
+    assert [[rr["name"] for rr in w["rrsets"]] for w in writes] == [[CANARY], [CANARY]]
+    canary = doc["canary"]
+    assert (canary["verified"], canary["restored"], canary["ok"]) == (True, True, True)
+    assert canary["restore"] == "deleted again (it did not exist before the drill)"
+    assert canary["changes"] == [f"{CANARY} A 60: (absent) -> {standby}"]
+    assert canary["write_seconds"] > 0 and canary["propagation_seconds"] >= 0
+    parts = {part["name"]: part for part in doc["rto"]["details"]}
+    assert parts["step 4: Point DNS at the standby"] == {
+        "name": "step 4: Point DNS at the standby", "seconds": canary["write_seconds"],
+        "source": "this drill's canary write"}
+    assert parts["step 5: Every nameserver answers with the standby"]["seconds"] == \
+        canary["propagation_seconds"]
+    assert doc["readiness"] == "ready"
+    [drill] = rehearsals(site)
+    assert drill["rto"]["parts"]["step 4: Point DNS at the standby"] == canary["write_seconds"]
+
+
+def test_a_canary_that_exists_is_put_back_as_it_was(site: Site) -> None:
+    primary, standby = site.primary.address, site.standby.address
+    site.rig.pdns.set_records(ZONE, {("failover-drill", "A"): (120, [primary])})
+    p = site.run("rehearse", "--canary", "--yes")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert f"canary {CANARY} (zone {ZONE}) -> standby:" in p.stdout
+    assert f"  {CANARY} A 120: {primary} -> {standby}" in p.stdout
+    assert "  every nameserver answered after " in p.stdout
+    assert f"  put back: A {primary}" in p.stdout
+    assert site.rig.pdns.query(CANARY) == [primary]
+    assert site.rig.pdns.query_message(CANARY).answer[0].ttl == 120
+    assert site.dns() == at(primary)
+
+
+def test_a_standby_failing_a_check_is_not_ready(site: Site) -> None:
+    with site.standby.stop_http():
+        p = site.run("rehearse", "--yes")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "  storefront: FAILED " in p.stdout
+    assert "  NOT READY: standby standby fails check storefront: " in p.stdout
+    assert p.stdout.splitlines()[0].endswith(": NOT READY")
+    assert site.dns() == at(site.primary.address)
+    [drill] = rehearsals(site)
+    assert drill["readiness"] == "not ready"
+    assert any(f.startswith("standby standby fails check storefront: ")
+               for f in drill["findings"])
+
+
+def test_a_stale_standby_is_not_ready(site: Site) -> None:
+    site.edit(lambda inv: inv["sync"][0].update(max_age="1h"))
+    with site.primary.stop_sshd():  # the pull fails: the standby keeps nothing newer
+        p = site.run("rehearse", "--yes")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "  webroot: never synced, max_age 1h (before the drill: never synced) STALE" \
+        in p.stdout
+    assert "  NOT READY: stale standby: standby set webroot: never synced, max_age 1h: older " \
+           "than max_age" in p.stdout
+    assert "  warning: sync failed: pull webroot from primary: " in p.stdout
+    [drill] = rehearsals(site)
+    assert drill["readiness"] == "not ready"
+
+
+def test_an_rto_estimate_over_target_is_not_ready(site: Site) -> None:
+    site.edit(lambda inv: inv["policy"].update(rto_target="2m"))
+    p = site.run("rehearse", "--yes", "--json")
+    assert p.returncode == 1, p.stdout + p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["readiness"] == "not ready"
+    assert doc["rto"]["target"] == 120 and doc["rto"]["over_target"]
+    [finding] = [f for f in doc["findings"] if f["blocking"]]
+    assert finding["text"].startswith("RTO estimate ")
+    assert finding["text"].endswith("s is over policy.rto_target 120s")
+    assert "detection (180s)" in finding["fix"]
+    assert rehearsals(site)[0]["rto"]["target"] == 120
+
+
+def test_rehearse_usage_errors(site: Site) -> None:
+    p = site.run("rehearse")
+    assert p.returncode == 2
+    assert "needs confirmation and there is no terminal; add --yes" in p.stderr
+    p = site.run("rehearse", "--to", "nowhere", "--yes")
+    assert (p.returncode, p.stderr.strip()) == (
+        2, "failover: --to: unknown host 'nowhere'; hosts: primary, standby")
+    p = site.run("rehearse", "--to", "primary", "--yes")
+    assert (p.returncode, p.stderr.strip()) == (
+        2, "failover: primary is already the active host; nothing to do")
+    site.edit(lambda inv: inv.pop("canary"))
+    p = site.run("rehearse", "--canary", "--yes")
+    assert p.returncode == 2
+    assert "--canary needs a canary record in the inventory" in p.stderr
+    site.edit(lambda inv: inv.update(canary="drill.elsewhere.test."))
+    p = site.run("validate")
+    assert p.returncode == 2
+    assert p.stderr.startswith(f"{site.inventory}:")
+    assert " canary: drill.elsewhere.test. is in none of the managed zones (shop.test.)" \
+        in p.stderr
+    assert "Traceback" not in p.stdout + p.stderr
+    assert rehearsals(site) == [] and site.dns() == at(site.primary.address)
