@@ -81,9 +81,11 @@ class Estimate:
 
 
 def _seconds(value: float) -> str:
-    """`0.42s`, `12s`, `4m41s (281s)`: short ones exact, long ones in minutes too."""
+    """`420 ms`, `4.2s`, `12s`, `4m41s (281s)`: short ones exact, long ones in minutes too."""
+    if value < 1:
+        return f"{value * 1000:.0f} ms"
     if value < 60:
-        return f"{value:.2f}s" if value < 10 else f"{value:.0f}s"
+        return f"{value:.1f}s" if value < 10 else f"{value:.0f}s"
     minutes, seconds = divmod(round(value), 60)
     return f"{minutes}m{seconds:02d}s ({value:.0f}s)"
 

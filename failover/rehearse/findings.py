@@ -45,7 +45,7 @@ def check_findings(to: str, checks: RoundReport) -> list[Finding]:
                 f"standby {to} fails check {r.check}: {r.detail}",
                 f"a failover would stop at its check step; fix {r.check} on {to} (run "
                 f"`failover check --no-act` to see every check)" if r.critical else
-                f"severity warning: it never blocks a failover, but customers may notice",
+                "severity warning: it never blocks a failover, but customers may notice",
                 blocking=r.critical))
         elif r.warning:
             out.append(Finding(f"standby {to}, check {r.check}: {r.warning}",

@@ -52,7 +52,9 @@ def lines(drill: Rehearsal) -> list[str]:
     if tls is None or tls.mode == "no TLS":
         out += ["", f"TLS: no TLS (no https check, and {drill.to} does not answer on port 443)"]
     else:
-        out += ["", f"TLS certificates on {drill.to}:{tls.port} ({tls.mode}):"]
+        why = ("the https checks' trust; a problem is blocking" if tls.blocking else
+               "no https check: the system's CAs; a problem is a warning")
+        out += ["", f"TLS certificates on {drill.to}:{tls.port} ({why}):"]
         out += [f"  {c.line()}" for c in tls.certificates]
     out += ["", "DNS a failover would change (planned, not applied):"]
     if drill.plan_error:

@@ -101,8 +101,8 @@ def test_duplicate_key() -> None:
 
 def test_unknown_key_at_top_level() -> None:
     assert problems(MINIMAL + "    polcy: {}\n") == [
-        "inventory.yaml:14:1 polcy: unknown key; valid keys here: canary, checks, control_targets, dns, "
-        "hosts, notify, playbooks, policy, site, ssh, state_dir, sync, vars "
+        "inventory.yaml:14:1 polcy: unknown key; valid keys here: canary, checks, control_targets, "
+        "dns, hosts, notify, playbooks, policy, site, ssh, state_dir, sync, vars "
         "(did you mean 'policy'?)"
     ]
 

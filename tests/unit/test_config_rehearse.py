@@ -23,8 +23,8 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_canary_and_policy_keys_load() -> None:
-    inv = load(MINIMAL + "    canary: Failover-Drill.shop.example\n    policy: {check_interval: 10s, "
-                         "rto_target: 5m}\n")
+    inv = load(MINIMAL + "    canary: Failover-Drill.shop.example\n"
+                         "    policy: {check_interval: 10s, rto_target: 5m}\n")
     assert inv.canary == "failover-drill.shop.example."
     assert (inv.policy.check_interval, inv.policy.rto_target) == (10.0, 300.0)
     defaults = load(MINIMAL)
@@ -62,7 +62,8 @@ PLAYBOOK = msgspec.convert(json.loads('''{"name": "f", "steps": [
 
 
 def test_the_estimate_adds_detection_steps_dns_and_caches() -> None:
-    inv = load(MINIMAL + "    policy: {failure_threshold: 2, check_interval: 30s, rto_target: 2m}\n")
+    inv = load(MINIMAL + "    policy: {failure_threshold: 2, check_interval: 30s, "
+                         "rto_target: 2m}\n")
     measured = Measured(check=0.5, sync={"webroot": 3.0}, dns_write=0.25, dns_propagation=1.25)
     est = estimate(inv, PLAYBOOK, measured, None)
     assert est.to_json() == {"estimate": 130.0, "target": 120.0, "parts": {
@@ -83,4 +84,5 @@ def test_steps_the_drill_did_not_run_come_from_the_last_real_run() -> None:
     assert parts["step 3: ssh"] == (2.5, "the last real failover, run 20261201T120000Z-abcd")
     assert parts["step 4: dns"] == (0.75, "the last real failover, run 20261201T120000Z-abcd")
     assert parts["step 5: dns_verify"] == (30.0, "default estimate, not measured")
-    assert est.target is None and not est.over
+    assert est.target is None
+    assert not est.over
