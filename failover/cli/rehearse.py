@@ -15,7 +15,8 @@ from __future__ import annotations
 import click
 
 from failover.cli.app import App
-from failover.errors import UsageError
+from failover.errors import Interrupted, UsageError
+from failover.interrupt import handled, signal_name
 
 
 @click.command("rehearse")
@@ -55,8 +56,16 @@ def rehearse_cmd(app: App, to: str | None, canary: bool, yes: bool, wait: float)
         flips = f" and flips the canary {inv.canary} (then puts it back)" if canary else ""
         app.confirm(f"Rehearse a failover of {inv.site} from {state.active} to {target}? It "
                     f"syncs {target} (writes to it){flips}; no managed DNS record changes.", yes)
-        drill = rehearse(inv, app.store, app.audit, state, target, canary=canary,
-                         playbook=playbook, emit=emit, clock=app.clock)
+        try:
+            drill = rehearse(inv, app.store, app.audit, state, target, canary=canary,
+                             playbook=playbook, emit=emit, clock=app.clock)
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say what the drill leaves
+            handled()
+            put_back = "; a flipped canary was put back on the way out (the log says if " \
+                "that failed)" if canary else ""
+            raise Interrupted(f"rehearsal interrupted by {signal_name(exc)}: no managed DNS "
+                              f"record changed{put_back}; {target} may hold part of the sync; "
+                              "run the drill again") from None
         app.audit.write("rehearsal", **audit_fields(drill))
     if app.json:
         app.print_json(to_json(drill))
