@@ -4,7 +4,9 @@ with --canary flips only the canary record, verifies it and puts it back."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from typing import Any
 
 from tests.rig.faultproxy import FaultProxy, Rule
@@ -194,3 +196,44 @@ def test_rehearse_usage_errors(site: Site) -> None:
     assert "Traceback" not in p.stdout + p.stderr
     assert rehearsals(site) == []
     assert site.dns() == at(site.primary.address)
+
+
+def test_a_certificate_that_does_not_cover_a_managed_name_is_not_ready(site: Site) -> None:
+    with_tls(site)  # the rig's certificate names shop.test, www.shop.test and mx.shop.test
+    site.edit(lambda inv: inv["dns"][0]["records"].append({"name": "static", "type": "A"}))
+    p = site.run("rehearse", "--yes")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert any(line.startswith("  static.shop.test: FAILED TLS: certificate verify failed: ")
+               for line in p.stdout.splitlines()), p.stdout
+    assert "  NOT READY: TLS certificate for static.shop.test on standby:443: " in p.stdout
+    assert any(line.startswith("  www.shop.test: ok, ") for line in p.stdout.splitlines())
+    assert site.rig.pdns.query("static." + ZONE) == []  # planned, never written
+    assert f"static.shop.test. A 60: (absent) -> {site.standby.address}" in p.stdout
+
+
+def test_a_certificate_about_to_expire_is_a_warning(site: Site) -> None:
+    site.edit(lambda inv: inv["checks"].append(
+        {"name": "storefront-tls", "type": "http", "url": "https://shop.test:8443/",
+         "ca_file": str(ca_file(site.rig.dir)), "expect_body": "Add to cart"}))
+    p = site.run("rehearse", "--yes", "--json")
+    assert p.returncode == 0, p.stdout + p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["tls"]["port"] == 8443
+    assert [round(c["days_left"]) for c in doc["tls"]["certificates"]] == [3, 3]
+    texts = [f["text"] for f in doc["findings"] if not f["blocking"]]
+    assert "TLS certificate for shop.test on standby expires in 3 days" in texts
+    assert doc["readiness"] == "ready"
+
+
+def test_rehearse_waits_for_the_lock_like_every_acting_command(site: Site) -> None:
+    site.state_dir.mkdir(exist_ok=True)
+    fd = os.open(site.state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # as a person's `failover run` would
+    try:
+        p = site.run("rehearse", "--yes", "--wait", "0")
+    finally:
+        os.close(fd)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "another failover run holds" in p.stderr
+    assert rehearsals(site) == []
+    assert not (site.standby.webroot / "orders.txt").exists()  # nothing synced
