@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from failover.config.blast import blast_radius
+from failover.dns.flip import plan_flip
 from failover.dns.records import ZonePlan
 from failover.errors import FailoverError
 from failover.freshness import DataAge, data_ages
@@ -82,20 +83,15 @@ def rehearse(inventory: Inventory, store: StateBackend, audit: AuditLog, state: 
     assert state.active is not None
     drill = Rehearsal(inventory.site, state.active, to, clock())
     drill.ages_before = data_ages(inventory, state, to, clock())
-    measured = Measured()
+    synced: dict[str, float] = {}
     errors: list[str] = []
     if inventory.sync:
         emit(f"syncing {', '.join(s.name for s in inventory.sync)} from {state.active} to {to}")
-        state, seconds, errors = _sync(inventory, store, audit, state, to, drill, clock)
-        measured = Measured(sync=seconds)
+        state, synced, errors = _sync(inventory, store, audit, state, to, drill, clock)
     drill.ages = data_ages(inventory, state, to, clock())
     emit(f"checking {to}")
     drill.checks = _checks(inventory, to)
-    measured = Measured(check=drill.checks.finished_at - drill.checks.started_at,
-                        sync=measured.sync)
     drill.tls = check_certificates(inventory, to)
-    from failover.dns.flip import plan_flip
-
     try:
         drill.plans = [plan for _, plan in plan_flip(inventory, to)]
     except FailoverError as exc:
@@ -103,10 +99,11 @@ def rehearse(inventory: Inventory, store: StateBackend, audit: AuditLog, state: 
     if canary:
         emit(f"flipping the canary {inventory.canary} to {to}")
         drill.canary = flip_canary(inventory, to, _verify_timeout(playbook))
-        measured = Measured(check=measured.check, sync=measured.sync,
-                            dns_write=drill.canary.write,
-                            dns_propagation=drill.canary.propagation
-                            if drill.canary.verified else None)
+    flipped = drill.canary
+    measured = Measured(
+        check=drill.checks.finished_at - drill.checks.started_at, sync=synced,
+        dns_write=flipped.write if flipped and not flipped.error else None,
+        dns_propagation=flipped.propagation if flipped and flipped.verified else None)
     drill.estimate = estimate(inventory, playbook, measured, last_failover(inventory))
     drill.findings = [*check_findings(to, drill.checks),
                       *sync_findings(to, errors, drill.ages),
