@@ -10,7 +10,9 @@ Implementation notes:
 - The flip is planned and applied as a real one is (dns/plan.py `diff`, DnsProvider.apply with
   its read-back), and verified by dns/verify.py against an inventory holding that zone alone.
 - Putting it back applies the plan's reverse: the old values, or a delete when the record did
-  not exist before. It runs whatever happened in between, Ctrl-C included.
+  not exist before. It runs whatever happened in between, Ctrl-C included; a write that Ctrl-C
+  cut short may still land after that, so it is put back once more a moment later (applying
+  a reverse plan that is already in place changes nothing).
 - A failure is a result (`error`), so the drill can report it; only Ctrl-C goes through.
 """
 
@@ -34,6 +36,7 @@ from failover.model.inventory import Inventory, Record, ZoneBase
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 60  # for a canary that does not exist yet
+LATE_WRITE = 1.0  # seconds: how long a write cut short by Ctrl-C is given to land or not
 
 
 @dataclass
@@ -117,8 +120,8 @@ def flip_canary(inventory: Inventory, to: str, timeout: float,
         result.restore = "nothing was changed"
         return result
     result.changes = [c.line() for c in plan.changes] or [f"already points at {to}"]
+    started = time.monotonic()
     try:
-        started = time.monotonic()
         provider.apply(plan)
         result.write = time.monotonic() - started
         log.info("canary: name=%s to=%s written=%.3fs", result.name, to, result.write)
@@ -129,8 +132,13 @@ def flip_canary(inventory: Inventory, to: str, timeout: float,
                  report.elapsed)
     except FailoverError as exc:
         result.error = str(exc)
-    finally:
+    except BaseException:  # Ctrl-C or SIGTERM: put it back, then let the interruption go on
         _put_back(provider, plan, result)
+        if result.write is None:  # cut during the write: it may land after the put-back read
+            time.sleep(LATE_WRITE)
+            _put_back(provider, plan, result)
+        raise
+    _put_back(provider, plan, result)
     return result
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import signal
+import subprocess
 from typing import Any
 
 from tests.rig.faultproxy import FaultProxy, Rule
@@ -237,3 +239,27 @@ def test_rehearse_waits_for_the_lock_like_every_acting_command(site: Site) -> No
     assert "another failover run holds" in p.stderr
     assert rehearsals(site) == []
     assert not (site.standby.webroot / "orders.txt").exists()  # nothing synced
+
+
+def test_sigterm_while_the_canary_is_written_puts_it_back(site: Site) -> None:
+    procs: list[subprocess.Popen[str]] = []
+
+    def terminate_on_write(method: str, path: str, body: bytes) -> bool:
+        if method == "PATCH" and b'"REPLACE"' in body:
+            procs[0].send_signal(signal.SIGTERM)  # the write goes on to PowerDNS all the same
+        return False
+
+    with FaultProxy(site.rig.pdns.api_url) as proxy:
+        proxy.add_rule(Rule(terminate_on_write, status=None))
+        site.env["PDNS_API_URL"] = proxy.url
+        procs.append(site.popen("rehearse", "--canary", "--yes"))
+        stdout, stderr = procs[0].communicate(timeout=120)
+        writes = [json.loads(b) for m, _, b in proxy.requests if m == "PATCH"]
+    assert procs[0].returncode == 130, stdout + stderr
+    assert "failover: rehearsal interrupted by SIGTERM: no managed DNS record changed; a " \
+           "flipped canary was put back on the way out" in stderr
+    assert "Traceback" not in stderr
+    assert site.rig.pdns.query(CANARY) == []
+    assert site.dns() == at(site.primary.address)
+    assert [rr["changetype"] for w in writes for rr in w["rrsets"]][:2] == ["REPLACE", "DELETE"]
+    assert rehearsals(site) == []  # an interrupted drill judged nothing
