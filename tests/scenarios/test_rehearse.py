@@ -263,3 +263,11 @@ def test_sigterm_while_the_canary_is_written_puts_it_back(site: Site) -> None:
     assert site.dns() == at(site.primary.address)
     assert [rr["changetype"] for w in writes for rr in w["rrsets"]][:2] == ["REPLACE", "DELETE"]
     assert rehearsals(site) == []  # an interrupted drill judged nothing
+
+
+def test_no_https_check_and_nothing_on_port_443_is_no_tls(site: Site) -> None:
+    site.standby.https.stop()  # the next test's host reset starts it again
+    p = site.run("rehearse", "--yes")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "TLS: no TLS (no https check, and standby does not answer on port 443)" in p.stdout
+    assert "READY: 0 blocking finding(s), 0 warning(s)" in p.stdout
