@@ -32,6 +32,7 @@ from failover.dns.registry import provider_for
 from failover.dns.verify import verify
 from failover.errors import FailoverError
 from failover.model.inventory import Inventory, Record, ZoneBase
+from failover.rehearse.estimate import seconds_text
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,11 @@ class CanaryResult:
         out = [f"canary {self.name} (zone {self.zone}) -> {self.to}:"]
         out += [f"  {c}" for c in self.changes]
         if self.write is not None:
-            out.append(f"  written in {self.write:.2f}s")
+            out.append(f"  written in {seconds_text(self.write)}")
         if self.propagation is not None:
             verdict = "every nameserver answered" if self.verified else \
                 "NOT every nameserver answered"
-            out.append(f"  {verdict} after {self.propagation:.2f}s")
+            out.append(f"  {verdict} after {seconds_text(self.propagation)}")
         out += [f"  {line}" for line in self.nameservers if not self.verified]
         if self.error:
             out.append(f"  FAILED: {self.error}")

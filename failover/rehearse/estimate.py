@@ -34,7 +34,7 @@ class Part:
     source: str
 
     def line(self) -> str:
-        return f"{self.name}: {_seconds(self.seconds)} ({self.source})"
+        return f"{self.name}: {seconds_text(self.seconds)} ({self.source})"
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,10 @@ class Estimate:
         return self.target is not None and self.total > self.target
 
     def lines(self) -> list[str]:
-        target = f"rto_target {_seconds(self.target)}" if self.target is not None else \
+        target = f"rto_target {seconds_text(self.target)}" if self.target is not None else \
             "no policy.rto_target set"
         verdict = " OVER TARGET" if self.over else ""
-        out = [f"RTO estimate: {_seconds(self.total)} ({target}){verdict}"]
+        out = [f"RTO estimate: {seconds_text(self.total)} ({target}){verdict}"]
         out += [f"  {p.line()}" for p in self.parts]
         out += [f"  not counted: {n}" for n in self.not_counted]
         return out
@@ -80,7 +80,7 @@ class Estimate:
                 for p in self.parts]
 
 
-def _seconds(value: float) -> str:
+def seconds_text(value: float) -> str:
     """`420 ms`, `4.2s`, `12s`, `4m41s (281s)`: short ones exact, long ones in minutes too."""
     if value < 1:
         return f"{value * 1000:.0f} ms"
