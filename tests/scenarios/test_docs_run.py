@@ -93,6 +93,8 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
             return Expect(before=two_releases, then=previous_release_live, after=plain_webroot)
         case ("sync",):
             return Expect(then=None if params["dry_run"] else standby_has_the_shop)
+        case ("rehearse",):  # a drill: the standby warmed, DNS (canary included) as it was
+            return Expect(then=rehearsed)
     raise AssertionError(f"no rule for `failover {' '.join(path)}`: add one to expect()")
 
 
@@ -120,6 +122,12 @@ def previous_release_live(site: Site) -> None:
 
 def standby_has_the_shop(site: Site) -> None:
     assert site.tree(site.standby.webroot) == site.tree(site.primary.webroot)
+
+
+def rehearsed(site: Site) -> None:
+    standby_has_the_shop(site)
+    assert site.rig.pdns.query("failover-drill." + ZONE) == []
+    assert [e["readiness"] for e in site.audit() if e["event"] == "rehearsal"] == ["ready"]
 
 
 def plain_webroot(site: Site) -> None:
