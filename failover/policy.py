@@ -227,6 +227,13 @@ def may_act(inventory: Inventory, state: State, action: Literal["failover", "fai
     return None
 
 
+def unfenced(state: State) -> list[str]:
+    """A warning per demoted host that is not fenced (engine/fence.py): until a person acts."""
+    return [f"demoted host {h} is not fenced ({d.detail}); it may take orders if it comes "
+            f"back: fence it by hand, then `failover promote {h}` once it is safe"
+            for h, d in state.demoted.items() if not d.fenced]
+
+
 def _blocked(inventory: Inventory, reason: PageReason, why: str, block: str, from_: str,
              to: str | None) -> Decision:
     """CRITICAL, nothing done, and a page saying why and how a person overrides it."""
@@ -244,17 +251,20 @@ def decide(inventory: Inventory, state: State, report: RoundReport, now: float) 
     policy = inventory.policy
     me = state.hosts.get(active, HostState())
     standbys = [h for h in inventory.hosts if h != active]
-    healthy = [h for h in standbys
-               if report.host_ok(h) and not state.hosts.get(h, HostState()).down]
+    healthy = [h for h in standbys if report.host_ok(h)
+               and not state.hosts.get(h, HostState()).down and h not in state.demoted]
     unhealthy = [h for h in standbys if not report.host_ok(h)]
 
     if me.down:
         why = f"active host {active} is down ({me.fail} failed rounds in a row)"
         if not healthy:
             command = override_command(inventory, "failover", standbys[0])
+            demoted = [h for h in standbys if h in state.demoted and report.host_ok(h)]
+            also = (f" ({', '.join(demoted)} passed but is demoted: automation never chooses "
+                    "a demoted host)") if demoted else ""
             return _blocked(inventory, "no_healthy_standby", why,
-                            "failover blocked: no standby passed its checks this round; once "
-                            f"one does, a person can fail over: `{command}`", active, None)
+                            f"failover blocked: no standby passed its checks this round{also}; "
+                            f"once one does, a person can fail over: `{command}`", active, None)
         to = healthy[0]
         hold = may_act(inventory, state, "failover", to, now)
         if hold is not None:
@@ -262,7 +272,7 @@ def decide(inventory: Inventory, state: State, report: RoundReport, now: float) 
         return Decision(Status.CRITICAL, "failover", (why, f"failing over to {to}"), active, to)
 
     preferred = preferred_host(inventory)
-    if (active != preferred and report.host_ok(preferred)
+    if (active != preferred and report.host_ok(preferred) and preferred not in state.demoted
             and state.hosts.get(preferred, HostState()).ok >= policy.recovery_threshold
             and may_act(inventory, state, "failback", preferred, now) is None):
         return Decision(Status.WARNING, "failback",
@@ -275,6 +285,7 @@ def decide(inventory: Inventory, state: State, report: RoundReport, now: float) 
                        f"{policy.failure_threshold} rounds before failover")
     reasons += [f"standby {h} unhealthy" for h in unhealthy]
     reasons += report.warnings()
+    reasons += unfenced(state)
     if reasons:
         return Decision(Status.WARNING, "none", tuple(reasons))
     return Decision(Status.OK, "none", (f"active host {active} healthy",))

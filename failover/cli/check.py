@@ -160,6 +160,8 @@ def show(app: App, done: CheckRound, *, json_lines: bool = False) -> None:
         app.out(line)
     for reason in d.reasons:
         app.out(f"{d.status.name}: {reason}")
+    for note in o.notes:
+        app.out(note)
     if done.no_act and d.action != "none":
         app.out(f"--no-act: would run the {d.action} playbook ({d.from_} -> {d.to})")
     if o.page_note:

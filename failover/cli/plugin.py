@@ -113,5 +113,5 @@ def outcome_json(outcome: RoundOutcome, inventory: Inventory, *, no_act: bool) -
         "summary": summary(outcome, no_act=no_act), "perfdata": perfdata(outcome, inventory),
         "round": round_json(outcome.report), "decision": d.to_json(),
         "run": outcome.run.to_json() if outcome.run else None, "run_error": outcome.run_error,
-        "page": outcome.page_note,
+        "page": outcome.page_note, "notes": outcome.notes,
     }

@@ -43,6 +43,10 @@ def status(app: App) -> bool:
             rows.append([name, f"{role}{health}", str(h.fail), str(h.ok), stamp(h.changed_at)])
     for line in table(rows):
         app.out(line)
+    for name, mark in state.demoted.items():
+        fence = "fenced" if mark.fenced else "NOT FENCED: it may take orders if it comes back"
+        app.out(f"demoted: {name} since {stamp(mark.since)} ({mark.why}); {fence} "
+                f"({mark.detail}); `failover promote {name}` clears it")
     if state.last_flip is not None:
         f = state.last_flip
         app.out(f"last flip: {f.from_} -> {f.to} at {stamp(f.at)} (run {f.run_id})"

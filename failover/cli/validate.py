@@ -56,7 +56,7 @@ def policy_in_effect(policy: Policy, written: set[str]) -> str:
     for name in policy.__struct_fields__:
         value = getattr(policy, name)
         shown = format_duration(value) if isinstance(value, float) else \
-            str(value).lower() if isinstance(value, bool) else str(value)
+            str(value).lower() if isinstance(value, bool) or value is None else str(value)
         if name not in written:
             shown += " (default" + (": a person decides every failover" if
                                     name == "auto_failover" and not value else "") + ")"

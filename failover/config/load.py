@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from failover.config.canary import check_canary
 from failover.config.env import expand
 from failover.config.validate import check_inventory, check_playbook
 from failover.config.yamlmarks import Document, KeyPath, read_yaml
@@ -54,7 +55,7 @@ def load_inventory(path: Path, environ: Mapping[str, str] | None = None) -> Inve
     data.setdefault("state_dir", DEFAULT_STATE_DIR)
     _resolve_paths(data, absolute.parent, environ)
     inventory = _validate(Inventory, doc, data, reasons, skip, hidden=LOADER_KEYS)
-    _raise(check_inventory(inventory, doc))
+    _raise(check_inventory(inventory, doc) + check_canary(inventory, doc))
     log.debug("loaded: inventory=%s hosts=%d zones=%d checks=%d", absolute, len(inventory.hosts),
               len(inventory.dns), len(inventory.checks))
     return inventory

@@ -8,6 +8,7 @@ the file checks only ask the filesystem whether a file exists and can be read.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -19,7 +20,7 @@ from failover.errors import Reason
 from failover.model.coerce import one_of, suggest
 from failover.model.inventory import Inventory, Record
 from failover.model.playbook import Playbook, Step
-from failover.model.templating import RUN_VARS, TemplateError, names_in
+from failover.model.templating import RUN_VARS, TemplateError, names_in, render
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,18 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
                 for v in inv.vars if v in RESERVED_VARS]
     reasons += [doc.reason(("hosts", name, "vars", v), reserved, key=True)
                 for name, host in inv.hosts.items() for v in host.vars if v in RESERVED_VARS]
+    reasons += _fence(inv, doc)
     log.debug("cross-checked: file=%s problems=%d", doc.file, len(reasons))
     return reasons
+
+
+def _fence(inv: Inventory, doc: Document) -> list[Reason]:  # renders for every host
+    for (i, command), (name, host) in itertools.product(enumerate(inv.fence), inv.hosts.items()):
+        try:
+            render(command, {**inv.vars, **host.vars, "host": name, "site": inv.site})
+        except TemplateError as e:
+            return [doc.reason(("fence", i), f"{e} (on host {name})")]
+    return []
 
 
 def _absolute_paths(doc: Document, at: KeyPath, path: str | Mapping[str, str]) -> list[Reason]:

@@ -94,4 +94,11 @@ class RunContext:
         if changed or self.state.active != host:
             flip = Flip.parse({"at": self.clock(), "from": self.state.active, "to": host,
                                "run_id": self.run_id})
-            self.save_state(self.state.replace(active=host, last_flip=flip))
+            state = self.state.replace(active=host, last_flip=flip)
+            if host in state.demoted:  # a run made it active again: the mark has done its job
+                from failover.engine.fence import undemote
+
+                state = undemote(state, host)
+                self.record("undemote", run_id=self.run_id, host=host,
+                            why=f"made active by run {self.run_id}")
+            self.save_state(state)

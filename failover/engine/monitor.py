@@ -40,6 +40,7 @@ class RoundOutcome(msgspec.Struct):
     run: Journal | None = None
     run_error: str | None = None
     page_note: str | None = None  # what became of this round's page (engine/guard.py)
+    notes: list[str] = []  # what else the round did (a demoted host fenced: engine/fence.py)
     warm: WarmUp | None = None  # begun during the round (warmup.py); act() takes or closes it
 
     @property
@@ -107,6 +108,11 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
         raise
     now = clock()
     counted = policy.record_round(inventory, state, report, now)
+    notes: list[str] = []
+    if record and any(not d.fenced for d in counted.demoted.values()):
+        from failover.engine.fence import fence_again
+
+        counted, notes = fence_again(inventory, counted, report, audit, now)
     decision = policy.decide(inventory, counted, report, now)
     decision = _freshness(inventory, counted, decision, now)
     if record:
@@ -119,7 +125,7 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
             decision.to_json(), healthy=_healthy(report, decision),
             hosts=sorted({r.host for r in report.results}))
         store.save(counted)
-    return RoundOutcome(report, decision, counted, warm=warm)
+    return RoundOutcome(report, decision, counted, notes=notes, warm=warm)
 
 
 def _healthy(report: RoundReport, decision: Decision) -> bool:

@@ -148,6 +148,14 @@ class Policy(Model):
         description="the window max_auto_failovers counts in")] = 86400.0
     preferred: Annotated[Name | None, Meta(
         description="where failback goes; default: the first host")] = None
+    fence_timeout: Annotated[Duration, Meta(
+        description="how long the `fence:` commands may take on the old host, in all")] = 30.0
+    check_interval: Annotated[Duration, Meta(
+        description="how often check runs: cron every minute, or watch --interval "
+                    "(rehearse's detection time)")] = 60.0
+    rto_target: Annotated[Duration | None, Meta(
+        description="the longest recovery you accept; rehearse fails when its estimate is "
+                    "longer")] = None
 
 
 class WebhookNotify(Model):
@@ -193,6 +201,13 @@ class Inventory(Model):
     notify: Annotated[list[Notifier], Meta(description="where people hear about it")] = []
     vars: Annotated[dict[Name, str], Meta(
         description="{{ name }} values for playbooks")] = {}
+    fence: Annotated[list[str], Meta(
+        description="commands a `fence` step runs on the old host when it still answers "
+                    "(maintenance page, stop order intake); {{ host }} and vars apply")] = []
+    canary: Annotated[Fqdn | None, Meta(
+        description="a record in a managed zone that rehearse --canary really flips to the "
+                    "standby and puts back (e.g. failover-drill.shop.example.); no customer "
+                    "uses it")] = None
 
     def host_order(self) -> list[str]:
         return list(self.hosts)
@@ -208,3 +223,15 @@ class Inventory(Model):
             if c.name == name:
                 return c
         raise KeyError(name)
+
+    def zone_of(self, fqdn: str) -> int | None:
+        """The index in `dns` of the zone that holds the absolute name `fqdn` (the longest zone
+        name it ends with), or None."""
+        name = fqdn.lower().rstrip(".") + "."
+        best: tuple[int, int] | None = None  # (apex length, index)
+        for index, zone in enumerate(self.dns):
+            apex = zone.zone.lower().rstrip(".") + "."
+            if (name == apex or name.endswith("." + apex)) and (
+                    best is None or len(apex) > best[0]):
+                best = (len(apex), index)
+        return None if best is None else best[1]

@@ -42,6 +42,13 @@ class DnsAction(Model):
     to: str
 
 
+class FenceAction(Model):
+    """`fence: {host: "{{ from }}"}`: the inventory's `fence:` commands on the old host, best
+    effort; the host is marked demoted either way (engine/fence.py)."""
+
+    host: str
+
+
 class DnsVerifyAction(Model):
     to: str
     timeout: Duration = 120.0
@@ -94,11 +101,13 @@ ACTIONS: dict[str, type[Model]] = {
     "notify": NotifyAction,
     "pipe": PipeAction,
     "dns_ttl": DnsTtlAction,
+    "fence": FenceAction,
 }
 
 
 # The parameter that names the host a step acts on: that host's `vars` apply to the step.
-HOST_PARAMS = {"check": "host", "ssh": "host", "sync": "to", "dns": "to", "dns_verify": "to"}
+HOST_PARAMS = {"check": "host", "ssh": "host", "sync": "to", "dns": "to", "dns_verify": "to",
+               "fence": "host"}
 
 
 class Step(Model):
@@ -113,6 +122,7 @@ class Step(Model):
     notify: NotifyAction | None = None
     pipe: PipeAction | None = None
     dns_ttl: DnsTtlAction | None = None
+    fence: FenceAction | None = None
 
     def __post_init__(self) -> None:
         found = [k for k in ACTIONS if getattr(self, k) is not None]

@@ -61,6 +61,16 @@ class LastRun(Model):
     to: str | None = None
 
 
+class Demoted(Model):
+    """A host that lost the site and must not win it back on its own (engine/fence.py)."""
+
+    since: float
+    why: str
+    fenced: bool = False  # the `fence:` commands ran there and passed
+    detail: str = ""  # how the fencing went, in words
+    run_id: str | None = None
+
+
 class State(Model):
     version: int = 1
     active: str | None = None
@@ -69,5 +79,6 @@ class State(Model):
     last_flip: Flip | None = None
     mirrors: dict[str, MirrorState] = {}
     last_run: LastRun | None = None
+    demoted: dict[str, Demoted] = {}  # host -> why automation must never choose it
     auto_flips: list[float] = []  # start times of automatic failover/failback runs (max_auto_*)
     paged_at: float | None = None  # no longer written (page marks: state/pages.py); old files

@@ -81,6 +81,8 @@ def test_max_auto_failovers_then_blocked_pages_and_exits_2(warm_site: Site) -> N
     assert site.dns() == at(site.standby.address)  # the one automatic flip allowed
 
     site.primary.start_http()  # the primary comes back, then the standby dies
+    # the old primary was fenced and demoted; a person looked and lets automation use it again
+    assert site.run("promote", "primary", "--yes").returncode == 0
     site.standby.stop_http()
     runs = [site.run("check") for _ in range(4)]
     assert [p.returncode for p in runs] == [1, 1, 2, 2], [p.stdout for p in runs]

@@ -88,10 +88,14 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
             return Expect(at="primary" if params["dry_run"] else params["to"] or "standby")
         case ("failback",):  # for when the site is on a standby
             return Expect(at="standby" if params["dry_run"] else "primary", before=failed_over)
+        case ("promote",):  # after a failover: the old primary is demoted
+            return Expect(at="standby", before=failed_over, then=nothing_demoted)
         case ("sync",) if params["rollback"]:
             return Expect(before=two_releases, then=previous_release_live, after=plain_webroot)
         case ("sync",):
             return Expect(then=None if params["dry_run"] else standby_has_the_shop)
+        case ("rehearse",):  # a drill: the standby warmed, DNS (canary included) as it was
+            return Expect(then=rehearsed)
         case ("report",):  # for after an incident
             return Expect(at="standby", before=failed_over, then=one_incident_reported)
     raise AssertionError(f"no rule for `failover {' '.join(path)}`: add one to expect()")
@@ -100,6 +104,10 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
 def failed_over(site: Site) -> None:
     p = site.run("failover", "--to", "standby", "--yes")
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def nothing_demoted(site: Site) -> None:
+    assert site.state()["demoted"] == {}
 
 
 def one_incident_reported(site: Site) -> None:
@@ -123,6 +131,12 @@ def previous_release_live(site: Site) -> None:
 
 def standby_has_the_shop(site: Site) -> None:
     assert site.tree(site.standby.webroot) == site.tree(site.primary.webroot)
+
+
+def rehearsed(site: Site) -> None:
+    standby_has_the_shop(site)
+    assert site.rig.pdns.query("failover-drill." + ZONE) == []
+    assert [e["readiness"] for e in site.audit() if e["event"] == "rehearsal"] == ["ready"]
 
 
 def plain_webroot(site: Site) -> None:

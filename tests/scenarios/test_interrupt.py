@@ -55,7 +55,7 @@ def test_ctrl_c_mid_run_exits_130_and_journals_it(site: Site) -> None:
                                                               running(site, action="ssh")))
     _, err = interrupt(proc)
     lines = report(err)
-    assert lines[0].endswith("interrupted by Ctrl-C during step 3/6 (Start the shop on the "
+    assert lines[0].endswith("interrupted by Ctrl-C during step 3/7 (Start the shop on the "
                              "standby)"), err
     assert "DNS unchanged (still primary)" in lines
     assert "standby: `sleep 30` was cut short (its ssh session was closed; it may have done " \
@@ -77,7 +77,7 @@ def test_ctrl_c_during_the_sync_step_tells_what_the_mirror_and_standby_hold(site
     _, err = interrupt(proc)
 
     lines = report(err)
-    assert lines[0].endswith("interrupted by Ctrl-C during step 2/6 (Last content sync (best "
+    assert lines[0].endswith("interrupted by Ctrl-C during step 2/7 (Last content sync (best "
                              "effort, the old host may be gone))"), err
     assert lines[1:4] == [
         "DNS unchanged (still primary)",
@@ -115,7 +115,7 @@ def test_ctrl_c_right_after_the_dns_step_says_dns_moved_and_tells_the_team(site:
     lines = report(err)
     run_id = journal(site)["id"]
     assert lines[0] == (f"failover: run {run_id} (Fail over to a standby) interrupted by Ctrl-C "
-                        "during step 5/7 (Warm the caches)")
+                        "during step 5/8 (Warm the caches)")
     assert lines[1:6] == [
         "DNS now points at standby (changed by this run)",
         "mirror of webroot updated from primary",
@@ -123,8 +123,9 @@ def test_ctrl_c_right_after_the_dns_step_says_dns_moved_and_tells_the_team(site:
         "standby: ran `echo shop started`",
         "standby: `sleep 60` was cut short (its ssh session was closed; it may have done part "
         "of its work)"]
-    assert lines[6] == ("not done: 5/7 Warm the caches, 6/7 Every nameserver answers with the "
-                        "standby, 7/7 Tell the team")
+    assert lines[6] == ("not done: 5/8 Warm the caches, 6/8 Every nameserver answers with the "
+                        "standby, 7/8 Fence the old host (best effort; it stays demoted either "
+                        "way), 8/8 Tell the team")
     assert lines[7] == "the team was told that DNS moved (notify: 1 channel(s))"
     inv = site.inventory
     assert lines[-2] == (f"to finish: failover -i {inv} failover --to standby --yes   (continues "
@@ -146,9 +147,9 @@ def test_ctrl_c_right_after_the_dns_step_says_dns_moved_and_tells_the_team(site:
     site.edit_playbook("failover", lambda pb: pb["steps"][4]["ssh"].update(command=["true"]))
     again = site.run("failover", "--yes")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert f"run {run_id}: Fail over to a standby: continuing at step 5/7" in again.stdout
-    assert "[5/7] Warm the caches: OK" in again.stdout
-    assert "[2/7]" not in again.stdout  # no sync toward the host that is live now
+    assert f"run {run_id}: Fail over to a standby: continuing at step 5/8" in again.stdout
+    assert "[5/8] Warm the caches: OK" in again.stdout
+    assert "[2/8]" not in again.stdout  # no sync toward the host that is live now
     assert journal(site)["status"] == "ok"
     assert site.hook.messages()[-1].startswith("shop.test moved from primary to standby")
     assert site.dns() == at(site.standby.address)
@@ -164,7 +165,7 @@ def test_interrupted_during_dns_verify(site: Site, sig: int, name: str) -> None:
     out, err = interrupt(proc, sig)
 
     lines = report(err)
-    assert lines[0].endswith(f"interrupted by {name} during step 5/6 (Every nameserver answers "
+    assert lines[0].endswith(f"interrupted by {name} during step 5/7 (Every nameserver answers "
                              "with the standby)"), err
     assert "DNS now points at standby (changed by this run)" in lines
     doc = json.loads(out)  # --json: one document on stdout, the same facts
@@ -187,7 +188,7 @@ def test_sigterm_while_check_acts(warm_site: Site) -> None:
     _, err = interrupt(proc, signal.SIGTERM)
 
     lines = report(err)
-    assert "interrupted by SIGTERM during step 5/7 (Warm the caches)" in lines[0]
+    assert "interrupted by SIGTERM during step 5/8 (Warm the caches)" in lines[0]
     assert "DNS now points at standby (changed by this run)" in lines
     # the round saw the primary's SSH give no answer: the pull was skipped, not waited for
     assert any(line.startswith("mirror of webroot unchanged: the pull from primary was skipped "

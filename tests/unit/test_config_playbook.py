@@ -113,7 +113,7 @@ def test_step_with_two_actions(inventory: Inventory) -> None:
             dns: {to: "{{ to }}"}
     """, inventory) == [
         "failover.yaml:3:5 steps[0]: a step needs exactly one action (one of: check, sync, ssh, "
-        "dns, dns_verify, webhook, notify, pipe, dns_ttl); found check and dns"
+        "dns, dns_verify, webhook, notify, pipe, dns_ttl, fence); found check and dns"
     ]
 
 
@@ -125,9 +125,9 @@ def test_unknown_action(inventory: Inventory) -> None:
             shell: {host: "{{ to }}", command: "systemctl start php-fpm"}
     """, inventory) == [
         "failover.yaml:3:5 steps[0]: a step needs exactly one action (one of: check, sync, ssh, "
-        "dns, dns_verify, webhook, notify, pipe, dns_ttl); found none",
+        "dns, dns_verify, webhook, notify, pipe, dns_ttl, fence); found none",
         "failover.yaml:4:5 steps[0].shell: unknown key; valid keys here: check, dns, dns_ttl, "
-        "dns_verify, ignore_errors, name, notify, pipe, ssh, sync, webhook",
+        "dns_verify, fence, ignore_errors, name, notify, pipe, ssh, sync, webhook",
     ]
 
 

@@ -15,6 +15,7 @@ from failover.engine.steps.check import CheckStep
 from failover.engine.steps.dns import DnsStep
 from failover.engine.steps.dns_ttl import DnsTtlStep
 from failover.engine.steps.dns_verify import DnsVerifyStep
+from failover.engine.steps.fence import FenceStep
 from failover.engine.steps.notify import NotifyStep
 from failover.engine.steps.pipe import PipeStep
 from failover.engine.steps.ssh import SshStep
@@ -23,7 +24,7 @@ from failover.engine.steps.webhook import WebhookStep
 
 ACTIONS: dict[str, Action[Any, Any]] = {action.key: action for action in (
     CheckStep(), SyncStep(), SshStep(), DnsStep(), DnsVerifyStep(), WebhookStep(), NotifyStep(),
-    PipeStep(), DnsTtlStep(),
+    PipeStep(), DnsTtlStep(), FenceStep(),
 )}
 
 

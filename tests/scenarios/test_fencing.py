@@ -1,0 +1,94 @@
+"""Issue 14, fencing: the old host is fenced over SSH when it answers, stays demoted, never wins
+the site back on its own, and a person (`promote`) or a completed failback clears the mark."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.site import ZONE, Site
+
+
+def at(address: str) -> dict[str, list[str]]:
+    return {ZONE: [address], "www." + ZONE: [address]}
+
+
+def events(site: Site, name: str) -> list[dict[str, Any]]:
+    return [e for e in site.audit() if e["event"] == name]
+
+
+def eager_failback(inv: dict[str, Any]) -> None:
+    """Automation free to fail back at once: only the demoted mark can hold it."""
+    inv["policy"].update(auto_failback=True, cooldown="0s", max_auto_failovers=10,
+                         recovery_threshold=2)
+
+
+def test_an_unreachable_old_host_is_fenced_when_it_comes_back_and_stays_demoted(
+        warm_site: Site) -> None:
+    site = warm_site
+    site.edit(eager_failback)
+    marker = site.primary.webroot / ".maintenance"
+    site.primary.link_down()
+    for _ in range(3):
+        last = site.run("check")
+    assert last.returncode == 2, last.stdout + last.stderr
+    assert site.dns() == at(site.standby.address)
+    assert not marker.exists()
+
+    status = site.run("status")
+    assert "demoted: primary since " in status.stdout, status.stdout
+    assert "NOT FENCED" in status.stdout, status.stdout
+    assert "not reachable" in status.stdout, status.stdout
+    [fence] = events(site, "fence")
+    assert (fence["host"], fence["fenced"]) == ("primary", False)
+
+    site.primary.link_up()
+    back = site.run("check")
+    assert "demoted host primary answers again: fenced: 1 command(s) ran" in back.stdout, \
+        back.stdout + back.stderr
+    assert marker.exists()  # the fence command ran on the old host, over SSH
+    assert site.state()["demoted"]["primary"]["fenced"] is True
+
+    for _ in range(10):  # healthy, recovered, failback allowed by every other brake: held
+        p = site.run("check")
+        assert p.returncode == 0, p.stdout + p.stderr
+    assert site.dns() == at(site.standby.address)
+    assert not [e for e in events(site, "run_start") if "failback" in e["playbook"]]
+    assert "demoted: primary since " in site.run("status").stdout
+
+    promoted = site.run("promote", "primary", "--yes")
+    assert promoted.returncode == 0, promoted.stdout + promoted.stderr
+    assert "primary promoted: no longer demoted" in promoted.stdout
+    assert site.state()["demoted"] == {}
+    assert [e["host"] for e in events(site, "undemote")] == ["primary"]
+    after = site.run("check")  # the mark was all that held it: automation fails back now
+    assert "failback done" in after.stdout, after.stdout + after.stderr
+    assert site.dns() == at(site.primary.address)
+
+
+def test_a_reachable_old_host_is_fenced_at_once_and_a_failback_clears_the_mark(
+        warm_site: Site) -> None:
+    site = warm_site
+    p = site.run("failover", "--to", "standby", "--yes")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Fence the old host (best effort; it stays demoted either way): OK" in p.stdout
+    assert (site.primary.webroot / ".maintenance").exists()
+    assert not (site.standby.webroot / ".maintenance").exists()
+    mark = site.state()["demoted"]["primary"]
+    assert mark["fenced"] is True
+    assert mark["why"].startswith("lost the site in run ")
+    check = site.run("check")
+    assert check.returncode == 0, check.stdout  # fenced: nothing for a person to do
+    assert "not fenced" not in check.stdout
+
+    back = site.run("failback", "--yes")
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert site.state()["demoted"] == {}
+    assert [e["host"] for e in events(site, "undemote")] == ["primary"]
+
+
+def test_promote_refuses_an_unknown_host_and_says_when_there_is_nothing_to_do(site: Site) -> None:
+    p = site.run("promote", "nosuch", "--yes")
+    assert p.returncode == 2
+    assert "unknown host 'nosuch'; hosts: primary, standby" in p.stderr
+    p = site.run("promote", "primary", "--yes")
+    assert (p.returncode, p.stdout.strip()) == (0, "primary is not demoted; nothing to do")
