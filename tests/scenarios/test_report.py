@@ -234,8 +234,8 @@ def test_a_failover_by_hand_ends_with_its_timeline_a_dry_run_does_not(site: Site
     p = site.run("failover", "--yes")
     assert p.returncode == 0, p.stdout + p.stderr
     out = p.stdout
-    steps_end, timeline_at, verdict_at = (out.rindex("[6/6]"), out.index("timeline ("),
-                                          out.index("done: run "))
+    steps_end = max(m.start() for m in re.finditer(r"^\[\d+/\d+\] ", out, re.MULTILINE))
+    timeline_at, verdict_at = out.index("timeline ("), out.index("done: run ")
     assert steps_end < timeline_at < verdict_at  # after the step lines, before the verdict
     events = [re.sub(r"^\s+\d\d:\d\d:\d\d\.\d\s+(\+\S+\s+)?", "", line)
               for line in out[timeline_at:verdict_at].splitlines()[1:]]
@@ -246,3 +246,19 @@ def test_a_failover_by_hand_ends_with_its_timeline_a_dry_run_does_not(site: Site
     assert len(events) == 5  # a planned move: no failed round, nobody declared down
     assert "- downtime: none seen by the checks (primary passed its last round before the run: " \
            "a planned move)" in report(site).stdout
+
+
+def test_rehearsals_are_in_the_report(site: Site) -> None:
+    site.edit(lambda inv: inv["policy"].update(rto_target="2m"))
+    drill = site.run("rehearse", "--yes", "--json")
+    assert drill.returncode == 1, drill.stdout + drill.stderr  # over target: not ready
+    findings = [f["text"] for f in json.loads(drill.stdout)["findings"]]
+    [shown] = json.loads(report(site, "--json").stdout)["rehearsals"]
+    assert (shown["readiness"], shown["to"], shown["rto"]["target"]) == ("not ready", "standby",
+                                                                         120)
+    assert len(shown["findings"]) == len(findings)
+    assert all(f.startswith(text) for f, text in zip(shown["findings"], findings, strict=True))
+    md = report(site).stdout
+    assert "## Rehearsals (1)" in md
+    assert re.search(r"\| \S+ \S+ UTC \| standby \| not ready \| \S+ \(detection 3m00s, .*\) \| "
+                     r"2m00s \| .*RTO estimate \d+s is over policy\.rto_target 120s", md), md
