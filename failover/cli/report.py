@@ -39,7 +39,8 @@ def build_report(app: App, since: str, incident: str | None) -> Report:
     try:
         return build(app.audit.read(), site=inv.site, hosts=list(inv.hosts), **_checks(app),
                      recovery_threshold=inv.policy.recovery_threshold, start=start, now=now,
-                     chain=chain(inv.state_dir), incident=incident)
+                     chain=chain(inv.state_dir), incident=incident,
+                     check_interval=inv.policy.check_interval)
     except LookupError as e:
         raise UsageError(f"--incident: {e.args[0]}") from None
 

@@ -3,8 +3,8 @@
 - A host's availability is the share of the judged rounds in which it passed every critical
   check; a check's, the share of judged rounds in which it passed. A compacted `rounds` summary
   counts as `count` rounds that every listed host passed.
-- The check interval is not in the inventory (cron or `watch --interval` sets it), so it is read
-  from the log: the median time between consecutive rounds.
+- The check interval is what cron or `watch --interval` really did, read from the log: the
+  median time between consecutive rounds (`policy.check_interval` when there are not two).
 - Gaps count neither as up nor as down, and are listed: rounds the checker could not judge
   (offline: no control target answered; or every host failing every check at once, more likely
   the checker's own problem), and stretches of more than 2 intervals with no round at all
@@ -92,7 +92,7 @@ class Availability:
 HOW_COUNTED = (
     "Availability is the share of judged rounds a host (or check) passed; a compacted summary "
     "of healthy rounds counts as its number of rounds, all passed. The interval is the median "
-    "time between rounds. Rounds the checker could not judge (offline: no control target "
+    "time between rounds (policy.check_interval when the log has fewer than two). Rounds the checker could not judge (offline: no control target "
     "answered; or every host failing at once) and stretches of more than "
     f"{GAP_INTERVALS} intervals without rounds count neither as up nor as down: they are "
     "listed as gaps, and 'observed' is the share of the period that judged rounds cover.")
@@ -152,10 +152,12 @@ def _gaps(rounds: list[Round], every: float | None, start: float, end: float) ->
 
 
 def availability(rounds: list[Round], start: float, end: float,
-                 hosts: list[str] | None = None) -> Availability:
-    """Count `rounds` (oldest first, those within start..end) into each host and check."""
+                 hosts: list[str] | None = None, *, expected: float | None = None) -> Availability:
+    """Count `rounds` (oldest first, those within start..end) into each host and check.
+    `expected`: the inventory's policy.check_interval, the interval when the log has fewer
+    than two rounds to measure it by."""
     inside = [r for r in rounds if r.ts >= start and r.first <= end]
-    every = interval(rounds)
+    every = interval(rounds) or expected
     result = Availability(start, end, every)
     for h in hosts or []:
         result.hosts[h] = Tally()

@@ -104,7 +104,8 @@ class Report:
 
 def build(records: Iterable[dict[str, Any]], *, site: str, hosts: list[str],
           check_names: list[str], warning_checks: list[str], recovery_threshold: int,
-          start: float, now: float, chain: Chain, incident: str | None = None) -> Report:
+          start: float, now: float, chain: Chain, incident: str | None = None,
+          check_interval: float | None = None) -> Report:
     """The report over start..now (`incident`: that run's incident alone, whatever its time).
     Raises LookupError naming the runs there are when `incident` is not one of them."""
     log: Log = read(records, check_names=check_names, warning_checks=warning_checks)
@@ -120,6 +121,6 @@ def build(records: Iterable[dict[str, Any]], *, site: str, hosts: list[str],
     in_period = [i for i in found if i.run.started >= start
                  or (i.failback is not None and i.failback.started >= start)]
     return Report(site, begin, now, now, chain, in_period,
-                  availability(log.rounds, begin, now, hosts),
+                  availability(log.rounds, begin, now, hosts, expected=check_interval),
                   [r for r in log.rehearsals if r.ts >= start], log_start=log.first_ts,
                   skipped=log.skipped)

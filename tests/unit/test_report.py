@@ -200,3 +200,10 @@ def test_records_the_report_cannot_read_are_counted_not_guessed() -> None:
     assert doc.skipped == 3
     assert doc.incidents[0].downtime == 30.0
     assert "3 audit records could not be read and are not counted." in markdown(doc)
+
+
+def test_one_round_is_counted_with_the_inventorys_interval() -> None:
+    log = read([rnd(100)], check_names=CHECKS)
+    a = availability(log.rounds, 100, 130, HOSTS, expected=60.0)
+    assert (a.interval, a.judged, a.gaps) == (60.0, 1, [])
+    assert availability(log.rounds, 100, 130, HOSTS).interval is None
