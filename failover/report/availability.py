@@ -92,7 +92,8 @@ class Availability:
 HOW_COUNTED = (
     "Availability is the share of judged rounds a host (or check) passed; a compacted summary "
     "of healthy rounds counts as its number of rounds, all passed. The interval is the median "
-    "time between rounds (policy.check_interval when the log has fewer than two). Rounds the checker could not judge (offline: no control target "
+    "time between rounds (policy.check_interval when the log has fewer than two). Rounds the "
+    "checker could not judge (offline: no control target "
     "answered; or every host failing at once) and stretches of more than "
     f"{GAP_INTERVALS} intervals without rounds count neither as up nor as down: they are "
     "listed as gaps, and 'observed' is the share of the period that judged rounds cover.")
