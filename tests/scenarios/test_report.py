@@ -128,6 +128,9 @@ def test_a_real_outage_reported_with_downtime_timeline_and_availability(warm_sit
     assert data["availability"]["interval"] >= INTERVAL * 0.9
     md = report(site).stdout
     assert f"downtime as customers saw it: {incident['downtime']:.1f}s" in md
+    one = report(site, "--incident", doc["run"]["id"]).stdout  # by its failback's run id too
+    assert f"### 1. primary -> standby: run {incident['run_id']} (automatic, ok)" in one
+    assert "## Availability" not in one
     assert re.search(rf"\| primary \| \d+\.\d{{3}}% \| \d+ \| {outage_rounds} \|", md), md
 
 
