@@ -25,6 +25,7 @@ from tests.cliparse import parse
 from tests.demo import drill
 from tests.doclines import REDIRECT, DocLine, find, strip_sudo
 from tests.rig import Rig
+from tests.scenarios.interrupting import killed_after
 from tests.site import FAILOVER, REPO, ZONE, Site
 
 # The program as the docs name it -> the executable under test. (`sudo -u failover` in front of
@@ -87,6 +88,10 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
             return Expect(at="primary" if params["dry_run"] else params["to"] or "standby")
         case ("failback",):  # for when the site is on a standby
             return Expect(at="standby" if params["dry_run"] else "primary", before=failed_over)
+        case ("resume",) if params["abandon"]:  # a failover killed after its DNS step
+            return Expect(before=lambda site: killed_after(site, 4))
+        case ("resume",):  # a failover killed during its sync step
+            return Expect(at="standby", before=lambda site: killed_after(site, 1))
         case ("promote",):  # after a failover: the old primary is demoted
             return Expect(at="standby", before=failed_over, then=nothing_demoted)
         case ("sync",) if params["rollback"]:
