@@ -69,7 +69,9 @@ def global_options() -> list[click.Parameter]:
 # command name -> the module that defines it: a command's module is imported only when it runs
 # (or for --help), so `failover check` from cron does not pay for sync, run or dns
 COMMANDS = {"validate": "validate", "check": "check", "watch": "watch", "status": "status",
-            "run": "run", "failover": "run", "failback": "run", "sync": "sync", "dns": "dns"}
+            "run": "run", "failover": "run", "failback": "run", "sync": "sync", "dns": "dns",
+            "schema": "schema",
+            }
 
 
 class Commands(click.Group):

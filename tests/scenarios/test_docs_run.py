@@ -79,6 +79,8 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
     match path:
         case ("validate",) | ("status",) | ("dns", "show") | ("dns", "diff"):
             return Expect()
+        case ("schema",):
+            return Expect()
         case ("check",):
             return Expect(status=True)
         case ("watch",):
