@@ -71,6 +71,7 @@ def global_options() -> list[click.Parameter]:
 COMMANDS = {"validate": "validate", "check": "check", "watch": "watch", "status": "status",
             "run": "run", "failover": "run", "failback": "run", "sync": "sync", "dns": "dns",
             "schema": "schema",
+            "completion": "complete",
             }
 
 
