@@ -72,6 +72,7 @@ COMMANDS = {"validate": "validate", "check": "check", "watch": "watch", "status"
             "run": "run", "failover": "run", "failback": "run", "sync": "sync", "dns": "dns",
             "schema": "schema",
             "completion": "complete",
+            "help": "topics",
             }
 
 
