@@ -73,6 +73,7 @@ COMMANDS = {"validate": "validate", "check": "check", "watch": "watch", "status"
             "schema": "schema",
             "completion": "complete",
             "help": "topics",
+            "doctor": "doctor",
             }
 
 

@@ -79,7 +79,7 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
     match path:
         case ("validate",) | ("status",) | ("dns", "show") | ("dns", "diff"):
             return Expect()
-        case ("schema",) | ("completion",) | ("help",):
+        case ("schema",) | ("completion",) | ("help",) | ("doctor",):
             return Expect()
         case ("check",):
             return Expect(status=True)
