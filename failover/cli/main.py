@@ -74,6 +74,7 @@ COMMANDS = {"validate": "validate", "check": "check", "watch": "watch", "status"
             "completion": "complete",
             "help": "topics",
             "doctor": "doctor",
+            "init": "init",
             }
 
 
