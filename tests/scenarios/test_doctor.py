@@ -4,6 +4,7 @@ PROBLEM line with what to do, and exit 1. Nothing is changed by doctor itself.""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -11,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.rig.dnsservers import DnsServers
 from tests.site import Site
+
+BIND_ZONE = "two.test."
 
 
 def test_doctor_passes_on_the_rig(site: Site) -> None:
@@ -92,3 +96,31 @@ def test_a_host_clock_an_hour_off_is_a_problem(site: Site, tmp_path: Path) -> No
                      "DNS updates are refused past 5 minutes", p.stdout, re.MULTILINE), p.stdout
     assert "-> run NTP on the host (systemd-timesyncd or chrony)" in p.stdout
     assert "ok       primary: clock within" in p.stdout
+
+
+def test_an_rfc2136_zone_is_proven_writable_by_a_no_op_update(site: Site, dns_servers: DnsServers,
+                                                               ) -> None:
+    bind = dns_servers.bind
+    ip = site.primary.address
+    bind.set_records(BIND_ZONE, {("@", "A"): (60, [ip]), ("www", "A"): (60, [ip])})
+    site.env["TSIG_SECRET"] = bind.secret
+    site.edit(lambda inv: inv["dns"].append({
+        "provider": "rfc2136", "zone": BIND_ZONE, "server": bind.server, "timeout": "3s",
+        "tsig": {"name": bind.key_name, "algorithm": "hmac-sha256", "secret": "${TSIG_SECRET}"},
+        "nameservers": [bind.server], "records": [{"name": "@", "type": "A", "ttl": 60}]}))
+    p = site.run("doctor")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert f"ok       dns {BIND_ZONE}: rfc2136: credentials read the zone (1 of 1 managed " \
+           "records present)" in p.stdout
+    assert f"ok       dns {BIND_ZONE}: write: a no-op UPDATE (a prerequisite only) was " \
+           "accepted" in p.stdout
+    assert bind.query(BIND_ZONE) == [ip]  # and nothing changed
+
+    wrong = base64.b64encode(os.urandom(32)).decode()
+    p = site.run("doctor", TSIG_SECRET=wrong)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert f"PROBLEM  dns {BIND_ZONE}: cannot read the zone: " in p.stdout
+    assert "BADSIG" in p.stdout
+    assert "-> check dns[1]'s credentials (server, tsig)" in p.stdout
+    assert wrong not in p.stdout + p.stderr
+    assert bind.secret not in p.stdout + p.stderr

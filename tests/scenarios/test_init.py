@@ -138,3 +138,30 @@ def test_a_host_key_that_changes_before_the_confirmation_is_refused(site: Site,
            "confirmed ssh-ed25519 SHA256:" in stderr
     assert "Nothing was written." in stderr
     assert list(inventory.parent.iterdir()) == []
+
+
+def test_without_a_terminal_every_missing_answer_is_named_and_nothing_written(
+        tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory.yaml"
+    env = {k: v for k, v in os.environ.items() if k != "PDNS_API_KEY"}
+    p = subprocess.run([FAILOVER, "-i", str(inventory), "init", "--site", "shop.example",
+                        "--host", "ovh-gra=203.0.113.10"], env=env, capture_output=True,
+                       text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert p.stderr == ("failover: init needs --host NAME=ADDRESS (twice or more), --ssh-key, "
+                        "--api-url, --webroot (no terminal to ask)\n")
+    bad = subprocess.run([FAILOVER, "-i", str(inventory), "init", "--host", "ovh-gra"], env=env,
+                         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                         check=False)
+    assert bad.returncode == 2
+    assert bad.stderr == "failover: --host 'ovh-gra': write NAME=VALUE\n"
+    nokey = subprocess.run([FAILOVER, "-i", str(inventory), "init", "--site", "shop.example",
+                            "--host", "a=192.0.2.1", "--host", "b=192.0.2.2", "--ssh-key", "k",
+                            "--api-url", "http://127.0.0.1:9", "--webroot", "/srv/shop/"],
+                           env=env, capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL, check=False)
+    assert nokey.returncode == 2
+    assert nokey.stderr == ("failover: $PDNS_API_KEY is not set: init reads the zone with the "
+                            "API key it holds (the inventory gets ${PDNS_API_KEY}, never the "
+                            "key)\n")
+    assert list(tmp_path.iterdir()) == []
