@@ -27,6 +27,16 @@ def _pairs(values: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
     return out
 
 
+def _per_host(values: tuple[str, ...], flag: str,
+              hosts: list[tuple[str, str]]) -> dict[str, str]:
+    """NAME=VALUE for every host, or none at all."""
+    given = dict(_pairs(values, flag))
+    names = [n for n, _ in hosts]
+    if given and sorted(given) != sorted(names):
+        raise UsageError(f"{flag}: give one for each host ({', '.join(names)}), or none")
+    return given
+
+
 def _ask(value: str | None, flag: str, question: str, missing: list[str]) -> str:
     if value:
         return value
@@ -58,6 +68,10 @@ def _ask(value: str | None, flag: str, question: str, missing: list[str]) -> str
 @click.option("--control-target", "control_targets", multiple=True, metavar="URL",
               help="Reachable when the checker is online (default: tcp://9.9.9.9:53 and "
                    "tcp://1.1.1.1:53).")
+@click.option("--mail", "mail", multiple=True, metavar="NAME=MAILSERVER",
+              help="Each host's mail server name: MX records naming the first host's follow.")
+@click.option("--cname", "cname", multiple=True, metavar="NAME=TARGET",
+              help="Each host's CNAME target: CNAME records naming the first host's follow.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask (required without a terminal).")
 @click.option("--force", is_flag=True, help="Replace files that exist.")
 @click.pass_context
@@ -65,7 +79,8 @@ def init(ctx: click.Context, site: str | None, hosts: tuple[str, ...],
          webroots: tuple[str, ...], ssh_user: str, ssh_port: int, ssh_key: str | None,
          zone: str | None, api_url: str | None, api_key_env: str,
          nameservers: tuple[str, ...], check_url: str | None, expect_body: str | None,
-         control_targets: tuple[str, ...], yes: bool, force: bool) -> bool:
+         control_targets: tuple[str, ...], mail: tuple[str, ...], cname: tuple[str, ...],
+         yes: bool, force: bool) -> bool:
     """Write a new site's inventory from its live DNS zone and its hosts, then validate it."""
     from failover.onboard import init as steps
     from failover.onboard.site import DEFAULT_CONTROL_TARGETS, Answers, HostAnswer
@@ -98,7 +113,8 @@ def init(ctx: click.Context, site: str | None, hosts: tuple[str, ...],
         ssh_user=ssh_user, ssh_port=ssh_port, identity=ssh_key,
         zone=(zone or site).rstrip(".") + ".", api_url=api_url, api_key_env=api_key_env,
         nameservers=nameservers, check_url=check_url or "", expect_body=expect_body or "",
-        control_targets=control_targets or DEFAULT_CONTROL_TARGETS)
+        control_targets=control_targets or DEFAULT_CONTROL_TARGETS,
+        mail=_per_host(mail, "--mail", pairs), cname=_per_host(cname, "--cname", pairs))
 
     proposals = steps.read_zone(answers, api_key)
     primary = answers.hosts[0]

@@ -36,7 +36,8 @@ def read_zone(answers: Answers, api_key: str) -> list[Proposal]:
     zone = PowerDnsZone(provider="powerdns", zone=answers.zone, records=[],
                         api_url=answers.api_url, api_key=Secret(api_key))
     rrsets = provider_for(zone).list_zone()
-    return propose(rrsets, answers.zone, answers.hosts[0].address)
+    return propose(rrsets, answers.zone, answers.hosts[0].address, primary=answers.hosts[0].name,
+                   mail=answers.mail, cname=answers.cname)
 
 
 def fetch_keys(answers: Answers) -> list[ScannedKey]:

@@ -39,6 +39,8 @@ class Answers(msgspec.Struct, frozen=True):
     expect_body: str = ""
     control_targets: tuple[str, ...] = ()
     start_shop: str = "true"
+    mail: dict[str, str] = {}  # host -> its mail server's name (MX records)
+    cname: dict[str, str] = {}  # host -> the name a CNAME points at for it
 
 
 def q(text: str) -> str:
@@ -73,7 +75,9 @@ def render(a: Answers, proposals: list[Proposal], when: str) -> str:
     lines.append(f"    records:                    # they point at {primary} now: a flip moves "
                  "them")
     for p in managed:
-        lines.append(f"      - {{name: {q(p.name)}, type: {p.type}, ttl: {p.ttl}}}   "
+        values = (", values: {" + ", ".join(f"{q(h)}: {q(v)}" for h, v in p.per_host.items())
+                  + "}") if p.per_host else ""
+        lines.append(f"      - {{name: {q(p.name)}, type: {p.type}, ttl: {p.ttl}{values}}}   "
                      f"# now {', '.join(p.values)}")
     if alone:
         lines.append("    # left alone (a flip never changes them):")

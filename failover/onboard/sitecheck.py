@@ -15,7 +15,10 @@ from failover.model.inventory import Inventory, ZoneBase
 from failover.onboard.dnsprobe import update_allowed
 from failover.onboard.findings import Finding, ok, problem, warning
 
-UNSCOPED = {"powerdns": "PowerDNS API keys are not scoped: a key that reads can write"}
+# PowerDNS Authoritative 4.x has one API key for reads and writes (no read-only key; `api-readonly`
+# is gone), so a successful read proves the key; only a proxy in front could refuse a PATCH.
+UNSCOPED = {"powerdns": "PowerDNS has one API key for reading and writing, so the read proves "
+                        "it (a proxy in front of the API could still refuse a change)"}
 
 
 def dns_findings(inventory: Inventory) -> list[Finding]:

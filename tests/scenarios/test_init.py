@@ -28,6 +28,8 @@ def extra_records(site: Site) -> None:
         ("mail", "A"): (300, [s]),                      # points elsewhere
         ("both", "A"): (60, [p, s]),                    # a mix
         ("cdn", "CNAME"): (300, ["cdn.example.net."]),  # data only, never resolved
+        ("app", "CNAME"): (300, ["primary.hosting.example."]),
+        ("@", "MX"): (300, ["10 mx1.shop.test."]),
     })
 
 
@@ -40,7 +42,10 @@ def init_argv(site: Site, inventory: Path, *more: str) -> list[str]:
             "--ssh-key", str(site.rig.client_key), "--api-url", site.rig.pdns.api_url,
             "--nameserver", f"127.0.0.1:{site.rig.pdns.dns_port}",
             "--check-url", "http://shop.test/", "--expect-body", "Add to cart",
-            "--control-target", f"tcp://127.0.0.1:{site.rig.pdns.api_port}", *more]
+            "--control-target", f"tcp://127.0.0.1:{site.rig.pdns.api_port}",
+            "--mail", "primary=mx1.shop.test", "--mail", "standby=mx2.shop.test",
+            "--cname", "primary=primary.hosting.example.",
+            "--cname", "standby=standby.hosting.example.", *more]
 
 
 def run(argv: list[str], site: Site) -> subprocess.CompletedProcess[str]:
@@ -69,7 +74,9 @@ def test_init_writes_a_site_that_validates_and_manages_only_the_primarys_records
     assert f"  leave   both A 60 {ip1} {ip2}  (a mix of the primary and other addresses)\n" \
         in p.stdout
     assert "  leave   @ TXT 300 " in p.stdout
-    assert "  leave   cdn CNAME 300 cdn.example.net." in p.stdout
+    assert "  leave   cdn CNAME 300 cdn.example.net.  (points elsewhere)\n" in p.stdout
+    assert "  manage  app CNAME 300 primary.hosting.example.  (names the primary's)\n" in p.stdout
+    assert "  manage  @ MX 300 10 mx1.shop.test.  (names the primary's)\n" in p.stdout
     for host in (site.primary, site.standby):
         assert (f"  {host.name} {host.address} port 22: "
                 f"{key_fingerprint(host.host_key_pub)}\n") in p.stdout
@@ -79,8 +86,13 @@ def test_init_writes_a_site_that_validates_and_manages_only_the_primarys_records
     text = inventory.read_text()
     assert text.startswith("# yaml-language-server: $schema=./inventory.schema.json\n")
     data = yaml.safe_load(text)
-    assert data["dns"][0]["records"] == [{"name": "@", "type": "A", "ttl": 60},
-                                         {"name": "www", "type": "A", "ttl": 60}]
+    assert data["dns"][0]["records"] == [
+        {"name": "@", "type": "A", "ttl": 60},
+        {"name": "@", "type": "MX", "ttl": 300,
+         "values": {"primary": "10 mx1.shop.test.", "standby": "10 mx2.shop.test."}},
+        {"name": "app", "type": "CNAME", "ttl": 300,
+         "values": {"primary": "primary.hosting.example.", "standby": "standby.hosting.example."}},
+        {"name": "www", "type": "A", "ttl": 60}]
     assert data["dns"][0]["api_key"] == "${PDNS_API_KEY}"
     folder = inventory.parent
     assert sorted(p.name for p in (folder / "playbooks").iterdir()) == [
@@ -95,6 +107,7 @@ def test_init_writes_a_site_that_validates_and_manages_only_the_primarys_records
 
     dry = run([FAILOVER, "-i", str(inventory), "failover", "--to", "standby", "--dry-run"], site)
     assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "10 mx2.shop.test." in dry.stdout  # the MX moves with the site
     assert site.dns() == {ZONE: [ip1], "www." + ZONE: [ip1]}
 
     before = text
