@@ -178,3 +178,48 @@ def test_without_a_terminal_every_missing_answer_is_named_and_nothing_written(
                             "API key it holds (the inventory gets ${PDNS_API_KEY}, never the "
                             "key)\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_on_a_terminal_init_asks_for_what_the_flags_do_not_give(site: Site,
+                                                                tmp_path: Path) -> None:
+    extra_records(site)
+    inventory = tmp_path / "asked" / "inventory.yaml"
+    inventory.parent.mkdir()
+    answers = [("Site (the shop's domain)", "shop.test"),
+               ("primary host (NAME=ADDRESS)", f"primary={site.primary.address}"),
+               ("standby host (NAME=ADDRESS)", f"standby={site.standby.address}"),
+               ("SSH private key file", str(site.rig.client_key)),
+               ("PowerDNS API URL", site.rig.pdns.api_url),
+               ("The shop's files on the hosts (path)", f"{site.primary.webroot}/"),
+               ("[y/N]", "y")]
+    terminal, tty = pty.openpty()
+    try:
+        proc = subprocess.Popen([FAILOVER, "-i", str(inventory), "init", "--control-target",
+                                 f"tcp://127.0.0.1:{site.rig.pdns.api_port}"], env=site.env,
+                                stdin=tty, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+    finally:
+        os.close(tty)
+    asked = ""
+    try:
+        assert proc.stderr is not None
+        for question, answer in answers:  # each answer once its question is on the screen
+            deadline = time.monotonic() + 60
+            while question not in asked:
+                assert time.monotonic() < deadline, asked
+                if select.select([proc.stderr], [], [], 0.5)[0]:
+                    asked += os.read(proc.stderr.fileno(), 4096).decode()
+            asked = asked.split(question, 1)[1]
+            os.write(terminal, answer.encode() + b"\n")
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        os.close(terminal)
+    assert proc.returncode == 0, stdout + stderr
+    assert f"{inventory}: valid: site shop.test, 2 hosts" in stdout
+    data = yaml.safe_load(inventory.read_text())
+    assert list(data["hosts"]) == ["primary", "standby"]
+    assert data["sync"][0]["path"] == {h: f"{site.primary.webroot}/"
+                                       for h in ("primary", "standby")}
