@@ -47,6 +47,14 @@ def placeholders(site: Site, out: Path) -> dict[str, str]:
         "PATH": str(out / "metrics.prom"),
         "/var/lib/node_exporter/textfile/failover.prom": str(out / "failover.prom"),
         "/var/log/failover/check.log": str(out / "check.log"),
+        # README's `failover init` example: its shop, hosts, user, key, files and API
+        "shop.example": "shop.test",
+        "ovh-gra=203.0.113.10": f"primary={site.primary.address}",
+        "scw-par=198.51.100.20": f"standby={site.standby.address}",
+        "deploy": "root",
+        "~/.ssh/failover_ed25519": str(site.rig.client_key),
+        "/var/www/shop/": f"{site.primary.webroot}/",
+        "http://127.0.0.1:8081": site.rig.pdns.api_url,
     }
 
 
@@ -80,6 +88,10 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
     match path:
         case ("validate",) | ("status",) | ("dns", "show") | ("dns", "diff"):
             return Expect()
+        case ("schema",) | ("completion",) | ("help",) | ("doctor",):
+            return Expect()
+        case ("init",):
+            return Expect(before=new_site, then=site_written)
         case ("check",):
             return Expect(status=True)
         case ("watch",):
@@ -101,6 +113,18 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
         case ("rehearse",):  # a drill: the standby warmed, DNS (canary included) as it was
             return Expect(then=rehearsed)
     raise AssertionError(f"no rule for `failover {' '.join(path)}`: add one to expect()")
+
+
+def new_site(site: Site) -> None:
+    """A folder with no inventory yet (init never replaces one without --force)."""
+    site.inventory.unlink()
+    shutil.rmtree(site.dir / "playbooks")
+
+
+def site_written(site: Site) -> None:
+    assert site.inventory.read_text().startswith("# yaml-language-server: $schema=")
+    assert (site.dir / "known_hosts").is_file()
+    assert (site.dir / "playbooks" / "failover.yaml").is_file()
 
 
 def failed_over(site: Site) -> None:
