@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from failover.cli import complete
 from failover.cli.app import App
 from failover.cli.render import table
 
@@ -55,7 +56,8 @@ def show(app: App) -> bool:
 
 
 @dns.command()
-@click.option("--to", "to", required=True, metavar="HOST", help="The host to point DNS at.")
+@click.option("--to", "to", required=True, metavar="HOST", help="The host to point DNS at.",
+              shell_complete=complete.hosts)
 @click.pass_obj
 def diff(app: App, to: str) -> bool:
     """The changes a flip to HOST would make: values before and after, per zone."""

@@ -21,7 +21,7 @@ from failover.errors import Interrupted
 from failover.redact import redact
 from failover.state.files import dumps
 
-READ_ONLY = {"validate", "status", "dns", "schema", "doctor", "report"}
+READ_ONLY = {"validate", "status", "dns", "schema", "doctor", "report", "completion"}
 
 
 @contextmanager

@@ -70,7 +70,9 @@ def global_options() -> list[click.Parameter]:
 # (or for --help), so `failover check` from cron does not pay for sync, run or dns
 COMMANDS = {"validate": "validate", "check": "check", "watch": "watch", "status": "status",
             "run": "run", "failover": "run", "failback": "run", "sync": "sync", "dns": "dns",
-            "promote": "promote", "rehearse": "rehearse", "report": "report"}
+            "promote": "promote", "rehearse": "rehearse", "resume": "resume",
+            "schema": "schema", "completion": "complete", "help": "topics", "doctor": "doctor",
+            "init": "init", "report": "report"}
 
 
 class Commands(click.Group):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from failover.cli import complete
 from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
 from failover.cli.report import run_timeline
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 
 def _options(f: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed([
-        click.option("--to", "to", metavar="HOST", help="The host to move the site to."),
+        click.option("--to", "to", metavar="HOST", help="The host to move the site to.",
+                     shell_complete=complete.hosts),
         click.option("--dry-run", is_flag=True, help="Change nothing; print what would change."),
         click.option("--yes", "-y", is_flag=True, help="Do not ask (required without a terminal)."),
         click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
@@ -101,7 +103,7 @@ def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait
 
 
 @click.command("run")
-@click.argument("playbook")
+@click.argument("playbook", shell_complete=complete.playbooks)
 @_options
 @click.pass_obj
 def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,

@@ -8,6 +8,7 @@ import click
 
 from failover.cli.app import App
 from failover.cli.render import ago, stamp, table
+from failover.engine.resume import stuck_reason, unfinished
 from failover.model.types import format_duration
 from failover.policy import auto_flips_in_window, cooldown_left
 
@@ -20,11 +21,15 @@ def status(app: App) -> bool:
     state = app.store.load()
     now = app.clock()
     cooldown = cooldown_left(inv, state, now)
+    stuck = unfinished(inv, app.store)  # a run that died or was interrupted (engine/resume.py)
     if app.json:
         doc: dict[str, Any] = state.to_json()
         doc["cooldown_left"] = round(cooldown, 1)
         doc["site"] = inv.site
         doc["data_age"] = _data_ages(app, state, now)  # issue 4: each standby's RPO per set
+        doc["unfinished_run"] = None if stuck is None else {
+            "id": stuck.id, "status": stuck.status, "playbook": stuck.title,
+            "variables": stuck.variables, "message": stuck_reason(stuck)}
         app.print_json(doc)
         return True
     active = state.active or ("unknown until the first round (`failover dns show` says where DNS "
@@ -64,6 +69,8 @@ def status(app: App) -> bool:
         app.out(f"data age: {a['host']} {a['set']} "
                 f"{'never synced' if a['age'] is None else ago(now - a['age'], now)}"
                 + (" STALE (older than max_age)" if a["stale"] else ""))
+    if stuck is not None:
+        app.out(f"UNFINISHED: {stuck_reason(stuck)}")
     if state.last_run is not None:
         r = state.last_run
         app.out(f"last run: {r.id} {r.playbook} {r.status} ({r.from_} -> {r.to}) at "

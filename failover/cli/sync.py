@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from failover.cli import complete
 from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
 from failover.engine.effects import RUNNING, Change, InterruptReport, facts
@@ -32,16 +33,17 @@ def _size(n: float) -> str:
 
 
 @click.command("sync")
-@click.argument("sets", nargs=-1, metavar="[SET]...")
+@click.argument("sets", nargs=-1, metavar="[SET]...", shell_complete=complete.sync_sets)
 @click.option("--dry-run", is_flag=True, help="Change nothing; print the itemized changes.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask (required without a terminal).")
-@click.option("--from", "source", metavar="HOST",
+@click.option("--from", "source", metavar="HOST", shell_complete=complete.hosts,
               help="Pull from HOST instead of the active host.")
-@click.option("--to", "targets", metavar="HOST", multiple=True,
+@click.option("--to", "targets", metavar="HOST", multiple=True, shell_complete=complete.hosts,
               help="Push only to HOST (repeatable); the only way to push to the active host.")
-@click.option("--rollback", "rollback", metavar="SET",
+@click.option("--rollback", "rollback", metavar="SET", shell_complete=complete.sync_sets,
               help="Put the previous release of SET live on --host (atomic sets).")
-@click.option("--host", "host", metavar="HOST", help="The host for --rollback.")
+@click.option("--host", "host", metavar="HOST", help="The host for --rollback.",
+              shell_complete=complete.hosts)
 @click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another run's lock.")
 @click.option("--allow-deletes", "allow_deletes", type=click.IntRange(min=0), metavar="N",

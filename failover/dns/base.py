@@ -59,6 +59,12 @@ class DnsProvider(ABC):
         fetched = self._fetch(set(self.managed))
         return {k: fetched[k] for k in self.managed if k in fetched}
 
+    def list_zone(self) -> list[RRset]:
+        """Every rrset the zone holds now, managed or not (`failover init` proposes the managed
+        records from them). Raises ProviderError, also when the back-end cannot list a zone."""
+        raise ProviderError(f"{self.name}: listing a whole zone is not supported by this "
+                            "provider yet; write the zone's records in the inventory by hand")
+
     def nameserver_names(self) -> list[str]:
         """The NS names of the zone apex, as the provider holds them. Raises ProviderError."""
         key = (self.zone_name, "NS")

@@ -85,7 +85,10 @@ class PowerDnsProvider(DnsProvider):
         self._session.headers.update({"X-API-Key": zone.api_key.get_secret_value(),
                                       "Accept": "application/json"})
 
-    def _fetch(self, keys: set[RRKey]) -> dict[RRKey, RRset]:
+    def list_zone(self) -> list[RRset]:
+        return list(self._fetch(None).values())
+
+    def _fetch(self, keys: set[RRKey] | None) -> dict[RRKey, RRset]:
         response = self._request("GET", None)
         body = self._json(response)
         rrsets = body.get("rrsets") if isinstance(body, dict) else None
@@ -96,13 +99,13 @@ class PowerDnsProvider(DnsProvider):
             rrset = self._parse_rrset(index, item, keys)
             if rrset is not None and rrset.values:
                 found[rrset.key] = rrset
-        log.debug("fetched: zone=%s rrsets=%d managed=%d", self.zone_name, len(rrsets), len(found))
+        log.debug("fetched: zone=%s rrsets=%d kept=%d", self.zone_name, len(rrsets), len(found))
         return found
 
-    def _parse_rrset(self, index: int, item: Any, keys: set[RRKey]) -> RRset | None:
+    def _parse_rrset(self, index: int, item: Any, keys: set[RRKey] | None) -> RRset | None:
         try:
             name, rtype = str(item["name"]).lower(), str(item["type"]).upper()
-            if (name, rtype) not in keys:
+            if keys is not None and (name, rtype) not in keys:
                 return None
             ttl = int(item["ttl"])
             contents = [str(r["content"]) for r in item["records"] if not r.get("disabled", False)]

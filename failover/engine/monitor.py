@@ -77,6 +77,17 @@ def run_playbook(ctx: RunContext, name: str, variables: dict[str, str],
     return Runner(ctx, playbook, path, variables, name=name, resume=resume).run()
 
 
+def _unfinished(inventory: Inventory, store: StateBackend, decision: Decision) -> Decision:
+    """A run that died or was interrupted holds automation back: CRITICAL, nothing started,
+    until a person resumes or abandons it (engine/resume.py)."""
+    from failover.engine.resume import stuck_reason, unfinished
+
+    journal = unfinished(inventory, store)
+    if journal is None or decision.status == Status.UNKNOWN:
+        return decision
+    return Decision(Status.CRITICAL, "none", (stuck_reason(journal), *decision.reasons))
+
+
 def _freshness(inventory: Inventory, state: State, decision: Decision, now: float) -> Decision:
     """An OK round with a standby older than its sets' max_age is a WARNING (freshness.py)."""
     from failover.freshness import standby_warnings
@@ -115,6 +126,7 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
         counted, notes = fence_again(inventory, counted, report, audit, now)
     decision = policy.decide(inventory, counted, report, now)
     decision = _freshness(inventory, counted, decision, now)
+    decision = _unfinished(inventory, store, decision)
     if record:
         audit.write_round(
             {"online": report.online, "active": counted.active,

@@ -1,4 +1,4 @@
-"""Continuing a run that was interrupted after it had moved DNS.
+"""Continuing a run that was interrupted after it had moved DNS, or that died (`failover resume`).
 
 Before its DNS step, an interrupted run is finished by running the same command again: every
 step is safe to repeat and the site has not moved. After it, the target is the active host, so
@@ -9,6 +9,11 @@ the rescue still knows the DNS changes to put back.
 
 Only the state's last run is continued, only if it was interrupted (not failed, not in its
 rescue), and only by the same playbook toward the same host.
+
+A run killed outright (SIGKILL, power loss) wrote nothing at its end: its journal still says
+`running`, and the lock died with it. `unfinished` finds it (the newest journal, when no live
+run holds the lock); `check` then refuses to start another run (CRITICAL) and `failover resume`
+continues it from the first step it did not finish, or `--abandon` runs its rescue steps.
 """
 
 from __future__ import annotations
@@ -20,10 +25,56 @@ from failover.engine.context import RunContext
 from failover.engine.journal import Journal
 from failover.model.inventory import Inventory
 from failover.model.state import State
+from failover.state.base import StateBackend
 
 log = logging.getLogger(__name__)
 
 DONE = ("ok", "warning", "ignored")
+UNFINISHED = ("running", "interrupted")
+
+
+def journal_of(inventory: Inventory, run_id: str) -> Journal | None:
+    """The journal of run `run_id` (None when there is none, or it cannot be read)."""
+    path = inventory.state_dir / "runs" / f"{run_id}.json"
+    try:
+        return Journal.load(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("unreadable journal: path=%s error=%s", path, exc)
+        return None
+
+
+def unfinished(inventory: Inventory, store: StateBackend) -> Journal | None:
+    """The newest run, if it did not finish: it died (its journal says `running` and no live
+    run holds the lock), or it was interrupted once it had begun a DNS step. A newer run of
+    any playbook supersedes it."""
+    runs = sorted((inventory.state_dir / "runs").glob("*.json"))
+    journal = journal_of(inventory, runs[-1].stem) if runs else None
+    if journal is None or journal.dry_run or journal.status not in UNFINISHED:
+        return None
+    if journal.status == "running" and store.other_run_live():
+        return None  # it may be running right now
+    if journal.status == "interrupted" and not any(
+            r.phase == "steps" and r.action in ("dns", "dns_ttl") for r in journal.steps):
+        return None  # a person stopped it before DNS: nothing to finish or put back
+    return journal
+
+
+def last_done(journal: Journal) -> str:
+    """"step 3 (Start the shop on the standby)", or "none" — the last step it finished."""
+    done = [r for r in journal.steps if r.phase == "steps" and r.status in DONE]
+    return f"step {done[-1].index + 1} ({done[-1].name})" if done else "none"
+
+
+def stuck_reason(journal: Journal) -> str:
+    """What `check` and `status` say about an unfinished run, and what a person does."""
+    v = journal.variables
+    how = "was interrupted" if journal.status == "interrupted" else "did not finish (it died)"
+    return (f"run {journal.id} ({journal.title}: {v.get('from')} -> {v.get('to')}) {how}; "
+            f"last completed step: {last_done(journal)}; no new run starts until a person "
+            f"continues it (`failover resume {journal.id}`) or rolls it back "
+            f"(`failover resume --abandon {journal.id}`)")
 
 
 def continuable(inventory: Inventory, state: State, playbook: Path,

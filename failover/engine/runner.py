@@ -93,6 +93,7 @@ class Runner:
         else:
             self.journal = resume
             resume.status, resume.error, resume.finished_at = "running", None, None
+            ctx.resumed = True
             restore_dns_record(ctx, resume)
             self.before = ctx.active_before_flip or self.variables.get("from")
             self.start = first_undone(resume)
@@ -137,18 +138,7 @@ class Runner:
             handled()
             j.status, interrupted = "interrupted", exc
         finally:
-            for master in ctx.ssh_masters.values():
-                master.close()
-            ctx.ssh_masters.clear()
-            j.finished_at = ctx.clock()
-            j.save()
-            self._audit("run_end", status=j.status, error=j.error)
-            if not ctx.dry_run:
-                last = LastRun.parse({
-                    "id": j.id, "playbook": j.title, "status": j.status,
-                    "started_at": j.started_at, "finished_at": j.finished_at,
-                    "from": self.variables.get("from"), "to": self.variables.get("to")})
-                ctx.save_state(ctx.state.replace(last_run=last))
+            self._close()
         if interrupted is not None:
             if ctx.dry_run:
                 raise Interrupted("interrupted during a dry run; nothing changed",
@@ -157,6 +147,36 @@ class Runner:
                              steps=self.playbook.steps, before=self.before)
             raise Interrupted(f"interrupted; journal {j.path}", report=report) from None
         return j
+
+    def abandon(self) -> Journal:
+        """Give up on an unfinished run (`failover resume --abandon`): run its rescue steps,
+        which put back what it changed (the DNS changes its journal records), and close it."""
+        ctx, j = self.ctx, self.journal
+        ctx.emit(f"run {j.id}: {j.title}: abandoned; running its rescue steps")
+        self._audit("run_abandon", playbook=j.playbook)
+        j.error = "abandoned by a person (failover resume --abandon)"
+        try:
+            self._phase("rescue", self.playbook.rescue)
+            j.status = "abandoned"
+        finally:
+            self._close()
+        return j
+
+    def _close(self) -> None:
+        """The run's end, whatever it was: connections closed, the journal, audit and state."""
+        ctx, j = self.ctx, self.journal
+        for master in ctx.ssh_masters.values():
+            master.close()
+        ctx.ssh_masters.clear()
+        j.finished_at = ctx.clock()
+        j.save()
+        self._audit("run_end", status=j.status, error=j.error)
+        if not ctx.dry_run:
+            last = LastRun.parse({
+                "id": j.id, "playbook": j.title, "status": j.status,
+                "started_at": j.started_at, "finished_at": j.finished_at,
+                "from": self.variables.get("from"), "to": self.variables.get("to")})
+            ctx.save_state(ctx.state.replace(last_run=last))
 
     def _connect_early(self) -> None:
         """Start the ssh connections the sync steps will use (rsync transport), in the

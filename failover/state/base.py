@@ -114,6 +114,11 @@ class StateBackend(ABC):
         this one (None: whatever is stored)."""
 
     @abstractmethod
+    def other_run_live(self) -> bool:
+        """Does a live run other than ours hold the lock now? (False while this backend holds
+        it.) Tells a run in progress from one that died."""
+
+    @abstractmethod
     def _new_lock(self, wait: float) -> Lock:
         """A Lock for this backend's acting runs (the back-end's part of `lock`)."""
 

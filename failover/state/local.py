@@ -90,5 +90,8 @@ class LocalStateBackend(StateBackend):
                 raise StateConflict(f"{self.path} changed since it was read; nothing was saved "
                                     "(read it again and retry)")
 
+    def other_run_live(self) -> bool:
+        return self.held is None and FileLock(self.dir / "lock", 0).held_elsewhere()
+
     def _new_lock(self, wait: float) -> Lock:
         return FileLock(self.dir / "lock", wait)

@@ -8,13 +8,15 @@ mirror, or the prompt on stderr.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.site import PAGE, Site
+from tests.site import FAILOVER, PAGE, Site
 
 
 def last_step(site: Site) -> dict[str, Any] | None:
@@ -105,3 +107,17 @@ def report(err: str) -> list[str]:
     starts = [i for i, line in enumerate(lines) if line.startswith("failover: ")]
     assert starts, err
     return [line.strip() for line in lines[starts[-1]:]]
+
+
+def killed_after(site: Site, done: int) -> str:
+    """Start a failover, SIGKILL its whole process group once step `done` has finished (the
+    next one has begun), as a power loss of the machine would; return the run's id."""
+    proc = subprocess.Popen([FAILOVER, "-i", str(site.inventory), "failover", "--to",
+                             "standby", "--yes"], env=site.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    wait_until(proc, f"step {done + 1}", running(site, index=done, phase="steps"))
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    return str(journal(site)["id"])

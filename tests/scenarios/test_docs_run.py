@@ -26,6 +26,7 @@ from tests.cliparse import parse
 from tests.demo import drill
 from tests.doclines import REDIRECT, DocLine, find, strip_sudo
 from tests.rig import Rig
+from tests.scenarios.interrupting import killed_after
 from tests.site import FAILOVER, REPO, ZONE, Site
 
 # The program as the docs name it -> the executable under test. (`sudo -u failover` in front of
@@ -47,6 +48,14 @@ def placeholders(site: Site, out: Path) -> dict[str, str]:
         "PATH": str(out / "metrics.prom"),
         "/var/lib/node_exporter/textfile/failover.prom": str(out / "failover.prom"),
         "/var/log/failover/check.log": str(out / "check.log"),
+        # README's `failover init` example: its shop, hosts, user, key, files and API
+        "shop.example": "shop.test",
+        "ovh-gra=203.0.113.10": f"primary={site.primary.address}",
+        "scw-par=198.51.100.20": f"standby={site.standby.address}",
+        "deploy": "root",
+        "~/.ssh/failover_ed25519": str(site.rig.client_key),
+        "/var/www/shop/": f"{site.primary.webroot}/",
+        "http://127.0.0.1:8081": site.rig.pdns.api_url,
     }
 
 
@@ -80,6 +89,10 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
     match path:
         case ("validate",) | ("status",) | ("dns", "show") | ("dns", "diff"):
             return Expect()
+        case ("schema",) | ("completion",) | ("help",) | ("doctor",):
+            return Expect()
+        case ("init",):
+            return Expect(before=new_site, then=site_written)
         case ("check",):
             return Expect(status=True)
         case ("watch",):
@@ -88,6 +101,10 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
             return Expect(at="primary" if params["dry_run"] else params["to"] or "standby")
         case ("failback",):  # for when the site is on a standby
             return Expect(at="standby" if params["dry_run"] else "primary", before=failed_over)
+        case ("resume",) if params["abandon"]:  # a failover killed after its DNS step
+            return Expect(before=lambda site: killed_after(site, 4))
+        case ("resume",):  # a failover killed during its sync step
+            return Expect(at="standby", before=lambda site: killed_after(site, 1))
         case ("promote",):  # after a failover: the old primary is demoted
             return Expect(at="standby", before=failed_over, then=nothing_demoted)
         case ("sync",) if params["rollback"]:
@@ -99,6 +116,18 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
         case ("report",):  # for after an incident
             return Expect(at="standby", before=failed_over, then=one_incident_reported)
     raise AssertionError(f"no rule for `failover {' '.join(path)}`: add one to expect()")
+
+
+def new_site(site: Site) -> None:
+    """A folder with no inventory yet (init never replaces one without --force)."""
+    site.inventory.unlink()
+    shutil.rmtree(site.dir / "playbooks")
+
+
+def site_written(site: Site) -> None:
+    assert site.inventory.read_text().startswith("# yaml-language-server: $schema=")
+    assert (site.dir / "known_hosts").is_file()
+    assert (site.dir / "playbooks" / "failover.yaml").is_file()
 
 
 def failed_over(site: Site) -> None:

@@ -25,10 +25,11 @@ class NotifyStep(Action[NotifyAction, None]):
     def apply(self, ctx: RunContext, p: NotifyAction, plan: None) -> Outcome:
         from failover.notify import send_all
 
-        note = ctx.begin("notify", "", p.message)
-        failures = send_all(ctx.inventory, p.message)
+        message = f"{p.message} (resumed after an interruption)" if ctx.resumed else p.message
+        note = ctx.begin("notify", "", message)
+        failures = send_all(ctx.inventory, message)
         if failures:
             note.end("failed", "not delivered: " + "; ".join(failures))
             return Outcome("warning", "not delivered: " + "; ".join(failures))
         note.end("done")
-        return Outcome(detail=f"sent to {len(ctx.inventory.notify)} channel(s): {p.message}")
+        return Outcome(detail=f"sent to {len(ctx.inventory.notify)} channel(s): {message}")

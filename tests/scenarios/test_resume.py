@@ -1,0 +1,83 @@
+"""Issue 14, resume: a run killed outright (SIGKILL: no handler, no journal end, the lock gone
+with the process) is continued by `failover resume` to the same end as a run never killed; a
+check round in between says CRITICAL and starts nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.scenarios.interrupting import journal, killed_after
+from tests.site import ZONE, Site
+
+STEPS = ["Standby serves the shop", "Last content sync (best effort, the old host may be gone)",
+         "Start the shop on the standby", "Point DNS at the standby",
+         "Every nameserver answers with the standby",
+         "Fence the old host (best effort; it stays demoted either way)", "Tell the team"]
+
+
+def at(address: str) -> dict[str, list[str]]:
+    return {ZONE: [address], "www." + ZONE: [address]}
+
+
+def events(site: Site, name: str) -> list[dict[str, Any]]:
+    return [e for e in site.audit() if e["event"] == name]
+
+
+@pytest.mark.parametrize("done", range(1, 6), ids=lambda n: f"after-{n}-{STEPS[n - 1][:12]}")
+def test_a_killed_failover_is_resumed_to_the_same_end(warm_site: Site, done: int) -> None:
+    site = warm_site
+    run_id = killed_after(site, done)
+    assert journal(site)["status"] == "running"  # nothing wrote its end
+
+    status = site.run("status")
+    assert f"UNFINISHED: run {run_id} (Fail over to a standby: primary -> standby) did not " \
+           "finish (it died); last completed step: step " in status.stdout, status.stdout
+    starts = len(events(site, "run_start"))
+    check = site.run("check")  # the lock died with the process: the round runs, and holds back
+    assert check.returncode == 2, check.stdout + check.stderr
+    assert check.stdout.startswith(f"FAILOVER CRITICAL - run {run_id} "), check.stdout
+    assert f"`failover resume {run_id}`" in check.stdout
+    assert len(events(site, "run_start")) == starts  # no new run
+
+    resumed = site.run("resume", "--yes")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert f"run {run_id}: Fail over to a standby: continuing at step " in resumed.stdout
+    assert f"[{done}/7]" not in resumed.stdout  # the finished steps are not run again
+
+    # the end of a run never killed
+    assert site.dns() == at(site.standby.address)
+    primary = {k: v for k, v in site.tree(site.primary.webroot).items() if k != ".maintenance"}
+    assert site.tree(site.standby.webroot) == primary
+    state = site.state()
+    assert state["active"] == "standby"
+    assert state["last_run"]["id"] == run_id
+    assert state["last_run"]["status"] == "ok"
+    assert state["demoted"]["primary"]["fenced"] is True
+    assert (site.primary.webroot / ".maintenance").exists()
+    moved = [m for m in site.hook.messages() if "moved from primary to standby" in m]
+    assert moved == [f"shop.test moved from primary to standby (run {run_id}) (resumed after an "
+                     "interruption)"]
+    assert "UNFINISHED" not in site.run("status").stdout
+    assert site.run("check").returncode == 0
+
+
+def test_abandon_runs_the_rescue_and_puts_dns_back(warm_site: Site) -> None:
+    site = warm_site
+    run_id = killed_after(site, 5)  # DNS moved, fence running
+    assert site.dns() == at(site.standby.address)
+    p = site.run("resume", "--abandon", run_id, "--yes")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "[rescue 1/2] Put DNS back: OK" in p.stdout
+    assert f"abandoned: run {run_id}; active host: primary" in p.stdout
+    assert site.dns() == at(site.primary.address)
+    assert journal(site)["status"] == "abandoned"
+    again = site.run("resume", "--yes")
+    assert (again.returncode, again.stdout.strip()) == (0, "no unfinished run; nothing to resume")
+
+
+def test_resume_names_what_it_cannot_do(site: Site) -> None:
+    p = site.run("resume", "20990101T000000Z-0000", "--yes")
+    assert p.returncode == 2
+    assert "RUN_ID: no run '20990101T000000Z-0000' in " in p.stderr
