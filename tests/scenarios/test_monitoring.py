@@ -172,6 +172,7 @@ COMMANDS = [
     (["sync", "--dry-run"], "transfers"),
     (["failover", "--dry-run"], "run"),
     (["run", "failover", "--to", "standby", "--dry-run"], "run"),
+    (["report"], "incidents"),
 ]
 
 

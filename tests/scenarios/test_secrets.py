@@ -26,6 +26,7 @@ COMMANDS = [
     ["failover", "--yes"],  # the notify step and a `webhook:` step: both POST to tokened URLs
     ["status"],
     ["failback", "--yes"],
+    ["report"],  # the audit log read back: incidents, timelines, availability
 ]
 
 
