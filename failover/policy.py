@@ -139,7 +139,9 @@ def record_round(inventory: Inventory, state: State, report: RoundReport, now: f
         fail, okc = (0, old.ok + 1) if ok else (old.fail + 1, 0)
         down = host_down(inventory, old.down, fail, okc)
         changed_at = now if down != old.down else old.changed_at
-        hosts[name] = HostState(fail=fail, ok=okc, down=down, changed_at=changed_at, checks=checks)
+        ok_since = (old.ok_since if old.ok and old.ok_since is not None else now) if ok else None
+        hosts[name] = HostState(fail=fail, ok=okc, down=down, changed_at=changed_at,
+                                ok_since=ok_since, checks=checks)
     return state.replace(hosts=hosts, last_round_at=now)
 
 
@@ -272,8 +274,10 @@ def decide(inventory: Inventory, state: State, report: RoundReport, now: float) 
         return Decision(Status.CRITICAL, "failover", (why, f"failing over to {to}"), active, to)
 
     preferred = preferred_host(inventory)
+    home = state.hosts.get(preferred, HostState())
     if (active != preferred and report.host_ok(preferred) and preferred not in state.demoted
-            and state.hosts.get(preferred, HostState()).ok >= policy.recovery_threshold
+            and home.ok >= policy.recovery_threshold
+            and now - (home.ok_since or now) >= policy.failback_after
             and may_act(inventory, state, "failback", preferred, now) is None):
         return Decision(Status.WARNING, "failback",
                         (f"preferred host {preferred} healthy for {policy.recovery_threshold} "

@@ -130,6 +130,8 @@ def come_home(site: Site) -> bool:
     say(f"order {order} placed on the standby")
     say("\n== the primary's hoster restores power; the engineer fails back")
     site.primary.link_up()
+    say("\n== cron's rounds see the primary healthy again (policy.recovery_threshold)")
+    site.recovered("primary")
     code = show(("failback", "--yes"), site)
     found = site.primary.mariadb.sql(f"SELECT note FROM orders WHERE id = {order}", "shop")
     home = code == 0 and found == [("placed during the outage",)]

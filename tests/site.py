@@ -123,6 +123,16 @@ class Site:
         path.write_text(yaml.safe_dump(data, sort_keys=False))
 
     # -- driving ---------------------------------------------------------------------------
+    def recovered(self, host: str = "primary") -> None:
+        """`check` rounds, as cron runs them, until `host` has passed
+        policy.recovery_threshold rounds in a row (what a failback by hand waits for)."""
+        needed = yaml.safe_load(self.inventory.read_text())["policy"]["recovery_threshold"]
+        for _ in range(needed + 3):
+            p = self.run("check")
+            if self.state()["hosts"].get(host, {}).get("ok", 0) >= needed:
+                return
+        raise AssertionError(f"{host} did not recover: {p.stdout}{p.stderr}")
+
     def run(self, *args: str, timeout: float = 180, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([FAILOVER, "-i", str(self.inventory), *args],
                               env={**self.env, **env}, capture_output=True, text=True,

@@ -53,9 +53,18 @@ def resume(app: App, run_id: str | None, abandon: bool, yes: bool, wait: float) 
                          state=app.store.load(), emit=app.progress, clock=app.clock)
         runner = Runner(ctx, load_playbook(path, inv), path, dict(v), resume=journal)
         done = runner.abandon() if abandon else runner.run()
+    from failover.cli.report import run_timeline
+    from failover.report.incidents import timeline_json
+    from failover.report.text import timeline_lines
+
+    timeline = run_timeline(app, done.id)
     if app.json:
-        app.print_json({"run": done.to_json(), "active": ctx.state.active})
-    elif done.failed:
+        app.print_json({"run": done.to_json(), "active": ctx.state.active,
+                        "timeline": timeline_json(timeline)})
+        return not done.failed
+    for line in timeline_lines(timeline):
+        app.out(line)
+    if done.failed:
         app.out(f"FAILED: run {done.id} {done.status}: {done.error}; active host: "
                 f"{ctx.state.active}")
     else:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -13,17 +14,34 @@ from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
 from failover.cli.report import run_timeline
 from failover.engine.active import run_target
-from failover.errors import UsageError
+from failover.errors import UnsafePlan, UsageError
 
 if TYPE_CHECKING:
     from failover.engine.context import RunContext
+    from failover.engine.journal import Journal
+    from failover.model.state import State
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options every run command takes (click passes them as keywords)."""
+
+    to: str | None = None
+    dry_run: bool = False
+    yes: bool = False
+    wait: float = 60.0
+    accept_stale: bool = False
+    allow_deletes: int | None = None
+    force: bool = False
+    approve: str | None = None
 
 
 def _options(f: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed([
         click.option("--to", "to", metavar="HOST", help="The host to move the site to.",
                      shell_complete=complete.hosts),
-        click.option("--dry-run", is_flag=True, help="Change nothing; print what would change."),
+        click.option("--dry-run", is_flag=True,
+                     help="Change nothing; print what would change, and its plan id."),
         click.option("--yes", "-y", is_flag=True, help="Do not ask (required without a terminal)."),
         click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
                      help="How long to wait for another run's lock."),
@@ -31,31 +49,45 @@ def _options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Promote a standby even if its content is older than max_age."),
         click.option("--allow-deletes", "allow_deletes", type=click.IntRange(min=0),
                      metavar="N", help=ALLOW_DELETES_HELP),
+        click.option("--force", is_flag=True,
+                     help="Fail back before the host passed policy.recovery_threshold rounds "
+                          "(audited)."),
+        click.option("--approve", metavar="PLAN_ID",
+                     help="Run only if the plan is still the one a dry run gave this id."),
     ]):
         f = opt(f)
     return f
 
 
-def _execute(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool,
-             wait: float, accept_stale: bool = False, allow_deletes: int | None = None) -> bool:
+def _execute(app: App, playbook: str, opts: RunOptions) -> bool:
     """Run (or continue) `playbook`; Ctrl-C before its first change is "nothing changed"."""
     runs: list[RunContext] = []
     with until_changes(lambda: any(c.effects.changes or c.dns_applied for c in runs)):
-        return _run(app, playbook, to, dry_run, yes, wait, accept_stale, allow_deletes, runs)
+        return _run(app, playbook, opts, runs)
 
 
-def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
-         accept_stale: bool, allow_deletes: int | None, runs: list[RunContext]) -> bool:
+def _run(app: App, playbook: str, opts: RunOptions, runs: list[RunContext]) -> bool:
     from failover.engine.context import RunContext
     from failover.engine.monitor import playbook_path, run_playbook
     from failover.engine.resume import continuable, first_undone
     from failover.report.incidents import timeline_json
     from failover.report.text import timeline_lines
 
-    inv = app.inventory
+    inv, to, dry_run = app.inventory, opts.to, opts.dry_run
     hosts = list(inv.hosts)
     if to is not None and to not in inv.hosts:
         raise UsageError(f"--to: unknown host {to!r}; hosts: {', '.join(hosts)}")
+    if dry_run and opts.approve:
+        raise UsageError("--approve runs an approved plan; a dry run gives the plan id")
+    if opts.approve and not re.fullmatch(r"[0-9a-f]{16}", opts.approve):
+        raise UsageError(f"--approve: {opts.approve!r} is not a plan id (16 hex digits, as "
+                         "`--dry-run` prints it)")
+
+    def context(state: State, dry: bool) -> RunContext:
+        return RunContext(inventory=inv, store=app.store, audit=app.audit, state=state,
+                          dry_run=dry, emit=app.progress, clock=app.clock,
+                          accept_stale=opts.accept_stale, allow_deletes=opts.allow_deletes,
+                          force=opts.force)
 
     def go() -> bool:
         state = app.resolve_active(app.store.load())
@@ -74,17 +106,21 @@ def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait
             source, target = active, run_target(inv, playbook, active, to)
             question = (f"Run playbook {playbook!r} for {inv.site}: {active} -> {target}? "
                         "This changes DNS and hosts.")
+        variables = {"from": source, "to": target}
+        if opts.approve:
+            _still_approved(app, opts.approve, run_playbook(context(state, True), playbook,
+                                                            variables, resume))
         if not dry_run:
-            app.confirm(question, yes)
-        ctx = RunContext(inventory=inv, store=app.store, audit=app.audit, state=state,
-                         dry_run=dry_run, emit=app.progress, clock=app.clock,
-                         accept_stale=accept_stale, allow_deletes=allow_deletes)
+            app.confirm(question, opts.yes)
+        ctx = context(state, dry_run)
         runs.append(ctx)
-        journal = run_playbook(ctx, playbook, {"from": source, "to": target}, resume)
+        journal = run_playbook(ctx, playbook, variables, resume)
         timeline = [] if dry_run else run_timeline(app, journal.id)
+        plan = _plan(app, journal) if dry_run else None
         if app.json:
-            app.print_json({"run": journal.to_json(), "active": ctx.state.active,
-                            "timeline": timeline_json(timeline)})
+            doc = {"run": journal.to_json(), "active": ctx.state.active,
+                   "timeline": timeline_json(timeline)}
+            app.print_json(doc if plan is None else {**doc, **plan})
             return not journal.failed
         for line in timeline_lines(timeline):
             app.out(line)
@@ -94,41 +130,64 @@ def _run(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait
         else:
             verdict = "dry run done: nothing changed" if dry_run else "done"
             app.out(f"{verdict}: run {journal.id}; active host: {ctx.state.active}")
+        if plan is not None:
+            app.out(f"plan id: {plan['plan_id']} (to run exactly this plan: --approve "
+                    f"{plan['plan_id']} instead of --dry-run)")
         return not journal.failed
 
     if dry_run:
         return go()
-    with app.store.lock(wait):
+    with app.store.lock(opts.wait):
         return go()
+
+
+def _plan(app: App, journal: Journal) -> dict[str, Any]:
+    """The dry run's plan and its id, kept for a later --approve (engine/plan.py)."""
+    from failover.engine.plan import keep, plan_of
+
+    plan = plan_of(journal)
+    return {"plan_id": keep(app.inventory.state_dir, plan), "plan": plan}
+
+
+def _still_approved(app: App, approved: str, dry: Journal) -> None:
+    """Stop before any change unless the plan now is the one approved (engine/plan.py)."""
+    from failover.engine.plan import differences, kept, plan_id, plan_of
+
+    plan = plan_of(dry)
+    if plan_id(plan) == approved:
+        app.out(f"plan {approved} approved: it is still the plan")
+        return
+    for line in differences(kept(app.inventory.state_dir, approved), plan):
+        app.out(line)
+    raise UnsafePlan(f"the plan changed since {approved} was approved; nothing changed (run "
+                     "--dry-run again, and approve the new plan if it is right)")
 
 
 @click.command("run")
 @click.argument("playbook", shell_complete=complete.playbooks)
 @_options
 @click.pass_obj
-def run_cmd(app: App, playbook: str, to: str | None, dry_run: bool, yes: bool, wait: float,
-            accept_stale: bool, allow_deletes: int | None) -> bool:
+def run_cmd(app: App, /, playbook: str, **opts: Any) -> bool:
     """Run PLAYBOOK (a name from the inventory's playbooks, or a file)."""
-    return _execute(app, playbook, to, dry_run, yes, wait, accept_stale, allow_deletes)
+    return _execute(app, playbook, RunOptions(**opts))
 
 
 @click.command("failover")
 @_options
 @click.pass_obj
-def failover_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
-                 accept_stale: bool, allow_deletes: int | None) -> bool:
+def failover_cmd(app: App, /, **opts: Any) -> bool:
     """Run the failover playbook: move the site to a standby (default: the first one)."""
-    return _execute(app, "failover", to, dry_run, yes, wait, accept_stale, allow_deletes)
+    return _execute(app, "failover", RunOptions(**opts))
 
 
 @click.command("failback")
 @_options
 @click.pass_obj
-def failback_cmd(app: App, to: str | None, dry_run: bool, yes: bool, wait: float,
-                 accept_stale: bool, allow_deletes: int | None) -> bool:
+def failback_cmd(app: App, /, **opts: Any) -> bool:
     """Run the failback playbook: move the site back to its preferred host (policy.preferred,
-    else the first host); exit 2 when it is already there."""
-    return _execute(app, "failback", to, dry_run, yes, wait, accept_stale, allow_deletes)
+    else the first host); exit 2 when it is already there. Refused until the rounds have seen
+    that host pass policy.recovery_threshold rounds in a row (--force overrides)."""
+    return _execute(app, "failback", RunOptions(**opts))
 
 
 COMMANDS = [run_cmd, failover_cmd, failback_cmd]

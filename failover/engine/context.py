@@ -40,6 +40,7 @@ class RunContext:
     state: State
     dry_run: bool = False
     accept_stale: bool = False  # promote a standby older than its sets' max_age (freshness.py)
+    force: bool = False  # --force: a failback before the host passed recovery_threshold
     resumed: bool = False  # continuing a run that died (`failover resume`): notify says so
     allow_deletes: int | None = None  # --allow-deletes N: this run's sync gates (never stored)
     emit: Callable[[str], None] = _quiet  # human progress lines (cli decides where they go)

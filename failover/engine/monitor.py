@@ -19,7 +19,7 @@ from failover import policy
 from failover.errors import FailoverError, Interrupted, UnsafePlan, UsageError
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
-from failover.model.state import State
+from failover.model.state import HostState, State
 from failover.policy import Decision, Status
 from failover.state.audit import AuditLog
 from failover.state.base import StateBackend
@@ -74,7 +74,29 @@ def run_playbook(ctx: RunContext, name: str, variables: dict[str, str],
 
         if reason := refusal(inv, ctx.state, variables.get("to", ""), ctx.clock()):
             raise UnsafePlan(reason)
+    if name == "failback" and resume is None:
+        _failback_gate(ctx, variables.get("to", ""))
     return Runner(ctx, playbook, path, variables, name=name, resume=resume).run()
+
+
+def _failback_gate(ctx: RunContext, to: str) -> None:
+    """A failback moves the site back only to a host the rounds have seen healthy; --force
+    overrides it (audited). A dry run says what a real run would meet."""
+    passed = ctx.state.hosts.get(to, HostState()).ok
+    needed = ctx.inventory.policy.recovery_threshold
+    if passed >= needed:
+        return
+    reason = (f"failback refused: {to} has passed {passed} of {needed} rounds in a row "
+              f"(policy.recovery_threshold); let `failover check` rounds show it healthy "
+              "first, or add --force to move back now")
+    if ctx.dry_run:
+        ctx.emit(f"note: a real run would stop here: {reason}")
+    elif ctx.force:
+        ctx.emit(f"--force: {reason.removeprefix('failback refused: ').split(';')[0]}; "
+                 "failing back anyway")
+        ctx.record("failback_forced", to=to, reason=reason)
+    else:
+        raise UnsafePlan(reason)
 
 
 def _unfinished(inventory: Inventory, store: StateBackend, decision: Decision) -> Decision:

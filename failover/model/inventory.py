@@ -142,6 +142,9 @@ class Policy(Model):
         description="true: check and watch fail over without asking (the consent)")] = False
     auto_failback: Annotated[bool, Meta(
         description="true: move back to the preferred host once it recovered")] = False
+    failback_after: Annotated[Duration, Meta(
+        description="auto_failback waits for this long a run of passed rounds of the "
+                    "preferred host (its stability window)")] = 1800.0
     max_auto_failovers: Annotated[int, Meta(
         ge=0, description="automatic flips per window; past it a person is paged")] = 1
     auto_failover_window: Annotated[Duration, Meta(

@@ -25,6 +25,7 @@ class HostState(Model):
     ok: Count = 0
     down: bool = False
     changed_at: float | None = None  # when `down` last changed
+    ok_since: float | None = None  # the first round of its current run of passed rounds
     checks: dict[str, Streak] = {}
 
 

@@ -120,4 +120,22 @@ def killed_after(site: Site, done: int) -> str:
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    # the ssh connection masters run in sessions of their own (Ctrl-C must not reach them):
+    # they outlive a killed process; the machine that lost power loses them too
+    for pid, text in processes():
+        if "ControlMaster=yes" in text and any(f"@{host.address}" in text
+                                               for host in (site.primary, site.standby)):
+            os.kill(pid, signal.SIGKILL)
     return str(journal(site)["id"])
+
+
+def processes() -> list[tuple[int, str]]:
+    """(pid, command line) of every process of this machine."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = b" ".join(cmdline.read_bytes().split(b"\0")).decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        found.append((int(cmdline.parent.name), text))
+    return found

@@ -276,6 +276,7 @@ def test_failover_loads_the_last_dump_and_failback_brings_the_orders_home(db: Db
         during = place_order(standby, "shop", note="taken on the standby during the outage")
 
     try:
+        site.recovered("primary")
         back = site.run("failback", "--yes", timeout=600)
         assert back.returncode == 0, back.stdout + back.stderr
         note = primary.sql(f"SELECT note FROM orders WHERE id = {during}", "shop")

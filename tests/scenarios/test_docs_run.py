@@ -45,6 +45,7 @@ def placeholders(site: Site, out: Path) -> dict[str, str]:
         "INVENTORY": str(site.inventory),
         "HOST": "standby",
         "SET": "webroot",
+        "PLAN_ID": "0" * 16,  # a plan no dry run gave
         "PATH": str(out / "metrics.prom"),
         "/var/lib/node_exporter/textfile/failover.prom": str(out / "failover.prom"),
         "/var/log/failover/check.log": str(out / "check.log"),
@@ -97,10 +98,13 @@ def expect(path: tuple[str, ...], params: dict[str, Any]) -> Expect:
             return Expect(status=True)
         case ("watch",):
             return Expect(status=True, service=True)
+        case ("failover",) if params["approve"]:  # an id no dry run gave: refused
+            return Expect(code=1)
         case ("failover",):
             return Expect(at="primary" if params["dry_run"] else params["to"] or "standby")
         case ("failback",):  # for when the site is on a standby
-            return Expect(at="standby" if params["dry_run"] else "primary", before=failed_over)
+            return Expect(at="standby" if params["dry_run"] else "primary",
+                          before=failed_over_and_recovered)
         case ("resume",) if params["abandon"]:  # a failover killed after its DNS step
             return Expect(before=lambda site: killed_after(site, 4))
         case ("resume",):  # a failover killed during its sync step
@@ -133,6 +137,12 @@ def site_written(site: Site) -> None:
 def failed_over(site: Site) -> None:
     p = site.run("failover", "--to", "standby", "--yes")
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def failed_over_and_recovered(site: Site) -> None:
+    """Failed over, and the primary seen healthy since by enough rounds to fail back to it."""
+    failed_over(site)
+    site.recovered("primary")
 
 
 def nothing_demoted(site: Site) -> None:

@@ -69,6 +69,7 @@ def test_failback_stops_when_it_cannot_bring_the_orders_home(warm_site: Site, tm
                                                              ) -> None:
     site = warm_site
     assert site.run("failover", "--yes").returncode == 0
+    site.recovered("primary")
     (site.standby.webroot / "orders.txt").write_text("order 1001\norder 1002\norder 2001\n")
     primary_before = site.tree(site.primary.webroot)
     # the standby's copy of the set is suddenly empty (a wrong path, a wiped folder): the pull

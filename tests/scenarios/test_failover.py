@@ -263,7 +263,15 @@ def test_failback_brings_the_orders_home(warm_site: Site) -> None:
     assert "synced to" not in dry.stdout
     assert "~ orders.txt" in dry.stdout  # the pull from the standby, then the push home
     assert dry.stdout.count("~ orders.txt") == 2, dry.stdout
+    assert "note: a real run would stop here: failback refused: primary has passed 0 of 5 " \
+           "rounds in a row" in dry.stdout
 
+    early = site.run("failback", "--yes")  # no round has seen the primary healthy yet
+    assert early.returncode == 1, early.stdout + early.stderr
+    assert "failback refused: primary has passed 0 of 5 rounds in a row " \
+           "(policy.recovery_threshold)" in early.stderr
+    assert site.dns() == at(site.standby.address)
+    site.recovered("primary")
     p = site.run("failback", "--yes")
     assert p.returncode == 0, p.stdout + p.stderr
     assert "done: run" in p.stdout

@@ -19,7 +19,7 @@ def events(site: Site, name: str) -> list[dict[str, Any]]:
 def eager_failback(inv: dict[str, Any]) -> None:
     """Automation free to fail back at once: only the demoted mark can hold it."""
     inv["policy"].update(auto_failback=True, cooldown="0s", max_auto_failovers=10,
-                         recovery_threshold=2)
+                         recovery_threshold=2, failback_after="0s")
 
 
 def test_an_unreachable_old_host_is_fenced_when_it_comes_back_and_stays_demoted(
@@ -80,6 +80,7 @@ def test_a_reachable_old_host_is_fenced_at_once_and_a_failback_clears_the_mark(
     assert check.returncode == 0, check.stdout  # fenced: nothing for a person to do
     assert "not fenced" not in check.stdout
 
+    site.recovered("primary")
     back = site.run("failback", "--yes")
     assert back.returncode == 0, back.stdout + back.stderr
     assert site.state()["demoted"] == {}

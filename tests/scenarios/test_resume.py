@@ -45,6 +45,7 @@ def test_a_killed_failover_is_resumed_to_the_same_end(warm_site: Site, done: int
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert f"run {run_id}: Fail over to a standby: continuing at step " in resumed.stdout
     assert f"[{done}/7]" not in resumed.stdout  # the finished steps are not run again
+    assert "every nameserver answers" in resumed.stdout  # the run's timeline, at its end
 
     # the end of a run never killed
     assert site.dns() == at(site.standby.address)

@@ -25,7 +25,7 @@ COMMANDS = [
     ["failover", "--dry-run"],
     ["failover", "--yes"],  # the notify step and a `webhook:` step: both POST to tokened URLs
     ["status"],
-    ["failback", "--yes"],
+    ["failback", "--force", "--yes"],
     ["report"],  # the audit log read back: incidents, timelines, availability
 ]
 

@@ -130,6 +130,19 @@ def test_unhealthy_standby_is_a_warning() -> None:
 
 @pytest.mark.parametrize(("auto", "action"), [(False, "none"), (True, "failback")])
 def test_failback_only_when_enabled_and_recovered(auto: bool, action: str) -> None:
-    inv = inventory(auto_failback=auto)
+    inv = inventory(auto_failback=auto, failback_after=0)
     _, d = rounds(inv, State(active="standby"), ALL_UP, 2)
     assert d.action == action
+
+
+def test_auto_failback_waits_out_its_stability_window() -> None:
+    inv = inventory(auto_failback=True, failback_after="10m")
+    state, d = rounds(inv, State(active="standby"), ALL_UP, 2)  # recovered: 2 rounds
+    assert d.action == "none"
+    state, d = rounds(inv, state, ALL_UP, 1, now=1000 + 599)
+    assert d.action == "none"  # 599 s of passed rounds: not yet
+    state, d = rounds(inv, state, PRIMARY_DOWN, 1, now=1000 + 600)  # one failed round
+    state, d = rounds(inv, state, ALL_UP, 2, now=1000 + 700)
+    assert d.action == "none"  # the window starts again
+    state, d = rounds(inv, state, ALL_UP, 1, now=1000 + 700 + 600)
+    assert (d.action, d.to) == ("failback", "primary")

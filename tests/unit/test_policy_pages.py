@@ -96,7 +96,7 @@ def test_preferred_host_is_the_policy_key_or_the_first_host() -> None:
 
 
 def test_auto_failback_goes_to_the_preferred_host() -> None:
-    inv = inventory(auto_failback=True, preferred="standby", cooldown=0)
+    inv = inventory(auto_failback=True, preferred="standby", cooldown=0, failback_after=0)
     _, d = rounds(inv, State(active="primary"), {"primary": True, "standby": True,
                                                   "third": True}, 2)
     assert (d.action, d.from_, d.to) == ("failback", "primary", "standby")
