@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from failover.cli.app import App
-from failover.model.inventory import Policy
+
+if TYPE_CHECKING:
+    from failover.rehearse.estimate import Estimate
+from failover.model.inventory import Inventory, Policy
 from failover.model.types import format_duration
 
 
@@ -29,16 +33,36 @@ def validate(app: App) -> bool:
     if reasons:
         raise ConfigError(reasons)
     warnings = lint(inv)
+    rto = _rto(inv)
+    if rto.over:
+        warnings.append(f"the RTO estimate ({rto.lines()[0].split(': ', 1)[1]}) is over "
+                        "policy.rto_target: lower the TTLs, failure_threshold or "
+                        "check_interval, or raise the target; `failover rehearse` measures it")
     if app.json:
         app.print_json({"valid": True, "inventory": str(inv.path), "warnings": warnings,
-                        "policy": inv.policy.to_json()})
+                        "policy": inv.policy.to_json(), "rto": rto.to_json(),
+                        "rto_parts": rto.details()})
         return True
     app.out(f"{inv.path}: valid: site {inv.site}, {len(inv.hosts)} hosts, {len(inv.dns)} zone(s), "
             f"{len(inv.checks)} checks, {len(inv.playbooks)} playbooks")
     app.out(f"policy: {policy_in_effect(inv.policy, written_policy_keys(inv.path))}")
+    for line in rto.lines():  # the budget from the inventory; `rehearse` measures it
+        app.out(line)
     for w in warnings:
         app.out(f"warning: {w}")
     return True
+
+
+def _rto(inv: Inventory) -> Estimate:
+    """The RTO budget from the inventory alone: detection, each step up to DNS (the last real
+    failover's journal where there is one, else a stated default), the largest TTL. `rehearse`
+    measures the steps."""
+    from failover.config import load_playbook
+    from failover.rehearse.estimate import Measured, estimate, last_failover
+
+    path = inv.playbooks.get("failover")
+    playbook = load_playbook(path, inv) if path is not None else None
+    return estimate(inv, playbook, Measured(), last_failover(inv))
 
 
 def written_policy_keys(path: Path) -> set[str]:
