@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import click
 
+from failover.cli import complete
 from failover.cli.app import App
 from failover.cli.render import stamp
 from failover.errors import UsageError
 
 
 @click.command()
-@click.argument("host")
+@click.argument("host", shell_complete=complete.hosts)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask (required without a terminal).")
 @click.option("--wait", default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another run's lock.")

@@ -46,6 +46,7 @@ def test_bash_completes_host_names_from_the_inventory_given_with_i(inventory: Pa
     assert complete(["-i", str(inventory), "dns", "diff", "--to", "st"], tmp_path) == ["standby"]
     assert complete(["sync", "-i", str(inventory), "--from", ""], tmp_path) == [
         "primary", "standby"]
+    assert complete(["-i", str(inventory), "promote", "pr"], tmp_path) == ["primary"]
 
 
 def test_bash_completes_playbooks_and_sync_sets_from_the_default_inventory(

@@ -3,6 +3,7 @@ the site back on its own, and a person (`promote`) or a completed failback clear
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tests.site import ZONE, Site
@@ -93,3 +94,29 @@ def test_promote_refuses_an_unknown_host_and_says_when_there_is_nothing_to_do(si
     assert "unknown host 'nosuch'; hosts: primary, standby" in p.stderr
     p = site.run("promote", "primary", "--yes")
     assert (p.returncode, p.stdout.strip()) == (0, "primary is not demoted; nothing to do")
+
+
+def test_failback_waits_for_a_healthy_preferred_host_and_auto_failback_for_its_window(
+        warm_site: Site) -> None:
+    site = warm_site
+    site.edit(eager_failback)
+    site.edit(lambda inv: inv["policy"].update(failback_after="4s"))
+    assert site.run("failover", "--to", "standby", "--yes").returncode == 0
+    site.primary.stop_http()  # the preferred host still fails its checks
+    assert site.run("check").returncode == 1
+    refused = site.run("failback", "--yes")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "failback refused: primary has passed 0 of 2 rounds in a row" in refused.stderr
+    assert site.dns() == at(site.standby.address)
+
+    site.primary.start_http()
+    assert site.run("promote", "primary", "--yes").returncode == 0
+    began = time.monotonic()
+    rounds = [site.run("check") for _ in range(2)]  # recovered (2 rounds), window not over
+    assert time.monotonic() - began < 4, "the rounds took longer than the window"
+    assert [p.returncode for p in rounds] == [0, 0], [p.stdout for p in rounds]
+    assert site.dns() == at(site.standby.address)
+    time.sleep(max(0.0, began + 4.5 - time.monotonic()))
+    after = site.run("check")
+    assert "failback done" in after.stdout, after.stdout + after.stderr
+    assert site.dns() == at(site.primary.address)
