@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from failover.config.knownhosts import has_key, known_name
+from failover.config.roles import before_dns
 from failover.config.yamlmarks import Document, KeyPath
 from failover.errors import Reason
 from failover.model.coerce import one_of, suggest
@@ -134,11 +135,7 @@ def check_playbook(playbook: Playbook, inv: Inventory, doc: Document, *,
     `role` "failback": the inventory's failback playbook, which must bring every set marked
     `failback: true` home before its first dns step; "failover": the failover playbook, which
     must promote every `mode: replica` set before it."""
-    reasons: list[Reason] = _variables(playbook, inv, doc)
-    if role == "failback":
-        reasons += _before_dns(playbook, inv, doc, "failback: true", "pull: required")
-    elif role == "failover":
-        reasons += _before_dns(playbook, inv, doc, "mode: replica", "promote: true")
+    reasons: list[Reason] = _variables(playbook, inv, doc) + before_dns(playbook, inv, doc, role)
     checks = [c.name for c in inv.checks]
     sets = [s.name for s in inv.sync]
     for section in ("steps", "rescue"):
@@ -156,26 +153,6 @@ def check_playbook(playbook: Playbook, inv: Inventory, doc: Document, *,
                     reasons.append(doc.reason((*at, "promote"), f"sync set {step.sync.set} is "
                                               "not `mode: replica`; only a replica is promoted"))
     return reasons
-
-
-def _before_dns(playbook: Playbook, inv: Inventory, doc: Document, marked: str,
-                needs: str) -> list[Reason]:
-    """Every set `marked` ("failback: true", "mode: replica") is synced with `needs`
-    ("pull: required", "promote: true") before the playbook's first dns step."""
-    done: set[str] = set()
-    for step in playbook.steps:
-        if step.dns is not None:
-            break
-        if step.sync is not None and (step.sync.pull == "required" if needs.startswith("pull")
-                                      else step.sync.promote):
-            done.add(step.sync.set)
-    wanted = [s.name for s in inv.sync
-              if (s.failback if marked.startswith("failback") else s.mode == "replica")]
-    what = "bring it home" if marked.startswith("failback") else "promote it"
-    return [doc.reason(("steps",), f"sync set {name} is marked `{marked}` but this playbook does "
-                       f"not {what} before its dns step; add `sync: {{set: {name}, from: "
-                       f"\"{{{{ from }}}}\", to: \"{{{{ to }}}}\", {needs}}}` before it")
-            for name in wanted if name not in done]
 
 
 def _variables(playbook: Playbook, inv: Inventory, doc: Document) -> list[Reason]:

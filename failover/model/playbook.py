@@ -77,6 +77,7 @@ class PipeAction(Model):
     from_: PipeEnd = msgspec.field(name="from")
     to: PipeEnd
     timeout: Duration = 3600.0
+    failback: bool = False  # brings what the standby wrote home (config/roles.py)
 
 
 class DnsTtlAction(Model):

@@ -340,3 +340,47 @@ def test_no_password_in_process_lists_output_audit_or_journals(db: Db) -> None:
         assert not any(secret in text for text in texts)
     dump = gzip.decompress((last_good_dump(site) / "dump.sql.gz").read_bytes())
     assert not any(secret.encode() in dump for secret in secrets)
+
+
+def test_a_failback_pipe_step_brings_the_rows_home_before_the_flip(databases: Rig,
+                                                                    site: Site) -> None:
+    """Rows written on the standby while it was active, moved by a `failback: true` pipe step
+    (mysqldump | mysql, no temp file) to the preferred host before DNS moves back."""
+    primary, standby = databases.hosts["primary"].mariadb, databases.hosts["standby"].mariadb
+    for db in (primary, standby):
+        db.sql("DROP DATABASE IF EXISTS pipeshop; CREATE DATABASE pipeshop")
+        db.sql("CREATE TABLE orders (id INT PRIMARY KEY, note VARCHAR(100)); "
+               "INSERT INTO orders VALUES (1, 'before the outage')", "pipeshop")
+        grant_shop_user(db, "pipeshop")
+    dump = (f"mysqldump {standby.client_options} --no-create-info --insert-ignore "
+            "--skip-add-locks pipeshop orders")
+    load = f"mysql {primary.client_options} pipeshop"
+
+    def rows_home(pb: dict[str, object]) -> None:
+        steps = pb["steps"]
+        assert isinstance(steps, list)
+        flip = next(i for i, s in enumerate(steps) if "dns" in s)
+        steps.insert(flip, {"name": "Orders taken on the standby come home", "pipe": {
+            "from": {"host": "{{ from }}", "command": dump},
+            "to": {"host": "{{ to }}", "command": load}, "failback": True}})
+
+    site.edit_playbook("failback", rows_home)
+    try:
+        assert site.run("failover", "--to", "standby", "--yes").returncode == 0
+        standby.sql("INSERT INTO orders VALUES (2, 'taken on the standby')", "pipeshop")
+        site.recovered("primary")
+        dry = site.run("failback", "--dry-run")
+        assert "(failback: bringing home what standby wrote while it was active)" in dry.stdout
+        back = site.run("failback", "--yes")
+        assert back.returncode == 0, back.stdout + back.stderr
+        assert primary.sql("SELECT id, note FROM orders ORDER BY id", "pipeshop") == [
+            ("1", "before the outage"), ("2", "taken on the standby")]
+        audit = site.audit()
+        run_id = next(e["run_id"] for e in reversed(audit) if e["event"] == "run_start")
+        piped = next(e["ts"] for e in audit if e["event"] == "step" and e["action"] == "pipe"
+                     and e.get("run_id") == run_id and e["status"] == "ok")
+        flipped = [e["ts"] for e in audit if e["event"] == "dns_change"][-1]
+        assert piped < flipped  # home before DNS moved back
+    finally:
+        for db in (primary, standby):
+            db.sql("DROP DATABASE IF EXISTS pipeshop")

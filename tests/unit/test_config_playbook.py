@@ -277,3 +277,36 @@ def test_host_vars_override_vars_in_the_step_that_acts_on_the_host(
     back = {**run, "from": "scw-par", "to": "ovh-gra"}
     assert render(ssh.params, step_variables(ssh, back, host_vars)).command == "a on ovh-gra"
     assert render(notify.params, step_variables(notify, run, host_vars)).message == "global"
+
+
+def test_a_failback_pipe_goes_home_before_the_flip_in_the_failback_playbook(
+        inventory: Inventory) -> None:
+    pipe = ('pipe: {from: {host: "{{ to }}", command: dump}, to: {host: "{{ from }}", '
+            'command: load}, failback: true}')
+    assert problems(f"""
+        name: A warm-up
+        steps:
+          - {pipe}
+    """, inventory) == [
+        "failover.yaml:3:104 steps[0].pipe.failback: a `failback: true` pipe brings what the "
+        "standby wrote home: it belongs in the failback playbook",
+        "failover.yaml:3:104 steps[0].pipe.failback: a `failback: true` pipe goes from "
+        '"{{ from }}" (the standby that was active) to "{{ to }}" (the preferred host)',
+    ]
+    failback = inventory.replace(playbooks={"failback": Path("failover.yaml").resolve()})
+    home = pipe.replace('"{{ to }}", command: dump', '"{{ from }}", command: dump').replace(
+        '"{{ from }}", command: load', '"{{ to }}", command: load')
+    assert problems(f"""
+        name: Fail back
+        steps:
+          - dns: {{to: "{{{{ to }}}}"}}
+          - {home}
+    """, failback) == [
+        "failover.yaml:4:104 steps[1].pipe.failback: a `failback: true` pipe must run before the "
+        "failback's dns step: move it above the flip"]
+    assert load(f"""
+        name: Fail back
+        steps:
+          - {home}
+          - dns: {{to: "{{{{ to }}}}"}}
+    """, failback).steps[0].pipe is not None

@@ -39,7 +39,9 @@ class PipeStep(Action[PipeAction, None]):
         return None
 
     def describe(self, ctx: RunContext, p: PipeAction, plan: None) -> Outcome:
-        return Outcome("dry-run", f"would stream {_what(p)}")
+        home = (f" (failback: bringing home what {p.from_.host} wrote while it was active)"
+                if p.failback else "")
+        return Outcome("dry-run", f"would stream {_what(p)}{home}")
 
     def apply(self, ctx: RunContext, p: PipeAction, plan: None) -> Outcome:
         from failover.remote.pipe import pipe
