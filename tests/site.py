@@ -35,12 +35,14 @@ class WebhookReceiver:
         received: list[dict[str, Any]] = []
         self.received = received
         self.status = status
+        self.delay = 0.0  # seconds between taking a message and answering (a slow chat service)
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 received.append({"path": self.path, "body": json.loads(self.rfile.read(length))})
+                time.sleep(receiver.delay)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
