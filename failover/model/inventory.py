@@ -162,7 +162,8 @@ class Policy(Model):
 
 
 class WebhookNotify(Model):
-    """POST a JSON message ({"text", "site", "event"}) to a chat or paging webhook."""
+    """POST a JSON message ({"text", "site", "event"}, and "id" for a playbook's notify step: the
+    same when a resumed run sends it again) to a chat or paging webhook."""
 
     type: Literal["webhook"]
     url: Annotated[Secret, Meta(description="write ${CHAT_WEBHOOK}: its path is a secret")]

@@ -29,7 +29,8 @@ def notifier_for(settings: Any) -> Notifier:
     return cls(settings)
 
 
-def send_all(inventory: Inventory, message: str, *, event: str = "notify") -> list[str]:
+def send_all(inventory: Inventory, message: str, *, event: str = "notify",
+             notice_id: str = "") -> list[str]:
     """Send `message` to every channel; returns one line per channel that failed (never raises).
 
     A notification that cannot be delivered must never undo a failover, so failures are reported,
@@ -37,7 +38,7 @@ def send_all(inventory: Inventory, message: str, *, event: str = "notify") -> li
     """
     from failover.notify.base import Notice
 
-    notice = Notice(message, inventory.site, event)
+    notice = Notice(message, inventory.site, event, notice_id)
     failures: list[str] = []
     for settings in inventory.notify:
         try:

@@ -24,9 +24,13 @@ class Notice(msgspec.Struct, frozen=True):
     text: str
     site: str
     event: str = "notify"
+    # the same for a message sent again by a resumed run (`failover resume`): a receiver that
+    # keeps the ids it saw can drop the repeat; "" for a message that is never repeated
+    id: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"text": self.text, "site": self.site, "event": self.event}
+        body = {"text": self.text, "site": self.site, "event": self.event}
+        return {**body, "id": self.id} if self.id else body
 
 
 class Notifier(ABC):

@@ -67,6 +67,11 @@ def test_a_killed_failover_is_resumed_to_the_same_end(warm_site: Site, done: int
     else:  # killed while the chat service held the POST: it had the message; a POST cannot be
         # taken back, so the team hears twice, and the second says it comes from a resumed run
         assert moved == [resumed.removesuffix(" (resumed after an interruption)"), resumed]
+        # both carry the same id: a receiver that keeps the ids it saw can drop the repeat
+        ids = {r["body"]["id"] for r in site.hook.received
+               if "moved from primary to standby" in r["body"]["text"]}
+        assert len(ids) == 1
+        assert ids.pop().startswith(f"{run_id}:")
     assert "UNFINISHED" not in site.run("status").stdout
     assert site.run("check").returncode == 0
 

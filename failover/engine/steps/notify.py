@@ -23,11 +23,15 @@ class NotifyStep(Action[NotifyAction, None]):
         return Outcome("dry-run", f"would notify {channels} channel(s): {p.message}")
 
     def apply(self, ctx: RunContext, p: NotifyAction, plan: None) -> Outcome:
+        import hashlib
+
         from failover.notify import send_all
 
         message = f"{p.message} (resumed after an interruption)" if ctx.resumed else p.message
+        # one id per run and message, the same when a resumed run sends it again
+        notice_id = f"{ctx.run_id}:{hashlib.sha256(p.message.encode()).hexdigest()[:12]}"
         note = ctx.begin("notify", "", message)
-        failures = send_all(ctx.inventory, message)
+        failures = send_all(ctx.inventory, message, notice_id=notice_id)
         if failures:
             note.end("failed", "not delivered: " + "; ".join(failures))
             return Outcome("warning", "not delivered: " + "; ".join(failures))
