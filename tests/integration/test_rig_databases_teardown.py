@@ -39,9 +39,11 @@ def processes_using(path: Path) -> list[str]:
 
 @pytest.fixture
 def spare_rig(rig: Rig) -> Iterator[tuple[Path, list[str]]]:
-    """A second rig (own prefix, /24 and ports) started by ``python -m tests.rig up``."""
+    """A second rig (own prefix, /24 and ports) started by ``python -m tests.rig up``. Its /24
+    is the next one: xdist workers' rigs sit two apart (tests/conftest.py), so the one after
+    this worker's belongs to no other worker."""
     a, b, c = rig.network.net.split(".")
-    identity = ["--prefix", f"{rig.network.prefix}d", "--net", f"{a}.{b}.{(int(c) + 2) % 256}"]
+    identity = ["--prefix", f"{rig.network.prefix}d", "--net", f"{a}.{b}.{(int(c) + 1) % 256}"]
     base = Path(tempfile.mkdtemp(prefix="failover-rig-"))
     up = subprocess.run([sys.executable, "-m", "tests.rig", "up", str(base), *identity,
                          "--dns-port", str(free_port()), "--api-port", str(free_port())],
