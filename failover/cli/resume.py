@@ -23,6 +23,7 @@ from failover.errors import UsageError
 def resume(app: App, run_id: str | None, abandon: bool, yes: bool, wait: float) -> bool:
     """Continue the run RUN_ID (default: the newest unfinished one) from its first unfinished
     step, or roll it back with --abandon."""
+    from failover.cli.run import show_run
     from failover.engine.context import RunContext
     from failover.engine.monitor import playbook_path
     from failover.engine.resume import UNFINISHED, first_undone, journal_of, last_done, unfinished
@@ -53,23 +54,7 @@ def resume(app: App, run_id: str | None, abandon: bool, yes: bool, wait: float) 
                          state=app.store.load(), emit=app.progress, clock=app.clock)
         runner = Runner(ctx, load_playbook(path, inv), path, dict(v), resume=journal)
         done = runner.abandon() if abandon else runner.run()
-    from failover.cli.report import run_timeline
-    from failover.report.incidents import timeline_json
-    from failover.report.text import timeline_lines
-
-    timeline = run_timeline(app, done.id)
-    if app.json:
-        app.print_json({"run": done.to_json(), "active": ctx.state.active,
-                        "timeline": timeline_json(timeline)})
-        return not done.failed
-    for line in timeline_lines(timeline):
-        app.out(line)
-    if done.failed:
-        app.out(f"FAILED: run {done.id} {done.status}: {done.error}; active host: "
-                f"{ctx.state.active}")
-    else:
-        app.out(f"{done.status}: run {done.id}; active host: {ctx.state.active}")
-    return not done.failed
+    return show_run(app, done, ctx.state.active, verdict=done.status)
 
 
 COMMANDS = [resume]

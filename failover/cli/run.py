@@ -70,8 +70,6 @@ def _run(app: App, playbook: str, opts: RunOptions, runs: list[RunContext]) -> b
     from failover.engine.context import RunContext
     from failover.engine.monitor import playbook_path, run_playbook
     from failover.engine.resume import continuable, first_undone
-    from failover.report.incidents import timeline_json
-    from failover.report.text import timeline_lines
 
     inv, to, dry_run = app.inventory, opts.to, opts.dry_run
     hosts = list(inv.hosts)
@@ -115,30 +113,39 @@ def _run(app: App, playbook: str, opts: RunOptions, runs: list[RunContext]) -> b
         ctx = context(state, dry_run)
         runs.append(ctx)
         journal = run_playbook(ctx, playbook, variables, resume)
-        timeline = [] if dry_run else run_timeline(app, journal.id)
-        plan = _plan(app, journal) if dry_run else None
-        if app.json:
-            doc = {"run": journal.to_json(), "active": ctx.state.active,
-                   "timeline": timeline_json(timeline)}
-            app.print_json(doc if plan is None else {**doc, **plan})
-            return not journal.failed
-        for line in timeline_lines(timeline):
-            app.out(line)
-        if journal.failed:
-            app.out(f"FAILED: run {journal.id} {journal.status}: {journal.error}; "
-                    f"active host: {ctx.state.active}")
-        else:
-            verdict = "dry run done: nothing changed" if dry_run else "done"
-            app.out(f"{verdict}: run {journal.id}; active host: {ctx.state.active}")
-        if plan is not None:
-            app.out(f"plan id: {plan['plan_id']} (to run exactly this plan: --approve "
-                    f"{plan['plan_id']} instead of --dry-run)")
-        return not journal.failed
+        return show_run(app, journal, ctx.state.active,
+                        verdict="dry run done: nothing changed" if dry_run else "done",
+                        plan=_plan(app, journal) if dry_run else None)
 
     if dry_run:
         return go()
     with app.store.lock(opts.wait):
         return go()
+
+
+def show_run(app: App, journal: Journal, active: str | None, *, verdict: str,
+             plan: dict[str, Any] | None = None) -> bool:
+    """A finished run as every run command prints it: its timeline when it moved DNS, then the
+    verdict (and a dry run's plan id); with --json, one document. True unless it failed."""
+    from failover.report.incidents import timeline_json
+    from failover.report.text import timeline_lines
+
+    timeline = [] if journal.dry_run else run_timeline(app, journal.id)
+    if app.json:
+        doc = {"run": journal.to_json(), "active": active, "timeline": timeline_json(timeline)}
+        app.print_json(doc if plan is None else {**doc, **plan})
+        return not journal.failed
+    for line in timeline_lines(timeline):
+        app.out(line)
+    if journal.failed:
+        app.out(f"FAILED: run {journal.id} {journal.status}: {journal.error}; "
+                f"active host: {active}")
+    else:
+        app.out(f"{verdict}: run {journal.id}; active host: {active}")
+    if plan is not None:
+        app.out(f"plan id: {plan['plan_id']} (to run exactly this plan: --approve "
+                f"{plan['plan_id']} instead of --dry-run)")
+    return not journal.failed
 
 
 def _plan(app: App, journal: Journal) -> dict[str, Any]:
