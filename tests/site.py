@@ -28,6 +28,11 @@ ZONE = "shop.test."
 PAGE = "<html><body><h1>Shop</h1><button>Add to cart</button> {}</body></html>\n"
 
 
+def at(address: str) -> dict[str, list[str]]:
+    """What the zone's managed records answer when DNS points at `address` (Site.dns())."""
+    return {ZONE: [address], "www." + ZONE: [address]}
+
+
 class WebhookReceiver:
     """A real HTTP server on loopback that records every JSON body posted to it."""
 

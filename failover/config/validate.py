@@ -21,7 +21,7 @@ from failover.errors import Reason
 from failover.model.coerce import one_of, suggest
 from failover.model.inventory import Inventory, Record
 from failover.model.playbook import Playbook, Step
-from failover.model.templating import RUN_VARS, TemplateError, names_in, render
+from failover.model.templating import RUN_VARS, TemplateError, fence_variables, names_in, render
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +95,9 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
 
 
 def _fence(inv: Inventory, doc: Document) -> list[Reason]:  # renders for every host
-    for (i, command), (name, host) in itertools.product(enumerate(inv.fence), inv.hosts.items()):
+    for (i, command), name in itertools.product(enumerate(inv.fence), inv.hosts):
         try:
-            render(command, {**inv.vars, **host.vars, "host": name, "site": inv.site})
+            render(command, fence_variables(inv, name))
         except TemplateError as e:
             return [doc.reason(("fence", i), f"{e} (on host {name})")]
     return []

@@ -22,7 +22,7 @@ from failover.errors import FailoverError, HostKeyMismatch
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
 from failover.model.state import Demoted, State
-from failover.model.templating import TemplateError, render
+from failover.model.templating import TemplateError, fence_variables, render
 from failover.state.audit import AuditLog
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,7 @@ class FenceResult:
 def commands_for(inventory: Inventory, host: str) -> list[str]:
     """The `fence:` commands as they run on `host`: {{ host }}, {{ site }}, the inventory's and
     the host's `vars` filled in. Raises TemplateError naming an undefined variable."""
-    variables = {**inventory.vars, **inventory.hosts[host].vars, "host": host,
-                 "site": inventory.site}
+    variables = fence_variables(inventory, host)
     return [render(command, variables) for command in inventory.fence]
 
 

@@ -86,14 +86,13 @@ def _failback_gate(ctx: RunContext, to: str) -> None:
     needed = ctx.inventory.policy.recovery_threshold
     if passed >= needed:
         return
-    reason = (f"failback refused: {to} has passed {passed} of {needed} rounds in a row "
-              f"(policy.recovery_threshold); let `failover check` rounds show it healthy "
-              "first, or add --force to move back now")
+    why = f"{to} has passed {passed} of {needed} rounds in a row (policy.recovery_threshold)"
+    reason = (f"failback refused: {why}; let `failover check` rounds show it healthy first, "
+              "or add --force to move back now")
     if ctx.dry_run:
         ctx.emit(f"note: a real run would stop here: {reason}")
     elif ctx.force:
-        ctx.emit(f"--force: {reason.removeprefix('failback refused: ').split(';')[0]}; "
-                 "failing back anyway")
+        ctx.emit(f"--force: {why}; failing back anyway")
         ctx.record("failback_forced", to=to, reason=reason)
     else:
         raise UnsafePlan(reason)

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from failover.engine.context import RunContext
 from failover.engine.journal import Journal
 from failover.model.inventory import Inventory
 from failover.model.state import State
 from failover.state.base import StateBackend
+
+if TYPE_CHECKING:  # `check` reads journals every round; the run machinery only when it runs
+    from failover.engine.context import RunContext
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +88,8 @@ def continuable(inventory: Inventory, state: State, playbook: Path,
         return None
     if last.to != state.active or (to is not None and to != last.to):
         return None  # it had not moved DNS (a new run finishes it), or this asks for elsewhere
-    path = inventory.state_dir / "runs" / f"{last.id}.json"
-    try:
-        journal = Journal.load(path)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("cannot continue: run=%s journal=%s error=%s", last.id, path, exc)
-        return None
-    if Path(journal.playbook) != playbook or journal.status != "interrupted":
+    journal = journal_of(inventory, last.id)
+    if journal is None or Path(journal.playbook) != playbook or journal.status != "interrupted":
         return None
     if any(r.phase == "rescue" or r.status == "failed" for r in journal.steps):
         return None  # it had failed and begun its rescue: not a run to finish

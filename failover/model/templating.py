@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from failover.model.base import Model
 from failover.model.playbook import Step
+
+if TYPE_CHECKING:
+    from failover.model.inventory import Inventory
 
 RUN_VARS = ("from", "to", "site", "run_id")  # set by every run; `vars:` may not shadow them
 
@@ -53,6 +56,12 @@ def step_variables(step: Step, variables: Mapping[str, str],
     host = render(raw, variables)
     return {**variables, **host_vars.get(host, {}), **{k: variables[k] for k in RUN_VARS
                                                         if k in variables}}
+
+
+def fence_variables(inventory: Inventory, host: str) -> dict[str, str]:
+    """What the inventory's `fence:` commands may use on `host`: {{ host }}, {{ site }}, and the
+    inventory's `vars` overridden by the host's (engine/fence.py runs them; validate checks)."""
+    return {**inventory.vars, **inventory.hosts[host].vars, "host": host, "site": inventory.site}
 
 
 def render(value: Any, variables: Mapping[str, str]) -> Any:

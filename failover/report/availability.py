@@ -32,6 +32,12 @@ class Tally:
     def rounds(self) -> int:
         return self.passed + self.failed
 
+    def add(self, ok: bool, count: int) -> None:
+        if ok:
+            self.passed += count
+        else:
+            self.failed += count
+
     @property
     def ratio(self) -> float | None:
         return self.passed / self.rounds if self.rounds else None
@@ -168,16 +174,8 @@ def availability(rounds: list[Round], start: float, end: float,
             continue
         result.judged += r.count
         for h, ok in r.hosts.items():
-            tally = result.hosts.setdefault(h, Tally())
-            if ok:
-                tally.passed += r.count
-            else:
-                tally.failed += r.count
+            result.hosts.setdefault(h, Tally()).add(ok, r.count)
         for key, ok in r.checks.items():
-            tally = result.checks.setdefault(key, Tally())
-            if ok:
-                tally.passed += r.count
-            else:
-                tally.failed += r.count
+            result.checks.setdefault(key, Tally()).add(ok, r.count)
     result.gaps = _gaps(inside, every, start, end)
     return result

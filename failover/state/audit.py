@@ -120,8 +120,8 @@ class AuditLog:
         finally:
             os.close(fd)  # drops the flock
 
-    def _record(self, event: str, fields: dict[str, Any], ts: float | None = None) -> dict[str,
-                                                                                           Any]:
+    def _record(self, event: str, fields: dict[str, Any],
+                ts: float | None = None) -> dict[str, Any]:
         return {"ts": round(self.clock(), 3) if ts is None else ts, "event": event,
                 "who": self.who, "pid": os.getpid(), **fields}
 

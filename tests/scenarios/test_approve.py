@@ -6,11 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.site import ZONE, Site
-
-
-def at(address: str) -> dict[str, list[str]]:
-    return {ZONE: [address], "www." + ZONE: [address]}
+from tests.site import ZONE, Site, at
 
 
 def planned(site: Site) -> str:

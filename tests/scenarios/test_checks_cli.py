@@ -14,11 +14,7 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.rig import tls
-from tests.site import ZONE, Site
-
-
-def at(address: str) -> dict[str, list[str]]:
-    return {ZONE: [address], "www." + ZONE: [address]}
+from tests.site import Site, at
 
 
 def events(site: Site, name: str) -> list[dict[str, Any]]:

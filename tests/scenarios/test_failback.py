@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.site import ZONE, Site
+from tests.site import ZONE, Site, at
 
 CHANGES = {"run_start", "run_end", "step", "dns_change", "sync", "page"}
 
-
-def at(address: str) -> dict[str, list[str]]:
-    return {ZONE: [address], "www." + ZONE: [address]}
 
 
 def snapshot(site: Site) -> tuple[dict[str, list[str]], bytes, list[str], list[Path]]:

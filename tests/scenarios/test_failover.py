@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-from tests.site import ZONE, Site
-
-
-def at(address: str) -> dict[str, list[str]]:
-    """What the zone's managed records answer when DNS points at `address`."""
-    return {ZONE: [address], "www." + ZONE: [address]}
+from tests.scenarios.interrupting import processes
+from tests.site import ZONE, Site, at
 
 
 def events(site: Site, name: str, **match: Any) -> list[dict[str, Any]]:
@@ -101,16 +96,8 @@ def test_a_round_that_could_fail_over_but_does_not_keeps_no_connection(warm_site
 
 def ssh_masters(site: Site) -> list[str]:
     """Command lines of ssh connection masters to this rig's standby still running."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            args = cmdline.read_bytes().split(b"\0")
-        except OSError:  # the process ended meanwhile
-            continue
-        text = b" ".join(args).decode(errors="replace")
-        if "ControlMaster=yes" in text and f"@{site.standby.address}" in text:
-            found.append(text)
-    return found
+    return [text for _, text in processes()
+            if "ControlMaster=yes" in text and f"@{site.standby.address}" in text]
 
 
 def test_dry_run_changes_nothing_and_prints_the_dns_change(warm_site: Site) -> None:

@@ -6,11 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.site import ZONE, Site
-
-
-def at(address: str) -> dict[str, list[str]]:
-    return {ZONE: [address], "www." + ZONE: [address]}
+from tests.site import Site, at
 
 
 def events(site: Site, name: str) -> list[dict[str, Any]]:

@@ -19,11 +19,7 @@ from tests.scenarios.interrupting import (
     slow_push,
     wait_until,
 )
-from tests.site import ZONE, Site
-
-
-def at(address: str) -> dict[str, list[str]]:
-    return {ZONE: [address], "www." + ZONE: [address]}
+from tests.site import ZONE, Site, at
 
 
 def events(site: Site, name: str) -> list[dict[str, Any]]:

@@ -13,11 +13,7 @@ import subprocess
 import time
 from typing import Any
 
-from tests.site import FAILOVER, ZONE, Site
-
-
-def at(address: str) -> dict[str, list[str]]:
-    return {ZONE: [address], "www." + ZONE: [address]}
+from tests.site import FAILOVER, Site, at
 
 
 def pages(site: Site) -> list[dict[str, Any]]:

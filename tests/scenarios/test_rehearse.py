@@ -13,13 +13,10 @@ from typing import Any
 
 from tests.rig.faultproxy import FaultProxy, Rule
 from tests.rig.tls import ca_file
-from tests.site import ZONE, Site
+from tests.site import ZONE, Site, at
 
 CANARY = "failover-drill." + ZONE
 
-
-def at(address: str) -> dict[str, list[str]]:
-    return {ZONE: [address], "www." + ZONE: [address]}
 
 
 def with_tls(site: Site) -> None:

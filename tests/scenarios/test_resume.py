@@ -9,16 +9,13 @@ from typing import Any
 import pytest
 
 from tests.scenarios.interrupting import journal, killed_after
-from tests.site import ZONE, Site
+from tests.site import Site, at
 
 STEPS = ["Standby serves the shop", "Last content sync (best effort, the old host may be gone)",
          "Start the shop on the standby", "Point DNS at the standby",
          "Every nameserver answers with the standby",
          "Fence the old host (best effort; it stays demoted either way)", "Tell the team"]
 
-
-def at(address: str) -> dict[str, list[str]]:
-    return {ZONE: [address], "www." + ZONE: [address]}
 
 
 def events(site: Site, name: str) -> list[dict[str, Any]]:
