@@ -158,12 +158,11 @@ def last_failover(inventory: Inventory) -> Journal | None:
     runs = inventory.state_dir / "runs"
     if path is None or not runs.is_dir():
         return None
-    found: list[Journal] = []
-    for file in runs.glob("*.json"):
+    for file in sorted(runs.glob("*.json"), reverse=True):  # run ids sort by start time
         try:
             journal = Journal.load(file)
         except (OSError, ValueError, KeyError, TypeError):
             continue  # an unreadable journal is resume's business, not the estimate's
         if journal.playbook == str(path) and not journal.dry_run and journal.status == "ok":
-            found.append(journal)
-    return max(found, key=lambda j: j.started_at, default=None)
+            return journal
+    return None
