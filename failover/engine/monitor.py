@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from failover import policy
+from failover import dualstack, policy
 from failover.errors import FailoverError, Interrupted, UnsafePlan, UsageError
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
@@ -146,13 +146,15 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
 
         counted, notes = fence_again(inventory, counted, report, audit, now)
     decision = policy.decide(inventory, counted, report, now)
+    decision = dualstack.refine(inventory, counted, report, decision, now)  # issue 20
     decision = _freshness(inventory, counted, decision, now)
     decision = _unfinished(inventory, store, decision)
     if record:
         audit.write_round(
             {"online": report.online, "active": counted.active,
              "results": [{"host": r.host, "check": r.check, "ok": r.ok,
-                          "latency": round(r.latency, 4), "detail": r.detail}
+                          "latency": round(r.latency, 4), "detail": r.detail,
+                          **({"family": r.family} if r.family else {})}
                          for r in report.results],
              "control": [{"target": c.target, "ok": c.ok} for c in report.control]},
             decision.to_json(), healthy=_healthy(report, decision),

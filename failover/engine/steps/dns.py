@@ -36,7 +36,7 @@ class DnsStep(Action[DnsAction, DnsChange]):
 
         if p.to not in ctx.verified:
             check_host(ctx, p.to, None)
-        return DnsChange(plan_flip(ctx.inventory, p.to))
+        return DnsChange(plan_flip(ctx.inventory, p.to, ctx.dropped.get(p.to, ())))
 
     def describe(self, ctx: RunContext, p: DnsAction, plan: DnsChange) -> Outcome:
         if plan.empty:

@@ -31,7 +31,7 @@ class DnsVerifyStep(Action[DnsVerifyAction, int | None]):
         from failover.dns.verify import verify
 
         report = verify(ctx.inventory, p.to, timeout=p.timeout, interval=p.interval,
-                        old_ttl=plan)
+                        old_ttl=plan, drop=ctx.dropped.get(p.to, ()))
         if not report.ok:
             raise StepFailed(f"not every nameserver answers with {p.to} after {p.timeout:g}s: "
                              + "; ".join(report.lines()))
