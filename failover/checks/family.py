@@ -13,7 +13,8 @@ such a host. Every check type probes `host.address`: the IPv6 run hands it a cop
 The checker's own IPv6 is judged, never assumed: IPv6 control targets (`tcp://[2620:fe::fe]:53`)
 when the inventory lists some, else the kernel's answer to the probes themselves (every IPv6
 probe "network is unreachable": no route at all), else a round in which every dual-stack host
-failed every IPv6 check at once (what policy.unjudgeable says of all hosts failing at once).
+failed every IPv6 check at once while each of them passed over IPv4 (what policy.unjudgeable says
+of all hosts failing at once; a host failing over both families is down, not evidence).
 """
 
 from __future__ import annotations
@@ -74,8 +75,9 @@ def unreachable_families(results: Sequence[CheckResult],
         return {"ipv6": f"every IPv6 probe failed with \"{_NO_ROUTE}\": no IPv6 route here"}
     hosts = {r.host for r in v6}
     failing = {r.host for r in v6 if r.critical} - {r.host for r in v6 if r.ok and r.critical}
-    some_v4_ok = any(r.ok for r in results if r.family == "ipv4")
-    if len(hosts) >= 2 and failing == hosts and some_v4_ok:
+    v4_ok = {r.host for r in results if r.family == "ipv4"} - {
+        r.host for r in results if r.family == "ipv4" and r.critical and not r.ok}
+    if len(hosts) >= 2 and failing == hosts and hosts <= v4_ok:
         return {"ipv6": f"every host failed every IPv6 check at once ({', '.join(sorted(hosts))})"
                         " while IPv4 answers: more likely the checker's own IPv6"}
     return {}

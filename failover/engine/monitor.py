@@ -182,8 +182,8 @@ def ssh_unanswered(inventory: Inventory, report: RoundReport) -> dict[str, str]:
     found: dict[str, str] = {}
     for r in report.results:
         check = checks.get(r.check)
-        if r.ok or not r.no_answer or r.host in found or check is None:
-            continue
+        if r.ok or not r.no_answer or r.host in found or check is None or r.family == "ipv6":
+            continue  # (SSH goes to host.address, IPv4: an IPv6 probe is no evidence of it)
         ssh = inventory.hosts[r.host].ssh
         port = ssh.port if ssh else 22
         tcp_port = getattr(check, "port", None) if check.type == "tcp" else None
