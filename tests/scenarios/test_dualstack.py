@@ -83,8 +83,9 @@ def test_every_check_runs_over_both_families_and_every_output_says_which(
                  "'primary_storefront_ipv6_seconds'="):
         assert perf in first
     rows = [line.split()[:3] for line in table if line.startswith(("primary", "standby"))]
-    assert ["primary", "(active)", "storefront/ipv6"] in rows and \
-        ["standby", "ssh/ipv6", "ok"] in rows and len(rows) == 8
+    assert ["primary", "(active)", "storefront/ipv6"] in rows
+    assert ["standby", "ssh/ipv6", "ok"] in rows
+    assert len(rows) == 8
     text = prom.read_text()
     assert 'failover_check_up{check="storefront",family="ipv6",host="standby"} 1.0' in text
     s = site.run("status")

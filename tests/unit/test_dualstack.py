@@ -90,7 +90,7 @@ def test_all_families_keeps_a_degraded_primary_with_a_warning() -> None:
     inv = inventory(failover_on="all_families")
     state, d = rounds(inv, {"primary": {"ipv6"}}, 5)
     assert (d.status, d.action) == (Status.WARNING, "none")
-    assert not state.hosts["primary"].down and state.hosts["primary"].fail == 0
+    assert (state.hosts["primary"].down, state.hosts["primary"].fail) == (False, 0)
     assert d.reasons == ("active host primary degraded: IPv6 failing for 5 round(s) (web: "
                          "connection refused) while IPv4 serves; no failover while IPv4 serves "
                          "(policy.failover_on: all_families)",)
@@ -101,7 +101,8 @@ def test_all_families_keeps_a_degraded_primary_with_a_warning() -> None:
 def test_standby_healthy_over_one_family_is_refused_by_default_and_paged() -> None:
     _, d = rounds(inventory(), {"primary": {"ipv4", "ipv6"}, "standby": {"ipv6"}}, 3)
     assert (d.status, d.action, d.to) == (Status.CRITICAL, "none", None)
-    assert d.page is not None and d.page.reason == "no_healthy_standby"
+    assert d.page is not None
+    assert d.page.reason == "no_healthy_standby"
     assert ("standby standby passes its checks over IPv4 only (IPv6: web: connection refused), "
             "and policy.partial_family is refuse (allow: move IPv4 there and remove its AAAA "
             "records)") in d.page.text
@@ -127,7 +128,8 @@ def test_checker_without_ipv6_says_so_once_and_marks_nobody_down() -> None:
     state = State(active="primary")
     for i in range(4):
         r = report({"primary": {"ipv6"}, "standby": {"ipv6"}}, (v4_target, v6_target))
-        assert r.online and set(r.unjudged) == {"ipv6"}
+        assert r.online
+        assert set(r.unjudged) == {"ipv6"}
         state = policy.record_round(inv, state, r, 1000.0 + i)
         d = dualstack.refine(inv, state, r, policy.decide(inv, state, r, 1000.0 + i), 1000.0)
     assert d.status == Status.OK
@@ -135,7 +137,8 @@ def test_checker_without_ipv6_says_so_once_and_marks_nobody_down() -> None:
         "checker has no IPv6 connectivity: no IPv6 control target answers: "
         "tcp://[2620:fe::fe]:53 (network is unreachable); IPv6 results are UNKNOWN and mark no "
         "host down"]
-    assert not state.hosts["primary"].down and "ipv6" not in state.hosts["primary"].families
+    assert not state.hosts["primary"].down
+    assert "ipv6" not in state.hosts["primary"].families
 
 
 @pytest.mark.parametrize(("detail", "judged"), [("network is unreachable", False),
