@@ -161,3 +161,17 @@ def test_a_flip_that_drops_a_family_removes_its_records() -> None:
         ("shop.test.", "A"): (60, ("10.203.0.12",)), ("shop.test.", "AAAA"): (60, ("fd00::12",))}
     assert desired_for(inv, zone, "standby", {"ipv6"}) == {
         ("shop.test.", "A"): (60, ("10.203.0.12",)), ("shop.test.", "AAAA"): (60, ())}
+
+
+def test_validate_lints_what_dual_stack_needs() -> None:
+    from failover.config.lint import lint
+
+    inv = inventory()
+    assert ("hosts primary and standby have address6 but no control target is IPv6 (e.g. "
+            "tcp://[2620:fe::fe]:53): the checker tells its own IPv6 outage from the hosts' only "
+            "by its probes") in lint(inv)
+    assert not [w for w in lint(inv.replace(control_targets=["tcp://[2620:fe::fe]:53"]))
+                if "IPv6" in w or "address6" in w]
+    single = inv.replace(hosts={h: v.replace(address6=None) for h, v in inv.hosts.items()},
+                         checks=[inv.checks[0].replace(family="ipv6")])
+    assert "checks[0] (web): family: ipv6, but no host has address6: it never runs" in lint(single)
