@@ -129,18 +129,23 @@ def apply_to(current: Mapping[RRKey, RRset], plan: ZonePlan) -> dict[RRKey, RRse
 
 def hosts_matching(inventory: Inventory, zone: ZoneBase,
                    current: Mapping[RRKey, RRset]) -> list[str]:
-    """Every host (priority order) whose values all managed rrsets of `zone` hold.
+    """Every host (priority order) whose values all managed rrsets of `zone` hold; also with
+    one family's records removed (a flip that moved one family only, `policy.partial_family`).
 
     TTLs are ignored: they do not change where traffic goes.
     """
     matching = []
     for host_name in inventory.hosts:
-        desired = desired_or_reason(inventory, zone, host_name)
-        if isinstance(desired, Reason):  # a host the zone cannot point at
-            continue
-        if all((current[k].values if k in current else ()) == values
-               for k, (_, values) in desired.items()):
-            matching.append(host_name)
+        for drop in ((), ("ipv6",), ("ipv4",)):
+            desired = desired_or_reason(inventory, zone, host_name, drop)
+            if isinstance(desired, Reason):  # a host the zone cannot point at
+                break
+            if drop and not any(values for _, values in desired.values()):
+                continue  # nothing of the host's left to recognise it by
+            if all((current[k].values if k in current else ()) == values
+                   for k, (_, values) in desired.items()):
+                matching.append(host_name)
+                break
     return matching
 
 

@@ -6,6 +6,7 @@ One site for the module (a fresh state dir, zone and inventory per test)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,8 +115,10 @@ def test_partial_family_allow_moves_a_and_removes_aaaa_audited(dual: DualSite) -
         p = site.run("failover", "--to", "standby", "--yes")
     assert p.returncode == 0, p.stdout + p.stderr
     assert "policy.partial_family: allow: a flip to it removes its AAAA records" in p.stdout
-    assert "every nameserver answers with standby" in p.stdout
+    assert "every nameserver answers with standby (its AAAA records removed)" in p.stdout
     assert dual.dns() == dual.at("standby", aaaa=False)
+    shown = site.run("dns", "show", "--json")
+    assert json.loads(shown.stdout)["points_at"] == "standby", shown.stdout + shown.stderr
     [event] = [e for e in site.audit() if e["event"] == "partial_family"]
     assert (event["host"], event["serves"], event["dropped"]) == ("standby", ["ipv4"], ["ipv6"])
 

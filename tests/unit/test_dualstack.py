@@ -175,3 +175,16 @@ def test_validate_lints_what_dual_stack_needs() -> None:
     single = inv.replace(hosts={h: v.replace(address6=None) for h, v in inv.hosts.items()},
                          checks=[inv.checks[0].replace(family="ipv6")])
     assert "checks[0] (web): family: ipv6, but no host has address6: it never runs" in lint(single)
+
+
+def test_a_zone_flipped_over_one_family_still_points_at_its_host() -> None:
+    from failover.dns.plan import active_host
+    from failover.dns.records import RRset
+
+    inv = inventory()
+    a = ("shop.test.", "A")
+    aaaa = ("shop.test.", "AAAA")
+    moved = {a: RRset("shop.test.", "A", 60, ("10.203.0.12",))}  # AAAA removed by the flip
+    assert active_host(inv, [moved]) == "standby"
+    mixed = {**moved, aaaa: RRset("shop.test.", "AAAA", 60, ("fd00::11",))}
+    assert active_host(inv, [mixed]) is None  # half one host, half the other: no single host

@@ -35,5 +35,8 @@ class DnsVerifyStep(Action[DnsVerifyAction, int | None]):
         if not report.ok:
             raise StepFailed(f"not every nameserver answers with {p.to} after {p.timeout:g}s: "
                              + "; ".join(report.lines()))
-        return Outcome(detail=f"every nameserver answers with {p.to}", lines=report.lines(),
+        dropped = ctx.dropped.get(p.to)
+        also = (f" (its {' and '.join(sorted('A' if f == 'ipv4' else 'AAAA' for f in dropped))} "
+                "records removed)") if dropped else ""
+        return Outcome(detail=f"every nameserver answers with {p.to}{also}", lines=report.lines(),
                        data=report.to_json())
