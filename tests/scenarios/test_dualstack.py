@@ -153,3 +153,20 @@ def test_all_families_keeps_the_primary_that_still_serves_ipv4(dual: DualSite) -
             assert p.returncode == 1, p.stdout + p.stderr
     assert "no failover while IPv4 serves (policy.failover_on: all_families)" in p.stdout
     assert dual.dns() == dual.at("primary")
+
+
+def test_a_checker_without_ipv6_says_so_once_and_judges_ipv4_only(dual: DualSite) -> None:
+    """Its IPv6 control target fails (a closed port on ::1 stands for a dead IPv6 uplink): the
+    IPv6 results are UNKNOWN, said once, and a standby refusing IPv6 is not marked unhealthy."""
+    site = dual.site
+    site.edit(lambda inv: inv["control_targets"].append("tcp://[::1]:9"))
+    with site.standby.http_ipv4_only():
+        p = site.run("check")
+    assert p.returncode == 0, p.stdout + p.stderr
+    note = ("checker has no IPv6 connectivity: no IPv6 control target answers: tcp://[::1]:9 "
+            "(connection refused); IPv6 results are UNKNOWN and mark no host down")
+    assert p.stdout.count(note) == 2  # the status line and the reasons: one line each
+    assert ["standby", "storefront/ipv6", "UNKNOWN"] in [
+        line.split()[:3] for line in p.stdout.splitlines()]
+    assert "unhealthy" not in p.stdout
+    assert site.state()["hosts"]["standby"]["fail"] == 0
