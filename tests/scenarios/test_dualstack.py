@@ -1,8 +1,9 @@
 """Issue 20, dual stack, through the real executable on the rig: both hosts have an IPv6 address
-on their link (a ULA of the rig's own), the managed zone has A and AAAA records, every check runs
-over both families, and a flip moves each family only where its checks passed.
+on their link (a ULA of the rig's own), two zones on two nameservers (PowerDNS over its API, BIND
+over RFC 2136) hold A and AAAA records, every check runs over both families, and a flip moves each
+family only where its checks passed.
 
-One site for the module (a fresh state dir, zone and inventory per test)."""
+One site for the module (a fresh state dir, zones and inventory per test)."""
 
 from __future__ import annotations
 
@@ -14,20 +15,30 @@ from pathlib import Path
 import pytest
 
 from tests.rig import Rig
+from tests.rig.dnsservers import DnsServers
 from tests.site import ZONE, Site, WebhookReceiver
 
+BIND_ZONE = "dual.test."
 NAMES = (ZONE, "www." + ZONE)
+RECORDS = [{"name": "@", "type": "A", "ttl": 60}, {"name": "www", "type": "A", "ttl": 60},
+           {"name": "@", "type": "AAAA", "ttl": 60}, {"name": "www", "type": "AAAA", "ttl": 60}]
 
 
 class DualSite:
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, servers: DnsServers) -> None:
         self.site = site
+        self.bind = bind = servers.bind
         p, s = site.primary, site.standby
+        site.env["TSIG_SECRET"] = bind.secret
         site.edit(lambda inv: (
             inv["hosts"]["primary"].update(address6=p.address6),
             inv["hosts"]["standby"].update(address6=s.address6),
-            inv["dns"][0]["records"].extend([{"name": "@", "type": "AAAA", "ttl": 60},
-                                             {"name": "www", "type": "AAAA", "ttl": 60}]),
+            inv["dns"][0].update(records=RECORDS),
+            inv["dns"].append({
+                "provider": "rfc2136", "zone": BIND_ZONE, "server": bind.server,
+                "timeout": "3s", "nameservers": [bind.server], "records": RECORDS,
+                "tsig": {"name": bind.key_name, "algorithm": "hmac-sha256",
+                         "secret": "${TSIG_SECRET}"}}),
             [c.update(timeout="1s") for c in inv["checks"]]))
         self.base = site.inventory.read_text()
 
@@ -36,30 +47,34 @@ class DualSite:
         site.inventory.write_text(self.base)
         shutil.rmtree(site.state_dir, ignore_errors=True)
         p = site.primary
-        site.rig.pdns.create_zone(ZONE, {
-            ("@", "A"): (60, [p.address]), ("www", "A"): (60, [p.address]),
-            ("@", "AAAA"): (60, [p.address6]), ("www", "AAAA"): (60, [p.address6])})
+        records = {("@", "A"): (60, [p.address]), ("www", "A"): (60, [p.address]),
+                   ("@", "AAAA"): (60, [p.address6]), ("www", "AAAA"): (60, [p.address6])}
+        site.rig.pdns.create_zone(ZONE, records)
+        self.bind.set_records(BIND_ZONE, records)
         site.seed()
 
     def policy(self, **values: str) -> None:
         self.site.edit(lambda inv: inv["policy"].update(values))
 
     def dns(self) -> dict[str, list[str]]:
-        """What the zone's nameserver answers: A and AAAA of the apex and www, as `type name`."""
+        """What both zones' nameservers answer: A and AAAA of the apex and www (`type name`)."""
         pdns = self.site.rig.pdns
-        return {f"{t} {n}": pdns.query(n, t) for n in NAMES for t in ("A", "AAAA")}
+        found = {f"{t} {n}": pdns.query(n, t) for n in NAMES for t in ("A", "AAAA")}
+        return found | {f"{t} {n}": self.bind.query(n, t)
+                        for n in (BIND_ZONE, "www." + BIND_ZONE) for t in ("A", "AAAA")}
 
     def at(self, host: str, *, aaaa: bool = True) -> dict[str, list[str]]:
         h = self.site.rig.hosts[host]
         return {f"{t} {n}": [h.address] if t == "A" else [h.address6] if aaaa else []
-                for n in NAMES for t in ("A", "AAAA")}
+                for n in (*NAMES, BIND_ZONE, "www." + BIND_ZONE) for t in ("A", "AAAA")}
 
 
 @pytest.fixture(scope="module")
-def dual_module(rig: Rig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DualSite]:
+def dual_module(rig: Rig, dns_servers: DnsServers,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[DualSite]:
     hook = WebhookReceiver()
     try:
-        yield DualSite(Site(rig, tmp_path_factory.mktemp("dualstack"), hook))
+        yield DualSite(Site(rig, tmp_path_factory.mktemp("dualstack"), hook), dns_servers)
     finally:
         hook.close()
 
@@ -138,9 +153,11 @@ def test_primary_losing_ipv6_warns_then_fails_over_flipping_a_and_aaaa(dual: Dua
     assert p.returncode == 2, p.stdout + p.stderr
     assert "failed over to standby" in p.stdout.splitlines()[0]
     assert dual.dns() == dual.at("standby")  # A and AAAA together
-    for line in ("shop.test. AAAA 60: {p} -> {s}", "[5/7] Every nameserver answers with the "
-                 "standby: OK", "[6/7] Fence the old host (best effort; it stays demoted either "
-                 "way): OK"):
+    pdns = site.rig.pdns
+    for line in ("shop.test. AAAA 60: {p} -> {s}", "dual.test. AAAA 60: {p} -> {s}",
+                 "[5/7] Every nameserver answers with the standby: OK",
+                 f"{pdns.dns_address}:{pdns.dns_port}: ok", f"{dual.bind.server}: ok",
+                 "[6/7] Fence the old host (best effort; it stays demoted either way): OK"):
         assert line.format(p=site.primary.address6, s=site.standby.address6) in p.stdout, p.stdout
 
 
