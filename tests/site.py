@@ -110,6 +110,8 @@ class Site:
         """Primary serves version 2 of the shop; the standby an older version 1."""
         for host, version in ((self.primary, "v2"), (self.standby, "v1")):
             shutil.rmtree(host.webroot, ignore_errors=True)
+            # the copies a failback keeps beside the webroot (sync/kept.py)
+            shutil.rmtree(f"{host.webroot}.kept", ignore_errors=True)
             (host.webroot / "img").mkdir(parents=True)
             (host.webroot / "index.html").write_text(PAGE.format(version))
             (host.webroot / "img" / "logo.txt").write_text(f"logo {version}\n")
