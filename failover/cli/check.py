@@ -88,6 +88,8 @@ def _round(app: App, *, no_act: bool, wait: float) -> CheckRound:
     from failover.engine.monitor import act, assess
 
     inv = app.inventory
+    if inv.coordination is not None:  # several checkers: quorum and leadership in etcd
+        return _coordinated(app, no_act=no_act, wait=wait)
     if no_act:
         outcome = assess(inv, app.store, app.audit, app.resolve_active(app.store.load()),
                          record=False, clock=app.clock)
@@ -105,6 +107,24 @@ def _round(app: App, *, no_act: bool, wait: float) -> CheckRound:
         act(outcome, inv, app.store, app.audit, emit=emit, clock=app.clock)
     timeline = [] if outcome.run is None else run_timeline(app, outcome.run.id)
     return CheckRound(outcome, no_act=False, judged=judged, run_lines=lines, timeline=timeline)
+
+
+def _coordinated(app: App, *, no_act: bool, wait: float) -> CheckRound:
+    from failover.coord.backend import EtcdStateBackend
+    from failover.coord.round import Site, coordinated_round
+
+    lines: list[str] = []
+
+    def emit(line: str) -> None:
+        lines.append(line)
+        log.info("run: %s", line)
+
+    assert isinstance(app.store, EtcdStateBackend)
+    site = Site(app.inventory, app.store, app.audit, app.clock, app.resolve_active)
+    outcome, judged, notes = coordinated_round(site, no_act=no_act, wait=wait, emit=emit)
+    outcome.notes = [*outcome.notes, *notes]
+    timeline = [] if outcome.run is None else run_timeline(app, outcome.run.id)
+    return CheckRound(outcome, no_act=no_act, judged=judged, run_lines=lines, timeline=timeline)
 
 
 def _page_lock_held(app: App, error: LockHeld) -> None:
