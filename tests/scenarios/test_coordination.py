@@ -1,0 +1,215 @@
+"""Issue 16: several checkers, one decision, through a real 3-member etcd cluster on loopback.
+
+Each checker is a real `failover watch` (or `check`) process with its own inventory copy
+(`coordination.checker` c1..c3) and its own state folder; they share only etcd. The checkers run
+in the root namespace: the rig's DNS API, nameserver and control target listen on loopback there.
+"Cut off from the primary" gives that one checker an inventory whose primary address is an
+unused one of the rig's /24 (no host answers it); "cut off from etcd" points its endpoints at a
+port where a socket listens and never answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from failover.coord.etcd import EtcdClient
+from failover.model.coordination import Etcd
+from tests.rig import port_offset
+from tests.rig.etcd import EtcdCluster
+from tests.site import FAILOVER, Site, at
+
+
+@pytest.fixture(scope="module")
+def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdCluster]:
+    cluster = EtcdCluster(tmp_path_factory.mktemp("etcd") / "cluster", port_offset())
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+class Checker:
+    def __init__(self, site: Site, etcd: EtcdCluster, name: str, prefix: str,
+                 change: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.name, self.site = name, site
+        self.dir = site.dir / name
+        self.dir.mkdir()
+        shutil.copytree(site.dir / "playbooks", self.dir / "playbooks")
+        data = yaml.safe_load(site.inventory.read_text())
+        data["coordination"] = {"etcd": {"endpoints": etcd.endpoints, "prefix": prefix,
+                                         "lease_ttl": "2s"},
+                                "checker": name, "expected_checkers": 3}
+        if change is not None:
+            change(data)
+        self.inventory = self.dir / "inventory.yaml"
+        self.inventory.write_text(yaml.safe_dump(data, sort_keys=False))
+        self.env = {**site.env, "FAILOVER_STATE_DIR": str(self.dir / ".failover")}
+        self.proc: subprocess.Popen[str] | None = None
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([FAILOVER, "-i", str(self.inventory), *args], env=self.env,
+                              capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, check=False)
+
+    def watch(self, *args: str) -> subprocess.Popen[str]:
+        self.proc = subprocess.Popen(
+            [FAILOVER, "-i", str(self.inventory), "-v", "watch", "--interval", "1s", *args],
+            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdin=subprocess.DEVNULL)
+        return self.proc
+
+    def stop(self) -> str:
+        if self.proc is None:
+            return ""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+        out, err = self.proc.communicate(timeout=120)
+        return out + err
+
+
+def client(etcd: EtcdCluster) -> EtcdClient:
+    return EtcdClient(Etcd.parse({"endpoints": etcd.endpoints}))
+
+
+def runs(etcd: EtcdCluster, prefix: str) -> list[dict[str, Any]]:
+    return [json.loads(kv.value) for kv in client(etcd).get_prefix(prefix + "runs/")]
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def fast(site: Site) -> Site:
+    site.edit(lambda inv: inv["policy"].update(failure_threshold=2))
+    return site
+
+
+def dns_steps(journal: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in journal["steps"] if s["action"] == "dns" and s["phase"] == "steps"]
+
+
+def test_three_checkers_primary_down_exactly_one_failover(fast: Site, etcd: EtcdCluster) -> None:
+    checkers = [Checker(fast, etcd, f"c{i}", "/q1/") for i in (1, 2, 3)]
+    with fast.primary.link_down():
+        for c in checkers:
+            c.watch()
+        try:
+            wait_for(lambda: fast.dns() == at(fast.standby.address), 90, "DNS at the standby")
+            wait_for(lambda: all(j["journal"]["status"] == "ok" for j in runs(etcd, "/q1/")),
+                     60, "the run finished")
+        finally:
+            outputs = {c.name: c.stop() for c in checkers}
+    done = runs(etcd, "/q1/")
+    assert len(done) == 1, outputs  # exactly one failover, by one leader
+    leader = done[0]["checker"]
+    assert len(dns_steps(done[0]["journal"])) == 1
+    for c in checkers:  # every checker's round reports the flip and who made it
+        p = c.run("check", "--no-act")
+        assert f"by run {done[0]['journal']['id']} (leader {leader})" in p.stdout, p.stdout
+
+
+def test_one_checker_cut_from_the_primary_changes_nothing(site: Site, etcd: EtcdCluster) -> None:
+    unused = site.primary.address.rsplit(".", 1)[0] + ".13"  # nobody answers there
+    checkers = [Checker(site, etcd, "c1", "/q2/"), Checker(site, etcd, "c2", "/q2/"),
+                Checker(site, etcd, "c3", "/q2/", lambda inv: inv["hosts"]["primary"].update(
+                    address=unused))]
+    procs = [c.watch() for c in checkers]
+    try:
+        wait_for(lambda: "DOWN" in checkers[0].run("coordination", "status").stdout, 90,
+                 "c3's view: primary down")
+        status = checkers[0].run("coordination", "status")
+    finally:
+        for c in checkers:
+            c.stop()
+    assert status.returncode == 0, status.stderr
+    assert "c3: round" in status.stdout
+    assert "primary down for c3, failing for c3 (no quorum)" in status.stdout, status.stdout
+    assert "etcd: 3/3 members healthy" in status.stdout
+    assert site.dns() == at(site.primary.address)
+    assert runs(etcd, "/q2/") == []
+    assert all(p.returncode == 0 for p in procs)
+
+
+def test_a_checker_cut_from_etcd_never_acts(fast: Site, etcd: EtcdCluster) -> None:
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(16)  # connects are accepted by the kernel, nothing ever answers
+    cut = Checker(fast, etcd, "c9", "/q3/", lambda inv: inv["coordination"]["etcd"].update(
+        endpoints=[f"http://127.0.0.1:{mute.getsockname()[1]}"], timeout="1s"))
+    try:
+        with fast.primary.link_down():
+            p = cut.run("check")
+    finally:
+        mute.close()
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert p.stdout.startswith("FAILOVER UNKNOWN - ")
+    assert "etcd: no member answered" in p.stdout + p.stderr
+    assert fast.dns() == at(fast.primary.address)
+    assert not (cut.dir / ".failover" / "runs").exists()
+
+
+def test_etcd_members_killed(site: Site, etcd: EtcdCluster) -> None:
+    c1 = Checker(site, etcd, "c1", "/q4/")
+    etcd.kill(2)
+    try:
+        p = c1.run("check")
+        assert p.returncode == 0, p.stdout + p.stderr  # one member down: decisions go on
+        etcd.kill(1)
+        try:
+            p = c1.run("check", "--wait", "3")
+        finally:
+            etcd.revive(1)
+    finally:
+        etcd.revive(2)
+    assert p.returncode == 3, p.stdout + p.stderr  # two down: nobody acts
+    assert p.stdout.startswith("FAILOVER UNKNOWN - ")
+    assert site.dns() == at(site.primary.address)
+
+
+def slow_start(site: Site, mark: Path) -> None:
+    """The failover playbook's ssh step (after the sync) takes 15 s the first time it runs."""
+    site.edit(lambda inv: inv["vars"].update(
+        start_shop=f"test -e {mark} || {{ touch {mark}; sleep 15; }}"))
+
+
+def test_leader_killed_after_the_sync_step_another_finishes(fast: Site,
+                                                             etcd: EtcdCluster) -> None:
+    mark = fast.rig.dir / f"slow-start-{os.getpid()}"
+    slow_start(fast, mark)
+    checkers = [Checker(fast, etcd, f"c{i}", "/q5/") for i in (1, 2, 3)]
+    try:
+        with fast.primary.link_down():
+            for c in checkers:
+                c.watch()
+            wait_for(mark.exists, 90, "a leader in the step after the sync")
+            leader = runs(etcd, "/q5/")[0]["checker"]
+            dead = next(c for c in checkers if c.name == leader)
+            assert dead.proc is not None
+            dead.proc.kill()
+            wait_for(lambda: runs(etcd, "/q5/")[0]["journal"]["status"] == "ok", 60,
+                     "the run finished by another leader")
+    finally:
+        outputs = {c.name: c.stop() for c in checkers}
+        mark.unlink(missing_ok=True)
+    done = runs(etcd, "/q5/")
+    assert len(done) == 1
+    assert done[0]["checker"] != leader, outputs
+    assert len(dns_steps(done[0]["journal"])) == 1  # DNS written once
+    assert fast.dns() == at(fast.standby.address)
+    assert any("is gone; continuing it as leader" in out for out in outputs.values()), outputs
