@@ -129,10 +129,22 @@ def test_one_checker_cut_from_the_primary_changes_nothing(site: Site, etcd: Etcd
     checkers = [Checker(site, etcd, "c1", "/q2/"), Checker(site, etcd, "c2", "/q2/"),
                 Checker(site, etcd, "c3", "/q2/", lambda inv: inv["hosts"]["primary"].update(
                     address=unused))]
+    known = checkers[2].dir / "known_hosts"  # the same host key, for the address it uses
+    lines = site.rig.known_hosts.read_text().splitlines()
+    known.write_text("\n".join([*lines, *(line.replace(site.primary.address, unused, 1)
+                                           for line in lines
+                                           if line.startswith(site.primary.address)), ""]))
+    checkers[2].env["FAILOVER_KNOWN_HOSTS"] = str(known)
+    first = checkers[0].run("check")  # the shared state learns the active host (from DNS)
+    assert first.returncode == 0, first.stdout + first.stderr
     procs = [c.watch() for c in checkers]
     try:
-        wait_for(lambda: "DOWN" in checkers[0].run("coordination", "status").stdout, 90,
-                 "c3's view: primary down")
+        try:
+            wait_for(lambda: "DOWN" in checkers[0].run("coordination", "status").stdout, 90,
+                     "c3's view: primary down")
+        except AssertionError:
+            raise AssertionError(checkers[0].run("coordination", "status").stdout
+                                 + checkers[2].stop()[-3000:]) from None
         status = checkers[0].run("coordination", "status")
     finally:
         for c in checkers:
