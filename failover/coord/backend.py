@@ -43,6 +43,7 @@ class Leadership(Lock):
     def acquire(self) -> int:
         s = self.session
         deadline = time.monotonic() + self.wait
+        said = False
         while True:
             lease = s.ensure_lease()
             value = json.dumps({"checker": s.checker, "since": time.time(), "pid": os.getpid()})
@@ -58,6 +59,10 @@ class Leadership(Lock):
                 # our own key: an acquire that timed out (no quorum) was applied later
                 log.info("leader (adopted): checker=%s token=%d", s.checker, kv.create_revision)
                 return kv.create_revision
+            if not said and self.wait > 0:
+                said = True
+                log.info("waiting for the leadership: checker %s leads (up to %gs)",
+                         holder.get("checker", "?"), self.wait)
             if time.monotonic() >= deadline:
                 raise LockHeld(f"checker {holder.get('checker', '?')} leads (etcd "
                                f"{self.key}); gave up after {self.wait:g}s (--wait sets how "

@@ -225,3 +225,70 @@ def test_leader_killed_after_the_sync_step_another_finishes(fast: Site,
     assert len(dns_steps(done[0]["journal"])) == 1  # DNS written once
     assert fast.dns() == at(fast.standby.address)
     assert any("is gone; continuing it as leader" in out for out in outputs.values()), outputs
+
+
+def view_round(etcd: EtcdCluster, prefix: str, checker: str) -> int:
+    kv = client(etcd).get(f"{prefix}views/{checker}")
+    return json.loads(kv.value)["round"] if kv else 0
+
+
+def test_paused_leader_resumed_later_changes_nothing(fast: Site, etcd: EtcdCluster) -> None:
+    mark = fast.rig.dir / f"slow-start-{os.getpid()}"
+    slow_start(fast, mark)
+    checkers = [Checker(fast, etcd, f"c{i}", "/q6/") for i in (1, 2, 3)]
+    try:
+        with fast.primary.link_down():
+            for c in checkers:
+                c.watch()
+            wait_for(mark.exists, 90, "a leader in the step after the sync")
+            leader = runs(etcd, "/q6/")[0]["checker"]
+            paused = next(c for c in checkers if c.name == leader)
+            assert paused.proc is not None
+            paused.proc.send_signal(signal.SIGSTOP)
+            wait_for(lambda: runs(etcd, "/q6/")[0]["journal"]["status"] == "ok", 60,
+                     "the run finished by another leader")
+            journal = client(etcd).get("/q6/runs/" + runs(etcd, "/q6/")[0]["journal"]["id"])
+            assert journal is not None
+            heard, standby = len(fast.hook.received), fast.tree(fast.standby.webroot)
+            before = view_round(etcd, "/q6/", leader)
+            paused.proc.send_signal(signal.SIGCONT)
+            # its remote command ends, its next write is refused, its next round follows
+            wait_for(lambda: view_round(etcd, "/q6/", leader) > before + 1, 60,
+                     "the resumed checker went on to its next rounds")
+    finally:
+        outputs = {c.name: c.stop() for c in checkers}
+        mark.unlink(missing_ok=True)
+    assert "may no longer lead (token" in outputs[leader], outputs[leader]
+    after = client(etcd).get(journal.key)
+    assert after is not None
+    assert after.mod_revision == journal.mod_revision  # the journal in etcd: unchanged
+    assert len(runs(etcd, "/q6/")) == 1
+    assert fast.dns() == at(fast.standby.address)  # DNS: unchanged
+    assert fast.tree(fast.standby.webroot) == standby  # the standby: unchanged
+    assert len(fast.hook.received) == heard  # nobody told twice
+
+
+def test_a_manual_failover_waits_for_the_leader(fast: Site, etcd: EtcdCluster) -> None:
+    mark = fast.rig.dir / f"slow-start-{os.getpid()}"
+    slow_start(fast, mark)
+    checkers = [Checker(fast, etcd, f"c{i}", "/q7/") for i in (1, 2)]
+    person = Checker(fast, etcd, "person", "/q7/")
+    try:
+        with fast.primary.link_down():
+            for c in checkers:
+                c.watch()
+            wait_for(mark.exists, 90, "a checker leading a failover")
+            p = person.run("-v", "failover", "--to", "standby", "--yes", "--wait", "60")
+    finally:
+        for c in checkers:
+            c.stop()
+        mark.unlink(missing_ok=True)
+    done = runs(etcd, "/q7/")
+    assert "waiting for the leadership: checker c" in p.stderr, p.stderr
+    assert len(done) == 1, p.stdout + p.stderr
+    automatic = done[0]["journal"]
+    assert automatic["status"] == "ok"
+    assert len(dns_steps(automatic)) == 1
+    # it got the leadership only once the checker's run was over: the site had moved
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "standby" in p.stderr
