@@ -96,7 +96,11 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
 
 @pytest.fixture
 def fast(site: Site) -> Site:
-    site.edit(lambda inv: inv["policy"].update(failure_threshold=2))
+    def change(inv: dict[str, Any]) -> None:
+        inv["policy"].update(failure_threshold=2)
+        inv["ssh"].update(connect_timeout="1s")  # the dead primary: sync and fence give up soon
+
+    site.edit(change)
     return site
 
 
@@ -195,9 +199,9 @@ def test_etcd_members_killed(site: Site, etcd: EtcdCluster) -> None:
 
 
 def slow_start(site: Site, mark: Path) -> None:
-    """The failover playbook's ssh step (after the sync) takes 15 s the first time it runs."""
+    """The failover playbook's ssh step (after the sync) takes 6 s the first time it runs."""
     site.edit(lambda inv: inv["vars"].update(
-        start_shop=f"test -e {mark} || {{ touch {mark}; sleep 15; }}"))
+        start_shop=f"test -e {mark} || {{ touch {mark}; sleep 6; }}"))
 
 
 def test_leader_killed_after_the_sync_step_another_finishes(fast: Site,
