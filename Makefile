@@ -46,6 +46,7 @@ bench: setup
 	$(PY) -m bench.pull
 	$(PY) -m bench.rto
 	$(PY) -m bench.db
+	$(PY) -m bench.coordination
 
 docs: setup
 	$(PY) -c 'import sys; from failover.config.reference import reference; sys.stdout.write(reference())' > docs/inventory.md
