@@ -72,7 +72,9 @@ def decision_delay(stores: list[EtcdStateBackend]) -> tuple[list[float], list[fl
                 quorum = t
             if single is not None and quorum is not None:
                 break
-        assert single is not None and quorum is not None and first is not None
+        assert single is not None
+        assert quorum is not None
+        assert first is not None
         alone.append((quorum - single) / INTERVAL)
         fastest.append((quorum - first) / INTERVAL)
     return alone, fastest
@@ -109,7 +111,8 @@ time.sleep(600)
 def handover(endpoints: list[str]) -> float:
     p = subprocess.Popen([sys.executable, "-c", LEADER, ",".join(endpoints)],
                          stdout=subprocess.PIPE, text=True)
-    assert p.stdout is not None and p.stdout.readline().strip() == "leading"
+    assert p.stdout is not None
+    assert p.stdout.readline().strip() == "leading"
     heir = backend(endpoints, "heir", "/bench/handover/")
     p.send_signal(signal.SIGKILL)
     killed = time.monotonic()

@@ -29,7 +29,7 @@ class Etcd(Model):
 
     endpoints: Annotated[list[Annotated[str, After(_endpoint)]], Meta(
         min_length=1, description="client URLs of the members; tried in turn")]
-    prefix: Annotated[str | None, Meta(
+    prefix: Annotated[Annotated[str, After(_prefix)] | None, Meta(
         description="keys of this site live below it (default /failover/<site>/)")] = None
     lease_ttl: Annotated[Duration, Meta(
         ge=2, description="a checker's views and leadership die this long after it does")] = 10.0
