@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from failover.coord.views import combine, summary
 from failover.model.coordination import View
 from failover.model.state import HostState
@@ -60,8 +64,11 @@ def test_lint_knows_where_each_checker_runs() -> None:
         "hosters they watch)"]
 
 
-def test_validate_says_what_is_wrong_with_coordination() -> None:
+def test_validate_says_what_is_wrong_with_coordination(monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
     from tests.unit.test_config import MINIMAL, problems
+
+    monkeypatch.chdir(tmp_path)  # problems() writes inventory.yaml where it runs
 
     assert problems(MINIMAL + """\
     coordination:
