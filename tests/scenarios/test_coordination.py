@@ -1,11 +1,11 @@
 """Issue 16: several checkers, one decision, through a real 3-member etcd cluster on loopback.
 
-Each checker is a real `failover watch` (or `check`) process with its own inventory copy
-(`coordination.checker` c1..c3) and its own state folder; they share only etcd. The checkers run
-in the root namespace: the rig's DNS API, nameserver and control target listen on loopback there.
-"Cut off from the primary" gives that one checker an inventory whose primary address is an
-unused one of the rig's /24 (no host answers it); "cut off from etcd" points its endpoints at a
-port where a socket listens and never answers.
+Each checker is a real `failover watch` (or `check`) process in a network namespace of its own
+(tests/rig/checkerns.py: on the rig's bridge, with the root loopback's DNS API, nameserver, etcd
+and chat webhook relayed onto its own loopback), with its own inventory copy
+(`coordination.checker` c1..c3) and state folder; they share only etcd. A checker is cut off
+inside its namespace with nft (connects time out), as a real network would do it. A person's
+command runs in the root namespace.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -26,9 +25,10 @@ import yaml
 
 from failover.coord.etcd import EtcdClient
 from failover.model.coordination import Etcd
-from tests.rig import port_offset
+from tests.rig import Rig, port_offset
+from tests.rig.checkerns import CheckerNets
 from tests.rig.etcd import EtcdCluster
-from tests.site import FAILOVER, Site, at
+from tests.site import FAILOVER, Site, WebhookReceiver, at
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +39,36 @@ def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdCluster]:
     cluster.stop()
 
 
+@pytest.fixture(scope="module")
+def nets(rig: Rig, etcd: EtcdCluster) -> Iterator[CheckerNets]:
+    checker_nets = CheckerNets(rig.network.prefix, rig.network.net, ["c1", "c2", "c3"])
+    try:
+        checker_nets.create(tcp=[rig.pdns.api_port, rig.pdns.dns_port,
+                                 *(m.client_port for m in etcd.members)],
+                            udp=[rig.pdns.dns_port])
+        yield checker_nets
+    finally:
+        checker_nets.destroy()
+
+
+@pytest.fixture(autouse=True)
+def hook_relayed(nets: CheckerNets, hook: WebhookReceiver) -> Iterator[None]:
+    """This test's chat webhook, reachable from the checkers' namespaces too."""
+    relays = nets.forward(tcp=[hook.server.server_address[1]])
+    yield
+    for s in relays:
+        s.close()
+
+
+def etcd_ports(etcd: EtcdCluster) -> list[int]:
+    return [m.client_port for m in etcd.members]
+
+
 class Checker:
     def __init__(self, site: Site, etcd: EtcdCluster, name: str, prefix: str,
-                 change: Callable[[dict[str, Any]], None] | None = None) -> None:
-        self.name, self.site = name, site
+                 change: Callable[[dict[str, Any]], None] | None = None,
+                 nets: CheckerNets | None = None) -> None:
+        self.name, self.site, self.nets = name, site, nets
         self.dir = site.dir / name
         self.dir.mkdir()
         shutil.copytree(site.dir / "playbooks", self.dir / "playbooks")
@@ -57,16 +83,19 @@ class Checker:
         self.env = {**site.env, "FAILOVER_STATE_DIR": str(self.dir / ".failover")}
         self.proc: subprocess.Popen[str] | None = None
 
+    def argv(self, *args: str) -> list[str]:
+        argv = [FAILOVER, "-i", str(self.inventory), *args]
+        return argv if self.nets is None else self.nets.argv(self.name, argv)
+
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([FAILOVER, "-i", str(self.inventory), *args], env=self.env,
+        return subprocess.run(self.argv(*args), env=self.env,
                               capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL, check=False)
 
     def watch(self, *args: str) -> subprocess.Popen[str]:
         self.proc = subprocess.Popen(
-            [FAILOVER, "-i", str(self.inventory), "-v", "watch", "--interval", "1s", *args],
-            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            stdin=subprocess.DEVNULL)
+            self.argv("-v", "watch", "--interval", "1s", *args), env=self.env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
         return self.proc
 
     def stop(self) -> str:
@@ -77,6 +106,15 @@ class Checker:
             self.proc.terminate()
         out, err = self.proc.communicate(timeout=120)
         return out + err
+
+
+def stop(checkers: list[Checker]) -> dict[str, str]:
+    """SIGTERM every watch at once (each finishes its round), then collect their output."""
+    for c in checkers:
+        if c.proc is not None and c.proc.poll() is None:
+            c.proc.send_signal(signal.SIGCONT)
+            c.proc.terminate()
+    return {c.name: c.stop() for c in checkers}
 
 
 def client(etcd: EtcdCluster) -> EtcdClient:
@@ -99,6 +137,8 @@ def fast(site: Site) -> Site:
     def change(inv: dict[str, Any]) -> None:
         inv["policy"].update(failure_threshold=2)
         inv["ssh"].update(connect_timeout="1s")  # the dead primary: sync and fence give up soon
+        for check in inv["checks"]:
+            check["timeout"] = "1s"
 
     site.edit(change)
     return site
@@ -108,8 +148,9 @@ def dns_steps(journal: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in journal["steps"] if s["action"] == "dns" and s["phase"] == "steps"]
 
 
-def test_three_checkers_primary_down_exactly_one_failover(fast: Site, etcd: EtcdCluster) -> None:
-    checkers = [Checker(fast, etcd, f"c{i}", "/q1/") for i in (1, 2, 3)]
+def test_three_checkers_primary_down_exactly_one_failover(fast: Site, etcd: EtcdCluster,
+                                                          nets: CheckerNets) -> None:
+    checkers = [Checker(fast, etcd, f"c{i}", "/q1/", nets=nets) for i in (1, 2, 3)]
     with fast.primary.link_down():
         for c in checkers:
             c.watch()
@@ -118,7 +159,7 @@ def test_three_checkers_primary_down_exactly_one_failover(fast: Site, etcd: Etcd
             wait_for(lambda: all(j["journal"]["status"] == "ok" for j in runs(etcd, "/q1/")),
                      60, "the run finished")
         finally:
-            outputs = {c.name: c.stop() for c in checkers}
+            outputs = stop(checkers)
     done = runs(etcd, "/q1/")
     assert len(done) == 1, outputs  # exactly one failover, by one leader
     leader = done[0]["checker"]
@@ -128,31 +169,18 @@ def test_three_checkers_primary_down_exactly_one_failover(fast: Site, etcd: Etcd
         assert f"by run {done[0]['journal']['id']} (leader {leader})" in p.stdout, p.stdout
 
 
-def test_one_checker_cut_from_the_primary_changes_nothing(site: Site, etcd: EtcdCluster) -> None:
-    unused = site.primary.address.rsplit(".", 1)[0] + ".13"  # nobody answers there
-    checkers = [Checker(site, etcd, "c1", "/q2/"), Checker(site, etcd, "c2", "/q2/"),
-                Checker(site, etcd, "c3", "/q2/", lambda inv: inv["hosts"]["primary"].update(
-                    address=unused))]
-    known = checkers[2].dir / "known_hosts"  # the same host key, for the address it uses
-    lines = site.rig.known_hosts.read_text().splitlines()
-    known.write_text("\n".join([*lines, *(line.replace(site.primary.address, unused, 1)
-                                           for line in lines
-                                           if line.startswith(site.primary.address)), ""]))
-    checkers[2].env["FAILOVER_KNOWN_HOSTS"] = str(known)
-    first = checkers[0].run("check")  # the shared state learns the active host (from DNS)
-    assert first.returncode == 0, first.stdout + first.stderr
-    procs = [c.watch() for c in checkers]
-    try:
+def test_one_checker_cut_from_the_primary_changes_nothing(fast: Site, etcd: EtcdCluster,
+                                                          nets: CheckerNets) -> None:
+    site = fast
+    checkers = [Checker(site, etcd, f"c{i}", "/q2/", nets=nets) for i in (1, 2, 3)]
+    with nets.cut("c3", site.primary.address):
+        procs = [c.watch() for c in checkers]
         try:
             wait_for(lambda: "DOWN" in checkers[0].run("coordination", "status").stdout, 90,
                      "c3's view: primary down")
-        except AssertionError:
-            raise AssertionError(checkers[0].run("coordination", "status").stdout
-                                 + checkers[2].stop()[-3000:]) from None
-        status = checkers[0].run("coordination", "status")
-    finally:
-        for c in checkers:
-            c.stop()
+            status = checkers[0].run("coordination", "status")
+        finally:
+            stop(checkers)
     assert status.returncode == 0, status.stderr
     assert "c3: round" in status.stdout
     assert "primary down for c3, failing for c3 (no quorum)" in status.stdout, status.stdout
@@ -162,26 +190,28 @@ def test_one_checker_cut_from_the_primary_changes_nothing(site: Site, etcd: Etcd
     assert all(p.returncode == 0 for p in procs)
 
 
-def test_a_checker_cut_from_etcd_never_acts(fast: Site, etcd: EtcdCluster) -> None:
-    mute = socket.socket()
-    mute.bind(("127.0.0.1", 0))
-    mute.listen(16)  # connects are accepted by the kernel, nothing ever answers
-    cut = Checker(fast, etcd, "c9", "/q3/", lambda inv: inv["coordination"]["etcd"].update(
-        endpoints=[f"http://127.0.0.1:{mute.getsockname()[1]}"], timeout="1s"))
-    try:
-        with fast.primary.link_down():
-            p = cut.run("check")
-    finally:
-        mute.close()
+def test_a_checker_cut_from_etcd_never_acts(fast: Site, etcd: EtcdCluster,
+                                            nets: CheckerNets) -> None:
+    cut = Checker(fast, etcd, "c3", "/q3/", lambda inv: inv["coordination"]["etcd"].update(
+        timeout="1s"), nets=nets)
+    others = [Checker(fast, etcd, f"c{i}", "/q3/", nets=nets) for i in (1, 2)]
+    with fast.primary.link_down(), nets.cut("c3", ports=etcd_ports(etcd)):
+        p = cut.run("check")
+        for c in others:  # the other two still decide: they fail over
+            c.watch()
+        try:
+            wait_for(lambda: fast.dns() == at(fast.standby.address), 90, "DNS at the standby")
+        finally:
+            stop(others)
     assert p.returncode == 3, p.stdout + p.stderr
     assert p.stdout.startswith("FAILOVER UNKNOWN - ")
     assert "etcd: no member answered" in p.stdout + p.stderr
-    assert fast.dns() == at(fast.primary.address)
     assert not (cut.dir / ".failover" / "runs").exists()
+    assert [r["checker"] for r in runs(etcd, "/q3/")] in (["c1"], ["c2"])
 
 
-def test_etcd_members_killed(site: Site, etcd: EtcdCluster) -> None:
-    c1 = Checker(site, etcd, "c1", "/q4/")
+def test_etcd_members_killed(site: Site, etcd: EtcdCluster, nets: CheckerNets) -> None:
+    c1 = Checker(site, etcd, "c1", "/q4/", nets=nets)
     etcd.kill(2)
     try:
         p = c1.run("check")
@@ -204,11 +234,11 @@ def slow_start(site: Site, mark: Path) -> None:
         start_shop=f"test -e {mark} || {{ touch {mark}; sleep 6; }}"))
 
 
-def test_leader_killed_after_the_sync_step_another_finishes(fast: Site,
-                                                             etcd: EtcdCluster) -> None:
+def test_leader_killed_after_the_sync_step_another_finishes(fast: Site, etcd: EtcdCluster,
+                                                             nets: CheckerNets) -> None:
     mark = fast.rig.dir / f"slow-start-{os.getpid()}"
     slow_start(fast, mark)
-    checkers = [Checker(fast, etcd, f"c{i}", "/q5/") for i in (1, 2, 3)]
+    checkers = [Checker(fast, etcd, f"c{i}", "/q5/", nets=nets) for i in (1, 2, 3)]
     try:
         with fast.primary.link_down():
             for c in checkers:
@@ -221,7 +251,7 @@ def test_leader_killed_after_the_sync_step_another_finishes(fast: Site,
             wait_for(lambda: runs(etcd, "/q5/")[0]["journal"]["status"] == "ok", 60,
                      "the run finished by another leader")
     finally:
-        outputs = {c.name: c.stop() for c in checkers}
+        outputs = stop(checkers)
         mark.unlink(missing_ok=True)
     done = runs(etcd, "/q5/")
     assert len(done) == 1
@@ -236,10 +266,11 @@ def view_round(etcd: EtcdCluster, prefix: str, checker: str) -> int:
     return json.loads(kv.value)["round"] if kv else 0
 
 
-def test_paused_leader_resumed_later_changes_nothing(fast: Site, etcd: EtcdCluster) -> None:
+def test_paused_leader_resumed_later_changes_nothing(fast: Site, etcd: EtcdCluster,
+                                                    nets: CheckerNets) -> None:
     mark = fast.rig.dir / f"slow-start-{os.getpid()}"
     slow_start(fast, mark)
-    checkers = [Checker(fast, etcd, f"c{i}", "/q6/") for i in (1, 2, 3)]
+    checkers = [Checker(fast, etcd, f"c{i}", "/q6/", nets=nets) for i in (1, 2, 3)]
     try:
         with fast.primary.link_down():
             for c in checkers:
@@ -260,7 +291,7 @@ def test_paused_leader_resumed_later_changes_nothing(fast: Site, etcd: EtcdClust
             wait_for(lambda: view_round(etcd, "/q6/", leader) > before + 1, 60,
                      "the resumed checker went on to its next rounds")
     finally:
-        outputs = {c.name: c.stop() for c in checkers}
+        outputs = stop(checkers)
         mark.unlink(missing_ok=True)
     assert "may no longer lead (token" in outputs[leader], outputs[leader]
     after = client(etcd).get(journal.key)
@@ -272,10 +303,11 @@ def test_paused_leader_resumed_later_changes_nothing(fast: Site, etcd: EtcdClust
     assert len(fast.hook.received) == heard  # nobody told twice
 
 
-def test_a_manual_failover_waits_for_the_leader(fast: Site, etcd: EtcdCluster) -> None:
+def test_a_manual_failover_waits_for_the_leader(fast: Site, etcd: EtcdCluster,
+                                               nets: CheckerNets) -> None:
     mark = fast.rig.dir / f"slow-start-{os.getpid()}"
     slow_start(fast, mark)
-    checkers = [Checker(fast, etcd, f"c{i}", "/q7/") for i in (1, 2)]
+    checkers = [Checker(fast, etcd, f"c{i}", "/q7/", nets=nets) for i in (1, 2)]
     person = Checker(fast, etcd, "person", "/q7/")
     try:
         with fast.primary.link_down():
@@ -284,8 +316,7 @@ def test_a_manual_failover_waits_for_the_leader(fast: Site, etcd: EtcdCluster) -
             wait_for(mark.exists, 90, "a checker leading a failover")
             p = person.run("-v", "failover", "--to", "standby", "--yes", "--wait", "60")
     finally:
-        for c in checkers:
-            c.stop()
+        stop(checkers)
         mark.unlink(missing_ok=True)
     done = runs(etcd, "/q7/")
     assert "waiting for the leadership: checker c" in p.stderr, p.stderr
