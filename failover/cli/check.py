@@ -23,7 +23,7 @@ from failover.cli.plugin import outcome_json, perfdata, status_line, summary, un
 from failover.cli.render import round_table
 from failover.cli.report import run_timeline
 from failover.engine.monitor import RoundOutcome
-from failover.errors import ConfigError, FailoverError, LockHeld
+from failover.errors import ConfigError, FailoverError, LockHeld, ProviderError
 from failover.model.results import RoundReport
 from failover.model.state import State
 from failover.policy import Status
@@ -134,7 +134,7 @@ def _page_lock_held(app: App, error: LockHeld) -> None:
 
     try:
         inv, state = app.inventory, app.store.load()
-    except ConfigError:
+    except (ConfigError, ProviderError):
         return
     note = page_lock_held(inv, state, app.audit, str(error), app.clock())
     if note is not None:
@@ -145,7 +145,7 @@ def _write_unknown_metrics(app: App, path: Path, error: BaseException) -> None:
     """A round that stopped before judging: status 3 and why; what the state file knows."""
     try:
         hosts, state = list(app.inventory.hosts), app.store.load()
-    except ConfigError:
+    except (ConfigError, ProviderError):  # no state to read (etcd unreachable with it)
         hosts, state = [], None
     _write_metrics(path, None, state, hosts, ExitStatus.UNKNOWN, unknown_reason(error),
                    at=app.clock())
