@@ -116,17 +116,20 @@ class EtcdStateBackend(StateBackend):
         if not self.session.renewed_within(self.session.ttl):
             raise StateConflict(f"{what} not written: this checker's lease was not renewed for "
                                 f"{self.session.ttl:g}s, so it may no longer lead (token "
-                                f"{held.token}); nothing was written")
+                                f"{held.token}); nothing was saved")
         return [create_revision_is(self.session.key("leader"), held.token)]
 
     def _write(self, what: str, compares: list[dict[str, object]], key: str, value: str) -> int:
         ok, reply = self.session.client.txn(compares, [put_op(key, value.encode())])
-        if not ok:
-            token = self.held.token if self.held else 0
-            raise StateConflict(f"{what} not written: another checker leads now or the state "
-                                f"changed (this run's token {token} was refused); nothing was "
-                                "written")
-        return int(reply["header"]["revision"])
+        if ok:
+            return int(reply["header"]["revision"])
+        held = self.held
+        if held is not None and (newest := held.current_token()) != held.token:
+            raise StateConflict(f"{what} not written: the leadership was taken over (token "
+                                f"{newest or 'none'}, this run's {held.token} was refused); "
+                                "nothing was saved")
+        raise StateConflict(f"{what} changed since it was read; nothing was saved (read it "
+                            "again and retry)")
 
     def save(self, state: State, *, expect: Version | None = None) -> Version:
         compares = self._fence(f"etcd {self.state_key}")

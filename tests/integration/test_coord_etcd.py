@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from failover.coord.backend import EtcdStateBackend
+from failover.coord.backend import EtcdStateBackend, Leadership
 from failover.coord.etcd import EtcdUnavailable
 from failover.coord.session import Session
 from failover.errors import LockHeld, StateConflict
 from failover.model.coordination import Coordination
 from failover.model.state import State
+from failover.state.base import Lock, StateBackend
+from tests.contract.state_contract import StateBackendContract
 from tests.rig import port_offset
 from tests.rig.etcd import EtcdCluster
 
@@ -70,9 +72,9 @@ def test_a_leader_that_lost_its_lease_writes_nothing(etcd: EtcdCluster) -> None:
     a.session.client.revoke(a.session.lease)  # what etcd does when a paused leader's TTL runs out
     with b.lock(0):
         b.save(State(active="standby"))
-        with pytest.raises(StateConflict, match="token"):
+        with pytest.raises(StateConflict, match="taken over"):
             a.save(State(active="primary"))
-        with pytest.raises(StateConflict, match="token"):
+        with pytest.raises(StateConflict, match="taken over"):
             a.save_journal("20261201T000000Z-abcd", '{"id": "x"}')
     lock.__exit__(None, None, None)  # must not delete b's key
     assert a.load().active == "standby"
@@ -120,3 +122,24 @@ def test_unreachable_etcd_is_unavailable(tmp_path: Path) -> None:
     with pytest.raises(EtcdUnavailable):
         EtcdStateBackend(Session(coordination, "shop.test")).load()
     assert os.getpid()
+
+
+class TestEtcd(StateBackendContract):
+    """The StateBackend contract (tests/contract/state_contract.py) bound to etcd."""
+
+    prefixes = iter(range(1000))
+
+    @pytest.fixture(autouse=True)
+    def _bind(self, etcd: EtcdCluster) -> None:
+        self.etcd = etcd
+        self.prefix = f"/contract{next(self.prefixes)}/"
+
+    def backend(self) -> StateBackend:
+        return backend(self.etcd, f"checker{len(OPEN)}", self.prefix)
+
+    def take_over(self, lock: Lock) -> None:
+        # the holder's lease runs out (it was paused), and another checker leads
+        assert isinstance(lock, Leadership)
+        lock.session.client.revoke(lock.session.lease)
+        successor = self.backend().lock(0)
+        successor.__enter__()
