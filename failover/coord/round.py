@@ -112,19 +112,15 @@ def resume_dead_run(site: Site, emit: Callable[[str], None]) -> Journal | None:
     from failover.engine.context import RunContext
     from failover.engine.journal import Journal
     from failover.engine.runner import Runner
-    from failover.state.files import dumps, write_atomic
 
-    store = site.store
-    found = store.newest_journal()
+    store, inv = site.store, site.inventory
+    found = fetch_newest_run(inv, store)
     if found is None:
         return None
-    checker, data = found
-    inv = site.inventory
-    path = inv.state_dir / "runs" / f"{data['id']}.json"
-    write_atomic(path, dumps(data, indent=2) + "\n")
-    if data.get("status") != "running" or data.get("dry_run"):
-        return None
+    checker, path = found
     journal = Journal.load(path)
+    if journal.status != "running" or journal.dry_run:
+        return None
     playbook = _playbook(inv, journal.playbook)
     emit(f"run {journal.id}: its leader ({checker}) is gone; continuing it as leader "
          f"{store.session.checker}")
@@ -133,6 +129,20 @@ def resume_dead_run(site: Site, emit: Callable[[str], None]) -> Journal | None:
                      emit=emit, clock=site.clock)
     return Runner(ctx, load_playbook(playbook, inv), playbook, dict(journal.variables),
                   resume=journal).run()
+
+
+def fetch_newest_run(inv: Inventory, store: EtcdStateBackend) -> tuple[str, Path] | None:
+    """Copy the newest run journal in etcd to this checker's runs/ folder, where `status`,
+    `report` and `failover resume` read journals: (the checker that wrote it, the file)."""
+    from failover.state.files import dumps, write_atomic
+
+    found = store.newest_journal()
+    if found is None:
+        return None
+    checker, data = found
+    path = inv.state_dir / "runs" / f"{data['id']}.json"
+    write_atomic(path, dumps(data, indent=2) + "\n")
+    return checker, path
 
 
 def _playbook(inv: Inventory, recorded: str) -> Path:

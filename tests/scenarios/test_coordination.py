@@ -329,3 +329,24 @@ def test_a_manual_failover_waits_for_the_leader(fast: Site, etcd: EtcdCluster,
     # it got the leadership only once the checker's run was over: the site had moved
     assert p.returncode == 2, p.stdout + p.stderr
     assert "standby" in p.stderr
+
+
+def test_a_person_continues_a_run_another_machine_left(site: Site, etcd: EtcdCluster) -> None:
+    from types import SimpleNamespace
+    from typing import cast
+
+    from tests.scenarios.interrupting import killed_after
+
+    laptop, desk = (Checker(site, etcd, name, "/q8/") for name in ("laptop", "desk"))
+    on_laptop = SimpleNamespace(inventory=laptop.inventory, env=laptop.env, rig=site.rig,
+                                state_dir=laptop.dir / ".failover", primary=site.primary,
+                                standby=site.standby)
+    run_id = killed_after(cast(Site, on_laptop), 2)  # the laptop dies after the sync step
+    assert not (desk.dir / ".failover" / "runs").exists()
+    p = desk.run("resume", "--yes", "--wait", "30")  # waits out the laptop's lease
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert f"run {run_id}" in p.stdout + p.stderr
+    assert site.dns() == at(site.standby.address)
+    done = runs(etcd, "/q8/")
+    assert [(r["checker"], r["journal"]["status"]) for r in done] == [("desk", "ok")]
+    assert len(dns_steps(done[0]["journal"])) == 1
