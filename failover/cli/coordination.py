@@ -58,7 +58,12 @@ def coordination_doc(app: App) -> dict[str, Any]:
                      for v in sorted(views.values(), key=lambda v: v.checker)],
         "agreement": [line.removeprefix("coordination: ")
                       for line in summary(list(inv.hosts), views, inv.coordination.needed)[1:]],
-        "leader": None}
+        "leader": None, "last_leader": None}
+    last = client.get(session.key("last-leader"))
+    if last is not None:
+        holder = json.loads(last.value)
+        doc["last_leader"] = {"checker": holder.get("checker"), "token": last.mod_revision,
+                              "ago": round(now - float(holder.get("since", now)), 1)}
     if leader is not None:
         holder = json.loads(leader.value)
         left = client.call("/v3/lease/timetolive", {"ID": str(leader.lease)}).get("TTL")
@@ -74,9 +79,14 @@ def coordination_lines(app: App, doc: dict[str, Any]) -> list[str]:
     lines = [f"etcd: {healthy}/{len(members)} members healthy "
              f"({', '.join(m['name'] + ('' if m['healthy'] else ' DOWN') for m in members)})"]
     lead = doc["leader"]
-    lines.append("leader: none (between rounds)" if lead is None else
-                 f"leader: {lead['checker']} (token {lead['token']}, for {lead['held_for']}s, "
-                 f"lease {lead['lease_ttl_left']}s left)")
+    last = doc["last_leader"]
+    if lead is not None:
+        lines.append(f"leader: {lead['checker']} (token {lead['token']}, for "
+                     f"{lead['held_for']}s, lease {lead['lease_ttl_left']}s left)")
+    else:
+        lines.append("leader: none now (between rounds)" + (
+            "" if last is None else f"; last: {last['checker']} (token {last['token']}), "
+                                    f"took the lead {last['ago']}s ago"))
     lines.append(f"checkers: {len(doc['checkers'])} alive of {doc['expected_checkers']} "
                  f"expected, quorum {doc['quorum']}")
     for c in doc["checkers"]:

@@ -47,8 +47,10 @@ class Leadership(Lock):
         while True:
             lease = s.ensure_lease()
             value = json.dumps({"checker": s.checker, "since": time.time(), "pid": os.getpid()})
+            # <prefix>last-leader (no lease) keeps who led last, for `coordination status`
             ok, reply = s.client.txn([create_revision_is(self.key, 0)],
-                                     [put_op(self.key, value.encode(), lease)],
+                                     [put_op(self.key, value.encode(), lease),
+                                      put_op(s.key("last-leader"), value.encode())],
                                      [{"request_range": {"key": b64(self.key)}}])
             if ok:
                 token = int(reply["header"]["revision"])

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from .daemon import Daemon
-from .proc import wait_until
+from .proc import RigError, wait_until
 
 BASE = 12300
 
@@ -60,6 +60,9 @@ class EtcdCluster:
         return [m.url for m in self.members]
 
     def start(self) -> None:
+        if shutil.which("etcd") is None:
+            raise RigError("etcd not found (apt-get install etcd-server etcd-client, or `make "
+                           "deps`)")
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
         for m in self.members:
@@ -73,7 +76,9 @@ class EtcdCluster:
 
     def revive(self, index: int) -> None:
         self.members[index].start(wait=False)
-        wait_until(self.members[index].is_accessible, 30)
+        if not wait_until(self.members[index].is_accessible, 30):
+            raise RigError(f"etcd member m{index} did not come back\n"
+                           f"{self.members[index].log_tail()}")
 
     def stop(self) -> None:
         """SIGTERM all at once; a member still up after 2 s is killed (its data is thrown away)."""

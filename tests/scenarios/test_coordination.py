@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -28,13 +29,18 @@ from failover.model.coordination import Etcd
 from tests.rig import Rig, port_offset
 from tests.rig.checkerns import CheckerNets
 from tests.rig.etcd import EtcdCluster
+from tests.rig.proc import RigError
 from tests.site import FAILOVER, Site, WebhookReceiver, at
 
 
 @pytest.fixture(scope="module")
 def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdCluster]:
     cluster = EtcdCluster(tmp_path_factory.mktemp("etcd") / "cluster", port_offset())
-    cluster.start()
+    try:
+        cluster.start()
+    except RigError as exc:
+        cluster.stop()
+        pytest.fail(f"etcd did not start:\n{exc}", pytrace=False)
     yield cluster
     cluster.stop()
 
@@ -187,6 +193,8 @@ def test_one_checker_cut_from_the_primary_changes_nothing(fast: Site, etcd: Etcd
     assert "c3: round" in status.stdout
     assert "primary down for c3, failing for c3 (no quorum)" in status.stdout, status.stdout
     assert "etcd: 3/3 members healthy" in status.stdout
+    assert re.search(r"^leader: (c\d \(token \d+, for|none now \(between rounds\); last: c\d)",
+                     status.stdout, re.MULTILINE), status.stdout
     assert site.dns() == at(site.primary.address)
     assert runs(etcd, "/q2/") == []
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
