@@ -23,7 +23,7 @@ from typing import Any
 
 from failover.coord.etcd import KeyValue, b64, create_revision_is, mod_revision_is, put_op
 from failover.coord.session import Session
-from failover.errors import ConfigError, LockHeld, Reason, StateConflict
+from failover.errors import ConfigError, LockHeld, ProviderError, Reason, StateConflict
 from failover.model.coerce import Invalid
 from failover.model.state import State
 from failover.state.base import Lock, StateBackend, Version, Versioned
@@ -33,7 +33,11 @@ log = logging.getLogger(__name__)
 
 
 class Leadership(Lock):
-    """`with store.lock(wait):` this checker leads, or LockHeld after `wait` seconds."""
+    """`with store.lock(wait):` this checker leads, or LockHeld after `wait` seconds.
+
+    A leader key already held under this process's own lease is taken as acquired: an acquire
+    whose reply was lost (a member failed mid-request, so the txn was retried on another) or a
+    release that could not reach etcd. So within one process the lock must not be nested."""
 
     def __init__(self, session: Session, wait: float) -> None:
         super().__init__(wait)
@@ -74,8 +78,12 @@ class Leadership(Lock):
     def release(self) -> None:
         if self.token:
             # only our own key: a leader that lost it must not delete the next one's
-            self.session.client.txn([create_revision_is(self.key, self.token)],
-                                    [{"request_delete_range": {"key": b64(self.key)}}])
+            try:
+                self.session.client.txn([create_revision_is(self.key, self.token)],
+                                        [{"request_delete_range": {"key": b64(self.key)}}])
+            except ProviderError as exc:  # it goes with the lease (or the next acquire adopts it)
+                log.warning("leadership not released: checker=%s error=%s",
+                            self.session.checker, exc)
             self.token = 0
 
     def current_token(self) -> int:

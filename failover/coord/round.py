@@ -58,16 +58,17 @@ def coordinated_round(site: Site, *, no_act: bool, wait: float, emit: Callable[[
     state = site.resolve(store.load())
     report = run_round(inv)
     views = publish(site, state, report, write=not no_act)
-    count = quorum_count(views, needed)
     if no_act:
         outcome = assess(inv, store, site.audit, state, record=False, clock=site.clock,
-                         report=report, count=count)
+                         report=report, count=quorum_count(views, needed))
         return outcome, outcome.state, notes(site, views, outcome.state)
     with store.lock(wait):
         resumed = resume_dead_run(site, emit)
+        # judged on what etcd holds now: the wait for the leadership may have been long
+        views = {**read_views(store.session), store.session.checker: views[store.session.checker]}
         fresh = site.resolve(store.load())
         outcome = assess(inv, store, site.audit, fresh, record=True, clock=site.clock,
-                         report=report, count=count)
+                         report=report, count=quorum_count(views, needed))
         judged = outcome.state
         act(outcome, inv, store, site.audit, emit=emit, clock=site.clock)
         if outcome.run is None and resumed is not None:
