@@ -20,7 +20,7 @@ import socket
 import threading
 from collections.abc import Iterator
 
-from .netns import NetHost, Network
+from .netns import NetHost, Network, ula_prefix
 from .proc import run
 
 CLONE_NEWNET = 0x40000000
@@ -110,7 +110,8 @@ class CheckerNets:
 
     def __init__(self, prefix: str, net: str, names: list[str]) -> None:
         self.network = Network(prefix, net, {})  # only for its bridge name and host set-up
-        self.hosts = {n: NetHost(f"{prefix}-{n}", f"{prefix}-v{n}", f"{net}.{21 + i}")
+        self.hosts = {n: NetHost(f"{prefix}-{n}", f"{prefix}-v{n}", f"{net}.{21 + i}",
+                                 f"{ula_prefix(net)}:{21 + i}")
                       for i, n in enumerate(names)}
         self.sockets: list[socket.socket] = []
 
