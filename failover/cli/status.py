@@ -17,7 +17,7 @@ from failover.policy import auto_flips_in_window, cooldown_left
 @click.command()
 @click.pass_obj
 def status(app: App) -> bool:
-    """Show what the state file knows; contacts nothing."""
+    """Show what the state file knows; contacts nothing (but etcd, with coordination:)."""
     inv = app.inventory
     state = app.store.load()
     now = app.clock()
@@ -31,6 +31,10 @@ def status(app: App) -> bool:
         doc["unfinished_run"] = None if stuck is None else {
             "id": stuck.id, "status": stuck.status, "playbook": stuck.title,
             "variables": stuck.variables, "message": stuck_reason(stuck)}
+        if inv.coordination is not None:  # several checkers (etcd): cli/coordination.py
+            from failover.cli.coordination import coordination_doc
+
+            doc["coordination"] = coordination_doc(app)
         app.print_json(doc)
         return True
     active = state.active or ("unknown until the first round (`failover dns show` says where DNS "
@@ -80,6 +84,11 @@ def status(app: App) -> bool:
         r = state.last_run
         app.out(f"last run: {r.id} {r.playbook} {r.status} ({r.from_} -> {r.to}) at "
                 f"{stamp(r.started_at)}")
+    if inv.coordination is not None:
+        from failover.cli.coordination import coordination_doc, coordination_lines
+
+        for line in coordination_lines(app, coordination_doc(app)):
+            app.out(line)
     return True
 
 

@@ -119,9 +119,14 @@ def _freshness(inventory: Inventory, state: State, decision: Decision, now: floa
                                    reasons=(*decision.reasons, *stale))
 
 
+Count = Callable[[Inventory, State, RoundReport, float], State]
+
+
 def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: State, *,
-           record: bool, clock: Callable[[], float]) -> RoundOutcome:
-    """Probe every host, count the round into the streaks and decide.
+           record: bool, clock: Callable[[], float], report: RoundReport | None = None,
+           count: Count = policy.record_round) -> RoundOutcome:
+    """Probe every host (unless given the round's `report`), count the round into the streaks
+    (`count`: several checkers count by quorum, coord/round.py) and decide.
 
     With record=False nothing is written: the streaks shown are what this round would make them.
     """
@@ -133,13 +138,13 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
 
         warm = warmup.start(inventory, state)
     try:
-        report = run_round(inventory)
+        report = run_round(inventory) if report is None else report
     except BaseException:
         if warm is not None:
             warm.close()
         raise
     now = clock()
-    counted = policy.record_round(inventory, state, report, now)
+    counted = count(inventory, state, report, now)
     notes: list[str] = []
     if record and any(not d.fenced for d in counted.demoted.values()):
         from failover.engine.fence import fence_again

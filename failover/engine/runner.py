@@ -97,6 +97,8 @@ class Runner:
             restore_dns_record(ctx, resume)
             self.before = ctx.active_before_flip or self.variables.get("from")
             self.start = first_undone(resume)
+        if not ctx.dry_run:
+            self.journal.mirror = ctx.store.save_journal
 
     def _register_webhooks(self) -> None:
         for step in [*self.playbook.steps, *self.playbook.rescue]:

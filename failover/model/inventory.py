@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from failover.model.base import Model
+from failover.model.coordination import Coordination
 from failover.model.syncset import SyncSet
 from failover.model.types import (
     After,
@@ -224,6 +225,8 @@ class Inventory(Model):
         description="a record in a managed zone that rehearse --canary really flips to the "
                     "standby and puts back (e.g. failover-drill.shop.example.); no customer "
                     "uses it")] = None
+    coordination: Annotated[Coordination | None, Meta(
+        description="several checkers agree through etcd; one leader acts (optional)")] = None
 
     def host_order(self) -> list[str]:
         return list(self.hosts)
