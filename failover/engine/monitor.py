@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the engine proper is imported when a round acts, not for a 
     from failover.engine.context import RunContext
     from failover.engine.journal import Journal
     from failover.engine.warmup import WarmUp
+    from failover.notify.dispatch import Dispatcher
     from failover.remote.openssh import SshMaster
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class RoundOutcome(msgspec.Struct):
     page_note: str | None = None  # what became of this round's page (engine/guard.py)
     notes: list[str] = []  # what else the round did (a demoted host fenced: engine/fence.py)
     warm: WarmUp | None = None  # begun during the round (warmup.py); act() takes or closes it
+    notices: Dispatcher | None = None  # hosts down/recovered, owed messages (notify/events.py)
 
     @property
     def status(self) -> Status:
@@ -145,6 +147,11 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
         from failover.engine.fence import fence_again
 
         counted, notes = fence_again(inventory, counted, report, audit, now)
+    notices = None
+    if record and (inventory.notify or inventory.state_dir.joinpath("outbox.json").exists()):
+        from failover.notify.events import round_notices
+
+        notices = round_notices(inventory, audit, state, counted, report)
     decision = policy.decide(inventory, counted, report, now)
     decision = _freshness(inventory, counted, decision, now)
     decision = _unfinished(inventory, store, decision)
@@ -158,7 +165,7 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
             decision.to_json(), healthy=_healthy(report, decision),
             hosts=sorted({r.host for r in report.results}))
         store.save(counted)
-    return RoundOutcome(report, decision, counted, notes=notes, warm=warm)
+    return RoundOutcome(report, decision, counted, notes=notes, warm=warm, notices=notices)
 
 
 def _healthy(report: RoundReport, decision: Decision) -> bool:
@@ -204,6 +211,9 @@ def act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit:
     finally:
         if warm is not None:
             warm.close()
+        if outcome.notices is not None:  # after the run: a slow channel never delays it
+            outcome.notes += outcome.notices.settle()
+            outcome.notices = None
 
 
 def _act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit: AuditLog, *,

@@ -13,6 +13,10 @@ Contract:
   writes anything, so neither its journal nor the audit log ever holds it, whatever refers to it;
   and they record the run's own variables (from, to, site, run_id), not the inventory's `vars:`.
 - Dry runs change nothing anywhere: no state, no journal, no audit lines of changes.
+- A failover or failback run tells the notify channels it started and how it ended
+  (notify/events.py) without waiting for them: the messages go out in the background and the
+  run's end waits for them (within each channel's deadline); one not delivered is a WARNING line
+  and is owed to the next `check` round (notify/dispatch.py).
 """
 
 from __future__ import annotations
@@ -120,6 +124,7 @@ class Runner:
             ctx.emit(f"run {j.id}: {j.title}{dry}")
             self._audit("run_start", playbook=j.playbook, variables=j.variables)
         j.save()
+        self._announce_start()
         self._connect_early()
         interrupted: KeyboardInterrupt | None = None
         try:
@@ -177,6 +182,48 @@ class Runner:
                 "started_at": j.started_at, "finished_at": j.finished_at,
                 "from": self.variables.get("from"), "to": self.variables.get("to")})
             ctx.save_state(ctx.state.replace(last_run=last))
+        self._announce_end()
+
+    def _kind(self) -> str | None:
+        """failover | failback: the playbooks whose runs are events (notify/events.py)."""
+        from failover.notify.events import RUN_KINDS
+
+        if self.name in RUN_KINDS:
+            return self.name
+        path = Path(self.journal.playbook)
+        return next((k for k in RUN_KINDS if self.ctx.inventory.playbooks.get(k) == path), None)
+
+    def _announce_start(self) -> None:
+        ctx, kind = self.ctx, self._kind()
+        if ctx.dry_run or kind is None or not ctx.inventory.notify:
+            return
+        from failover.notify.dispatch import Dispatcher
+        from failover.notify.events import run_started
+
+        ctx.notices = Dispatcher(ctx.inventory, ctx.audit)
+        if not self.start:  # a resumed run's start was told by the run it continues
+            ctx.notices.post(run_started(ctx.inventory.site, kind, self.journal))
+
+    def _announce_end(self) -> None:
+        ctx, notices, kind = self.ctx, self.ctx.notices, self._kind()
+        if notices is None or kind is None:
+            return
+        from failover.notify.events import run_ended
+
+        if self.journal.status == "interrupted":
+            notices.hurry()  # engine/interrupted.py tells the team; no waiting out deadlines
+        elif (notice := run_ended(ctx.inventory.site, kind, self.journal,
+                                  ctx.state.active)) is not None:
+            notices.post(notice)
+        try:
+            lines = notices.settle()
+        except KeyboardInterrupt:  # Ctrl-C while waiting for a slow channel: stop waiting
+            handled()
+            notices.hurry()
+            lines = notices.settle()
+        for line in lines:
+            ctx.emit(line)
+        ctx.notices = None
 
     def _connect_early(self) -> None:
         """Start the ssh connections the sync steps will use (rsync transport), in the
