@@ -46,7 +46,8 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
-                received.append({"path": self.path, "body": json.loads(self.rfile.read(length))})
+                received.append({"path": self.path, "body": json.loads(self.rfile.read(length)),
+                                 "headers": dict(self.headers)})
                 time.sleep(receiver.delay)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")

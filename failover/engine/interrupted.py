@@ -90,7 +90,7 @@ def _tell_team(ctx: RunContext, journal: Journal, report: InterruptReport, dns_l
     ctx.audit.write("notify", run_id=journal.id, about="run_interrupted", message=message,
                     channels=channels, failures=failures)
     if len(failures) == channels:
-        return ("the team was NOT told that DNS moved (owed to the next `failover check`): "
+        return ("the team was NOT told that DNS moved (owed to the next check round): "
                 + "; ".join(failures))
     if not failures:
         return f"the team was told that DNS moved (notify: {channels} channel(s))"

@@ -9,14 +9,13 @@ Contract:
 - Ctrl-C or SIGTERM marks the journal `interrupted`, makes the state true, tells the team if DNS
   moved (engine/interrupted.py) and raises Interrupted carrying what the run had changed.
 - `resume=` continues an interrupted run from its journal (engine/resume.py).
-- The URL of every `webhook:` step is registered as a secret (failover.redact) before the run
-  writes anything, so neither its journal nor the audit log ever holds it, whatever refers to it;
-  and they record the run's own variables (from, to, site, run_id), not the inventory's `vars:`.
+- The URL and header values of every `webhook:` step are registered as secrets (failover.redact)
+  before the run writes anything, so neither its journal nor the audit log ever holds them,
+  whatever refers to them; and they record the run's own variables (from, to, site, run_id),
+  not the inventory's `vars:`.
 - Dry runs change nothing anywhere: no state, no journal, no audit lines of changes.
-- A failover or failback run tells the notify channels it started and how it ended
-  (notify/events.py) without waiting for them: the messages go out in the background and the
-  run's end waits for them (within each channel's deadline); one not delivered is a WARNING line
-  and is owed to the next `check` round (notify/dispatch.py).
+- A failover or failback run tells the notify channels it started and how it ended, without
+  waiting for them (engine/announce.py).
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+from failover.engine.announce import announce_end, announce_start
 from failover.engine.context import RunContext
 from failover.engine.interrupted import wrap_up
 from failover.engine.journal import Journal, StepRecord, new_run_id
@@ -112,6 +112,8 @@ class Runner:
                     continue  # check_variables has said what is wrong with it
                 if isinstance(rendered, WebhookAction):
                     register(rendered.url)
+                    for value in rendered.headers.values():  # tokens, like the URL's
+                        register(value)
 
     def run(self) -> Journal:
         ctx, j = self.ctx, self.journal
@@ -124,7 +126,7 @@ class Runner:
             ctx.emit(f"run {j.id}: {j.title}{dry}")
             self._audit("run_start", playbook=j.playbook, variables=j.variables)
         j.save()
-        self._announce_start()
+        announce_start(ctx, self.name, j, resumed=bool(self.start))
         self._connect_early()
         interrupted: KeyboardInterrupt | None = None
         try:
@@ -182,48 +184,7 @@ class Runner:
                 "started_at": j.started_at, "finished_at": j.finished_at,
                 "from": self.variables.get("from"), "to": self.variables.get("to")})
             ctx.save_state(ctx.state.replace(last_run=last))
-        self._announce_end()
-
-    def _kind(self) -> str | None:
-        """failover | failback: the playbooks whose runs are events (notify/events.py)."""
-        from failover.notify.events import RUN_KINDS
-
-        if self.name in RUN_KINDS:
-            return self.name
-        path = Path(self.journal.playbook)
-        return next((k for k in RUN_KINDS if self.ctx.inventory.playbooks.get(k) == path), None)
-
-    def _announce_start(self) -> None:
-        ctx, kind = self.ctx, self._kind()
-        if ctx.dry_run or kind is None or not ctx.inventory.notify:
-            return
-        from failover.notify.dispatch import Dispatcher
-        from failover.notify.events import run_started
-
-        ctx.notices = Dispatcher(ctx.inventory, ctx.audit)
-        if not self.start:  # a resumed run's start was told by the run it continues
-            ctx.notices.post(run_started(ctx.inventory.site, kind, self.journal))
-
-    def _announce_end(self) -> None:
-        ctx, notices, kind = self.ctx, self.ctx.notices, self._kind()
-        if notices is None or kind is None:
-            return
-        from failover.notify.events import run_ended
-
-        if self.journal.status == "interrupted":
-            notices.hurry()  # engine/interrupted.py tells the team; no waiting out deadlines
-        elif (notice := run_ended(ctx.inventory.site, kind, self.journal,
-                                  ctx.state.active)) is not None:
-            notices.post(notice)
-        try:
-            lines = notices.settle()
-        except KeyboardInterrupt:  # Ctrl-C while waiting for a slow channel: stop waiting
-            handled()
-            notices.hurry()
-            lines = notices.settle()
-        for line in lines:
-            ctx.emit(line)
-        ctx.notices = None
+        announce_end(ctx, self.name, j)
 
     def _connect_early(self) -> None:
         """Start the ssh connections the sync steps will use (rsync transport), in the

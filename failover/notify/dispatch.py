@@ -189,7 +189,7 @@ class Dispatcher:
         for d in new:
             lines.append(f"WARNING: {d.notice.event} message not delivered to {d.name} after "
                          f"{d.attempts} attempt(s): {d.error}"
-                         + ("; owed: the next `failover check` sends it" if self.owe else ""))
+                         + ("; owed: the next check round sends it" if self.owe else ""))
             self._audit("notify_owed" if self.owe else "notify_failed", d)
         drop, self._drop = self._drop, {}
         if not ((new and self.owe) or done or tried or drop):

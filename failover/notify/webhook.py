@@ -47,13 +47,15 @@ def redact_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}/..."
 
 
-def post_json(url: str, body: Any, *, timeout: float, method: str = "POST") -> int:
-    """Send `body` as JSON; returns the status. Any non-2xx answer or transport error raises."""
+def post_json(url: str, body: Any, *, timeout: float, method: str = "POST",
+              headers: dict[str, str] | None = None) -> int:
+    """Send `body` as JSON (with `headers`, e.g. a token); returns the status. Any non-2xx
+    answer or transport error raises."""
     import requests
 
     where = redact_url(url)
     try:
-        resp = requests.request(method, url, json=body, timeout=timeout)
+        resp = requests.request(method, url, json=body, timeout=timeout, headers=headers)
     except requests.RequestException as e:
         raise ProviderError(f"webhook {where}: {type(e).__name__}: no answer") from None
     if not 200 <= resp.status_code < 300:

@@ -134,7 +134,7 @@ def test_with_every_channel_down_the_failover_completes_and_the_next_round_deliv
     out = p.stdout
     assert "WARNING: failover_done message not delivered to notify[2] (email smtp " \
         f"{mailbox.address}) after " in out
-    assert "owed: the next `failover check` sends it" in out
+    assert "owed: the next check round sends it" in out
     assert "Tell the team: WARNING" in out
     owed = [e for e in site.audit() if e["event"] == "notify_owed"]
     assert {(e["about"], e["channel"].split()[0]) for e in owed} >= {

@@ -43,10 +43,10 @@ class NotifyStep(Action[NotifyAction, None]):
                                                  notice_id))
             ctx.notices.wait_first(deliveries)
             failures = [f"{d.notifier.settings.type}: {d.error}" for d in deliveries if not d.ok]
-            later = "; retried until the run ends, then owed to the next `failover check`"
+            later = "; retried until the run ends, then owed to the next check round"
         else:
             failures = send_all(ctx.inventory, message, notice_id=notice_id, audit=ctx.audit)
-            later = "; owed to the next `failover check`"
+            later = "; owed to the next check round"
         if failures:
             note.end("failed", "not delivered: " + "; ".join(failures))
             return Outcome("warning", "not delivered: " + "; ".join(failures) + later)
