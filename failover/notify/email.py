@@ -14,11 +14,8 @@ The body is plain text: the notice, the run's steps (its timeline) and who start
 from __future__ import annotations
 
 import logging
-import smtplib
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 
@@ -26,6 +23,10 @@ from failover.errors import ProviderError
 from failover.model.inventory import NotifyBase
 from failover.model.types import Meta, Secret
 from failover.notify.base import Notice, Notifier
+
+if TYPE_CHECKING:  # imported when a mail is sent, not when an inventory is read
+    import smtplib
+    from email.message import EmailMessage
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,9 @@ class EmailNotifier(Notifier):
         return f"email smtp {self.settings.smtp}"
 
     def _message(self, notice: Notice) -> EmailMessage:
+        from email.message import EmailMessage
+        from email.utils import formatdate, make_msgid
+
         msg = EmailMessage()
         msg["Subject"] = notice.subject() + f": {notice.text.splitlines()[0][:120]}"
         msg["From"] = self.settings.from_
@@ -93,6 +97,7 @@ class EmailNotifier(Notifier):
         return msg
 
     def _deliver(self, notice: Notice) -> None:
+        import smtplib
         import ssl
 
         s = self.settings

@@ -111,12 +111,12 @@ def round_notices(inventory: Inventory, audit: AuditLog, before: State, after: S
     """A recorded round's notices, started in the background: the hosts it declared down or
     recovered, and one more attempt for every message earlier runs still owe. The round settles
     them once it has acted (engine/monitor.py act). None when there is nothing to send."""
-    from failover.notify.dispatch import Dispatcher
-
     changes = host_changes(inventory, before, after, report)
     owing = (inventory.state_dir / "outbox.json").exists()
     if not inventory.notify or not (changes or owing):
-        return None
+        return None  # a healthy round imports no more than this module
+    from failover.notify.dispatch import Dispatcher
+
     notices = Dispatcher(inventory, audit)
     for notice in changes:
         notices.post(notice)
