@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -77,3 +78,10 @@ def editing(state_dir: Path) -> Iterator[list[Owed]]:
             write_atomic(path, msgspec.json.format(msgspec.json.encode(entries), indent=2))
         else:
             path.unlink(missing_ok=True)
+
+
+def summary(state_dir: Path, now: float) -> list[dict[str, Any]]:
+    """What `status` shows: each owed message, its channel, since when and the last error."""
+    return [{"event": e.notice.event, "id": e.notice.id, "channel": f"notify[{e.channel}]",
+             "where": e.where, "owed_for": round(max(0.0, now - e.owed_at), 1),
+             "attempts": e.attempts, "error": e.error} for e in read(state_dir)]

@@ -142,6 +142,10 @@ def test_with_every_channel_down_the_failover_completes_and_the_next_round_deliv
         ("host_down", "email"), ("notify", "webhook")}
     assert all(e["level"] == "warning" and e["attempts"] >= 2 for e in owed)
     tried = len(site.hook.received)
+    status = site.run("status").stdout  # the on-call engineer sees what is owed
+    assert f"notification owed: failover_done to notify[2] (email smtp {mailbox.address}) " \
+        "for " in status
+    assert "last error: email smtp" in status
 
     site.hook.status = 200
     mailbox.start()
