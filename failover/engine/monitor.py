@@ -9,6 +9,7 @@ that can make the active host down gets ready for the run while it waits on its 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -212,6 +213,8 @@ def act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit:
         if warm is not None:
             warm.close()
         if outcome.notices is not None:  # after the run: a slow channel never delays it
+            if sys.exc_info()[0] is not None:  # Ctrl-C, SIGTERM: no waiting out the deadlines
+                outcome.notices.hurry()
             outcome.notes += outcome.notices.settle()
             outcome.notices = None
 
