@@ -42,13 +42,13 @@ def check_findings(to: str, checks: RoundReport) -> list[Finding]:
     for r in checks.for_host(to):
         if not r.ok:
             out.append(Finding(
-                f"standby {to} fails check {r.check}: {r.detail}",
-                f"a failover would stop at its check step; fix {r.check} on {to} (run "
+                f"standby {to} fails check {r.label}: {r.detail}",
+                f"a failover would stop at its check step; fix {r.label} on {to} (run "
                 f"`failover check --no-act` to see every check)" if r.critical else
                 "severity warning: it never blocks a failover, but customers may notice",
                 blocking=r.critical))
         elif r.warning:
-            out.append(Finding(f"standby {to}, check {r.check}: {r.warning}",
+            out.append(Finding(f"standby {to}, check {r.label}: {r.warning}",
                                "renew it before it expires", blocking=False))
     return out
 
