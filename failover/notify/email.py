@@ -85,7 +85,8 @@ class EmailNotifier(Notifier):
         from email.utils import formatdate, make_msgid
 
         msg = EmailMessage()
-        msg["Subject"] = notice.subject() + f": {notice.text.splitlines()[0][:120]}"
+        first = (notice.text.splitlines() or [""])[0]
+        msg["Subject"] = notice.subject() + f": {first[:120]}"
         msg["From"] = self.settings.from_
         msg["To"] = ", ".join(self.settings.to)
         msg["Date"] = formatdate(localtime=False)
