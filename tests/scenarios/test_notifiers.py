@@ -120,6 +120,11 @@ def test_a_failover_reaches_webhook_slack_email_and_apprise_saying_who_started_i
     assert run_lines
     assert all(e["via"] == "cron" and "@" in e["who"] for e in run_lines)
 
+    watched = site.run("watch", "--rounds", "1", "--interval", "1s")  # and a round of watch
+    assert watched.returncode == 0, watched.stdout + watched.stderr
+    assert site.audit()[-1]["event"] == "decision"
+    assert site.audit()[-1]["via"] == "watch"
+
 
 def test_with_every_channel_down_the_failover_completes_and_the_next_round_delivers_once(
         channels: Site, mailbox: Mailbox) -> None:
