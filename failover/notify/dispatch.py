@@ -77,7 +77,7 @@ class Delivery:
                     self.error = str(e)
                 except Exception as e:  # noqa: BLE001 (a back-end's bug must not end the run)
                     self.error = redact(f"{self.where}: {type(e).__name__}: {e}")
-                log.warning("notify failed: channel=%s event=%s attempt=%d error=%s",
+                log.info("notify attempt failed: channel=%s event=%s attempt=%d error=%s",
                             self.where, self.notice.event, self.attempts, self.error)
                 self.first.set()
                 left = self.deadline - time.monotonic()
@@ -187,6 +187,8 @@ class Dispatcher:
                              f"(owed for {ago:.0f}s)")
                 self._audit("notify_delivered", d, owed_at=d.owed.owed_at)
         for d in new:
+            log.warning("notify failed: channel=%s event=%s attempts=%d owed=%s error=%s",
+                        d.name, d.notice.event, d.attempts, self.owe, d.error)
             lines.append(f"WARNING: {d.notice.event} message not delivered to {d.name} after "
                          f"{d.attempts} attempt(s): {d.error}"
                          + ("; owed: the next check round sends it" if self.owe else ""))
