@@ -188,3 +188,18 @@ def test_a_zone_flipped_over_one_family_still_points_at_its_host() -> None:
     assert active_host(inv, [moved]) == "standby"
     mixed = {**moved, aaaa: RRset("shop.test.", "AAAA", 60, ("fd00::11",))}
     assert active_host(inv, [mixed]) is None  # half one host, half the other: no single host
+
+
+def test_rehearse_blocks_on_a_standby_failing_one_family_unless_partial_family_allows() -> None:
+    from failover.rehearse.findings import check_findings
+
+    half = report({"standby": {"ipv6"}})
+    refused = check_findings("standby", half)
+    assert [f.blocking for f in refused] == [True]
+    assert "a failover would stop at its check step" in refused[0].fix
+    allowed = check_findings("standby", half, "allow")
+    assert [f.blocking for f in allowed] == [False]
+    assert allowed[0].fix.startswith("policy.partial_family: allow: a failover would remove "
+                                     "the AAAA records instead of moving them")
+    both = check_findings("standby", report({"standby": {"ipv4", "ipv6"}}), "allow")
+    assert [f.blocking for f in both] == [True, True]  # down on both families: no way through
