@@ -37,7 +37,7 @@ def send_all(inventory: Inventory, message: str, *, event: str = "notify",
     notices = Dispatcher(inventory, audit, retry=retry, owe=owe)
     deliveries = notices.post(Notice(message, inventory.site, event, notice_id))
     notices.settle()
-    return [f"{d.notifier.settings.type}: {d.error}" for d in deliveries if not d.ok]
+    return [d.error for d in deliveries if not d.ok]  # each names its channel
 
 
 def channels_for(inventory: Inventory, event: str) -> int:

@@ -42,7 +42,7 @@ class NotifyStep(Action[NotifyAction, None]):
             deliveries = ctx.notices.post(Notice(message, ctx.inventory.site, "notify",
                                                  notice_id))
             ctx.notices.wait_first(deliveries)
-            failures = [f"{d.notifier.settings.type}: {d.error}" for d in deliveries if not d.ok]
+            failures = [d.error for d in deliveries if not d.ok]  # each names its channel
             later = "; retried until the run ends, then owed to the next check round"
         else:
             failures = send_all(ctx.inventory, message, notice_id=notice_id, audit=ctx.audit)
