@@ -138,3 +138,23 @@ class TestEmail(NotifierContract):
         [text] = self.box.texts()
         assert text.splitlines()[-1] == "started by me@here (cron)"
         assert self.box.envelopes == [("failover@shop.test", ["oncall@shop.test"])]
+
+
+def test_without_the_apprise_extra_a_message_says_how_to_install_it() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['apprise'] = None  # as if the extra were not installed\n"
+        "from failover.errors import ProviderError\n"
+        "from failover.notify import notifier_for\n"
+        "from failover.notify.apprise import AppriseNotify\n"
+        "from failover.notify.base import Notice\n"
+        "n = notifier_for(AppriseNotify.parse({'type': 'apprise', 'urls': ['ntfys://topic']}))\n"
+        "try:\n"
+        "    n.send(Notice('hello', 'shop.test'))\n"
+        "except ProviderError as e:\n"
+        "    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert out == "apprise: apprise is not installed: pip install 'failover[apprise]'\n"
