@@ -46,6 +46,7 @@ bench: setup
 	$(PY) -m bench.sync
 	$(PY) -m bench.pull
 	$(PY) -m bench.rto
+	$(PY) -m bench.notify
 	$(PY) -m bench.db
 	$(PY) -m bench.coordination
 

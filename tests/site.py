@@ -46,7 +46,8 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
-                received.append({"path": self.path, "body": json.loads(self.rfile.read(length))})
+                received.append({"path": self.path, "body": json.loads(self.rfile.read(length)),
+                                 "headers": dict(self.headers)})
                 time.sleep(receiver.delay)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
@@ -57,7 +58,9 @@ class WebhookReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # a short poll: close() (shutdown) waits for it, and every test closes a receiver
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
         self.thread.start()
 
     def messages(self) -> list[str]:

@@ -72,7 +72,10 @@ class App(msgspec.Struct):
 
     @property
     def audit(self) -> AuditLog:
-        return AuditLog(self.inventory.state_dir, clock=self.clock)
+        from failover.who import started_via
+
+        return AuditLog(self.inventory.state_dir, clock=self.clock,
+                        via=started_via(self.command))
 
     def out(self, text: str = "") -> None:
         """A line of the human result on stdout (nothing in --json mode)."""

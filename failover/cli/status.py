@@ -11,6 +11,7 @@ from failover.cli.render import ago, stamp, table
 from failover.engine.resume import stuck_reason, unfinished
 from failover.families import state_words
 from failover.model.types import format_duration
+from failover.notify.outbox import summary as owed
 from failover.policy import auto_flips_in_window, cooldown_left
 
 
@@ -35,6 +36,7 @@ def status(app: App) -> bool:
             from failover.cli.coordination import coordination_doc
 
             doc["coordination"] = coordination_doc(app)
+        doc["notifications_owed"] = owed(inv.state_dir, now)  # issue 15: notify/outbox.py
         app.print_json(doc)
         return True
     active = state.active or ("unknown until the first round (`failover dns show` says where DNS "
@@ -80,6 +82,9 @@ def status(app: App) -> bool:
                 + (" STALE (older than max_age)" if a["stale"] else ""))
     if stuck is not None:
         app.out(f"UNFINISHED: {stuck_reason(stuck)}")
+    for o in owed(inv.state_dir, now):  # a channel was down: the next check round sends them
+        app.out(f"notification owed: {o['event']} to {o['channel']} ({o['where']}) for "
+                f"{format_duration(round(o['owed_for']))}; last error: {o['error']}")
     if state.last_run is not None:
         r = state.last_run
         app.out(f"last run: {r.id} {r.playbook} {r.status} ({r.from_} -> {r.to}) at "

@@ -96,13 +96,13 @@ def blast_radius(inventory: Inventory) -> list[str]:
                                     f"{name} ({why}): when {name}'s hoster is down, this DNS "
                                     "may be down too and the flip impossible")
     for n, notifier in enumerate(inventory.notify):
-        url = notifier.url.get_secret_value()
-        for name, host in inventory.hosts.items():
-            why = shares_fate(url, host)
-            if why:
-                where = urlsplit(url).hostname or "?"
-                warnings.append(f"notify[{n}] ({where}) shares fate with host {name} ({why}): "
-                                f"nobody hears of {name}'s outage")
+        for url in notifier.endpoints():  # URLs, or an SMTP server's host name
+            for name, host in inventory.hosts.items():
+                why = shares_fate(url, host)
+                if why:
+                    where = _host_part(url) or "?"
+                    warnings.append(f"notify[{n}] ({where}) shares fate with host {name} "
+                                    f"({why}): nobody hears of {name}'s outage")
     warnings += _coordination(inventory)
     log.debug("blast_radius: warnings=%d", len(warnings))
     return warnings

@@ -9,6 +9,7 @@ that can make the active host down gets ready for the run while it waits on its 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # the engine proper is imported when a round acts, not for a 
     from failover.engine.context import RunContext
     from failover.engine.journal import Journal
     from failover.engine.warmup import WarmUp
+    from failover.notify.dispatch import Dispatcher
     from failover.remote.openssh import SshMaster
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class RoundOutcome(msgspec.Struct):
     page_note: str | None = None  # what became of this round's page (engine/guard.py)
     notes: list[str] = []  # what else the round did (a demoted host fenced: engine/fence.py)
     warm: WarmUp | None = None  # begun during the round (warmup.py); act() takes or closes it
+    notices: Dispatcher | None = None  # hosts down/recovered, owed messages (notify/events.py)
 
     @property
     def status(self) -> Status:
@@ -150,6 +153,11 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
         from failover.engine.fence import fence_again
 
         counted, notes = fence_again(inventory, counted, report, audit, now)
+    notices = None
+    if record and (inventory.notify or inventory.state_dir.joinpath("outbox.json").exists()):
+        from failover.notify.events import round_notices
+
+        notices = round_notices(inventory, audit, state, counted, report)
     decision = policy.decide(inventory, counted, report, now)
     decision = dualstack.refine(inventory, counted, report, decision, now)  # issue 20
     decision = _freshness(inventory, counted, decision, now)
@@ -165,7 +173,7 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
             decision.to_json(), healthy=_healthy(report, decision),
             hosts=sorted({r.host for r in report.results}))
         store.save(counted)
-    return RoundOutcome(report, decision, counted, notes=notes, warm=warm)
+    return RoundOutcome(report, decision, counted, notes=notes, warm=warm, notices=notices)
 
 
 def _healthy(report: RoundReport, decision: Decision) -> bool:
@@ -211,6 +219,11 @@ def act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit:
     finally:
         if warm is not None:
             warm.close()
+        if outcome.notices is not None:  # after the run: a slow channel never delays it
+            if sys.exc_info()[0] is not None:  # Ctrl-C, SIGTERM: no waiting out the deadlines
+                outcome.notices.hurry()
+            outcome.notes += outcome.notices.settle()
+            outcome.notices = None
 
 
 def _act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit: AuditLog, *,

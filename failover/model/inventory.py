@@ -30,8 +30,6 @@ from failover.model.types import (
     Name,
     Plugin,
     Port,
-    Secret,
-    Tag,
 )
 
 
@@ -174,16 +172,33 @@ class Policy(Model):
         "any_family"
 
 
-class WebhookNotify(Model):
-    """POST a JSON message ({"text", "site", "event"}, and "id" for a playbook's notify step: the
-    same when a resumed run sends it again) to a chat or paging webhook."""
-
-    type: Literal["webhook"]
-    url: Annotated[Secret, Meta(description="write ${CHAT_WEBHOOK}: its path is a secret")]
-    timeout: Duration = 10.0
+# What a notify channel can subscribe to (`events:`); notify/events.py says when each is sent.
+NotifyEvent = Literal[
+    "host_down", "host_recovered", "failover_started", "failover_done", "failover_failed",
+    "failover_rescued", "failback_started", "failback_done", "failback_failed",
+    "failback_rescued", "auto_failover_blocked", "run_interrupted", "fencing_failed", "notify"]
 
 
-Notifier = Annotated[WebhookNotify, Tag("type")]
+class NotifyBase(Model):
+    """What every notify channel has: the events it hears, a time limit per attempt, and how
+    long failed attempts are retried (with backoff) before the message is owed to the next
+    `check` round. A channel's own keys live beside it (notify/webhook.py, email.py, ...)."""
+
+    events: Annotated[list[NotifyEvent], Meta(
+        description="the events this channel hears (default: every event)")] = []
+    timeout: Annotated[Duration, Meta(description="per attempt")] = 10.0
+    deadline: Annotated[Duration, Meta(
+        description="retry failed attempts with backoff for this long; then the message is "
+                    "owed, and the next `check` round sends it")] = 60.0
+    type: str  # each channel's model narrows it to its own name (Literal)
+
+    def endpoints(self) -> list[str]:
+        """URLs or host names the channel reaches (the blast-radius lint compares them)."""
+        return []
+
+
+# A notify entry is one channel type's settings model, beside the channel (notify/webhook.py ...).
+Notifier = Annotated[NotifyBase, Plugin("type", "failover.notify.registry")]
 
 
 def _targets(value: list[str]) -> list[str]:

@@ -74,6 +74,8 @@ NOT_RUN = {
     "promtool check metrics": "tests/scenarios/test_monitoring.py runs it on check's prom files",
     "pip install failover[lexicon]": "installs from PyPI; the extra it names is in "
                                      "pyproject.toml (checked below)",
+    "pip install failover[apprise]": "installs from PyPI; the extra it names is in "
+                                     "pyproject.toml (checked below)",
     "aws route53 list-hosted-zones-by-name": "the AWS CLI against a real AWS account",
     "python -m build": "tests/scenarios/test_wheel.py runs it on a copy of the sources",
 }
