@@ -174,9 +174,12 @@ class SshMaster:
 def stderr_cause(stderr: str) -> str:
     """The line of rsync's stderr that says what went wrong (not its generic trailers)."""
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    ssh = [ln for ln in lines if ln.startswith("ssh:")]  # why the connection ended: first
+    if ssh:  # (rsync's own line then is a consequence, "Broken pipe", in whichever order)
+        return ssh[-1]
     generic = ("rsync error:", "rsync: connection unexpectedly closed")
     specific = [ln for ln in lines if ln.startswith("rsync:") and not ln.startswith(generic)]
-    others = [ln for ln in lines if not ln.startswith(("rsync:", "rsync error:"))]  # ssh's
+    others = [ln for ln in lines if not ln.startswith(("rsync:", "rsync error:"))]
     if specific:
         return specific[0]
     if others:
