@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # pytest-xdist workers for `make test`, each with a rig of its own (tests/conftest.py)
 TEST_JOBS ?= 2
 
-.PHONY: all setup deps venv test demo bench lint docs clean
+.PHONY: all setup deps venv test faults demo bench lint docs clean
 
 all: test
 
@@ -33,6 +33,10 @@ $(VENV)/.installed: pyproject.toml
 
 test: setup
 	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
+
+# the fault matrix (tests/faults): prints the table and writes it to docs/faults.md
+faults: setup
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile tests/faults --faults-md docs/faults.md $(PYTEST_ARGS)
 
 demo: setup
 	$(PY) -m tests.demo
