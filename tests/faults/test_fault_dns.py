@@ -130,3 +130,56 @@ def test_an_api_answering_the_wrong_record_types_changes_nothing_half_way(
     assert site.dns() == at(site.primary.address), out
     row.see("the read after the PATCH answered the A records as TXT: the zone put back, exit 1")
     row.nothing_lost(ledger)
+
+
+def second_zone(site: Site, proxy: FaultProxy) -> None:
+    """A second zone, shop2.test., on the same PowerDNS behind the proxy: a flip changes both."""
+    ip = site.primary.address
+    site.rig.pdns.create_zone(SECOND, {("@", "A"): (60, [ip]), ("www", "A"): (60, [ip])})
+
+    def add(inv: dict[str, Any]) -> None:
+        zone = json.loads(json.dumps(inv["dns"][0]))
+        zone["zone"] = SECOND
+        inv["dns"].append(zone)
+
+    site.edit(add)
+
+
+def second_dns(site: Site) -> dict[str, list[str]]:
+    return {name: site.rig.pdns.query(name, "A") for name in (SECOND, "www." + SECOND)}
+
+
+@pytest.mark.fault("dns-second-zone")
+def test_the_second_zone_failing_puts_the_first_back(warm_site: Site, proxy: FaultProxy,
+                                                     row: RowRecord) -> None:
+    site = warm_site
+    second_zone(site, proxy)
+    ledger = Ledger(site, zones=(ZONE, SECOND))
+    before = second_dns(site)
+    proxy.add_rule(Rule(lambda m, p, b: m == "PATCH" and p.endswith(f"/zones/{SECOND}"),
+                        times=99, status=422, body=b'{"error": "RRset www.shop2.test. IN A: '
+                        b'Conflicts with pre-existing RRset"}', content_type="application/json"))
+    p = site.run("failover", "--yes")
+    failed_flip(site, p)
+    assert proxy.count(writes) == 2, p.stdout  # zone 1 changed, then put back
+    assert "Restored to their previous values: shop.test." in p.stdout, p.stdout
+    assert second_dns(site) == before
+    row.see("zone 2 refused (422): zone 1 changed and put back; both as they were, exit 1")
+    row.nothing_lost(ledger)
+
+
+@pytest.mark.fault("down-and-dns-flaky")
+def test_primary_down_and_the_api_failing_twice_still_fails_over(
+        warm_site: Site, proxy: FaultProxy, row: RowRecord) -> None:
+    site = warm_site
+    ledger = Ledger(site)
+    proxy.add_rule(Rule(writes, times=2, status=503, body=b"busy", content_type="text/plain"))
+    site.primary.stop_http()
+    codes = [site.run("check") for _ in range(3)]
+    assert [p.returncode for p in codes] == [1, 1, 2], [p.stdout for p in codes]
+    assert "failover done" in codes[-1].stdout, codes[-1].stdout + codes[-1].stderr
+    assert proxy.count(writes) == 3  # two 503s, then the write that landed
+    assert site.dns() == at(site.standby.address)
+    assert site.state()["active"] == "standby"
+    row.see("PATCH answered 503 twice, landed on the third try: failover done in round 3")
+    row.nothing_lost(ledger)

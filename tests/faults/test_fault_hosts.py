@@ -135,3 +135,24 @@ def test_a_standby_that_fails_at_failover_time_is_not_made_active(warm_site: Sit
     assert site.state()["active"] == "primary"
     row.see("round: CRITICAL, failover blocked; by hand: stopped at its check step, exit 1")
     row.nothing_lost(ledger)
+
+
+@pytest.mark.fault("down-and-standby-flaky")
+def test_primary_down_and_the_standby_failing_once_fails_over_on_the_next_round(
+        warm_site: Site, row: RowRecord) -> None:
+    site = warm_site
+    ledger = Ledger(site)
+    site.primary.stop_http()
+    assert [site.run("check").returncode for _ in range(2)] == [1, 1]
+    with site.standby.stop_http():  # the round where the primary is due: the standby fails
+        blocked = site.run("check")
+    assert blocked.returncode == 2, blocked.stdout
+    assert "failover blocked: no standby passed its checks this round" in blocked.stdout
+    assert site.dns() == at(site.primary.address)
+    done = site.run("check")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "failover done" in done.stdout, done.stdout
+    assert site.dns() == at(site.standby.address)
+    assert len(events(site, "dns_change")) == 1
+    row.see("round 3 blocked (standby failing), round 4: failover done")
+    row.nothing_lost(ledger)
