@@ -37,7 +37,8 @@ ROWS = [
     Row("standby-unhealthy", "standby unhealthy at failover time",
         "the run stops at its check step; DNS untouched; exit 1"),
     Row("standby-disk-full", "standby disk full during the push (a 1 MiB tmpfs)",
-        "the run fails and rescues; the standby's tree is not half-updated live; DNS untouched"),
+        "the push fails naming the full disk; the standby's tree stays whole; the run does not "
+        "promote a standby that lacks the newest orders"),
     Row("standby-no-rsync", "standby's rsync missing",
         "the push falls back to SFTP; failover done"),
     Row("dns-500", "DNS API answering 500 to every write during the flip",
@@ -56,7 +57,7 @@ ROWS = [
         "verify waits for it; failover done"),
     Row("ns-never", "a nameserver never converging during verify",
         "verify times out, rescue puts DNS back; exit 1"),
-    Row("link-cut-mid-sync", "the standby's link cut in the middle of a push",
+    Row("link-cut-mid-sync", "the standby's connection cut (TCP reset) in the middle of a push",
         "the sync fails; the standby never serves a half-updated tree; nothing lost"),
     Row("mirror-disk-full", "the mirror's disk full during the pull",
         "the sync fails; the mirror keeps its last good copy; nothing lost"),
