@@ -19,49 +19,6 @@ def eager_failback(inv: dict[str, Any]) -> None:
                          recovery_threshold=2, failback_after="0s")
 
 
-def test_an_unreachable_old_host_is_fenced_when_it_comes_back_and_stays_demoted(
-        warm_site: Site) -> None:
-    site = warm_site
-    site.edit(eager_failback)
-    marker = site.primary.webroot / ".maintenance"
-    site.primary.link_down()
-    for _ in range(3):
-        last = site.run("check")
-    assert last.returncode == 2, last.stdout + last.stderr
-    assert site.dns() == at(site.standby.address)
-    assert not marker.exists()
-
-    status = site.run("status")
-    assert "demoted: primary since " in status.stdout, status.stdout
-    assert "NOT FENCED" in status.stdout, status.stdout
-    assert "not reachable" in status.stdout, status.stdout
-    [fence] = events(site, "fence")
-    assert (fence["host"], fence["fenced"]) == ("primary", False)
-
-    site.primary.link_up()
-    back = site.run("check")
-    assert "demoted host primary answers again: fenced: 1 command(s) ran" in back.stdout, \
-        back.stdout + back.stderr
-    assert marker.exists()  # the fence command ran on the old host, over SSH
-    assert site.state()["demoted"]["primary"]["fenced"] is True
-
-    for _ in range(10):  # healthy, recovered, failback allowed by every other brake: held
-        p = site.run("check")
-        assert p.returncode == 0, p.stdout + p.stderr
-    assert site.dns() == at(site.standby.address)
-    assert not [e for e in events(site, "run_start") if "failback" in e["playbook"]]
-    assert "demoted: primary since " in site.run("status").stdout
-
-    promoted = site.run("promote", "primary", "--yes")
-    assert promoted.returncode == 0, promoted.stdout + promoted.stderr
-    assert "primary promoted: no longer demoted" in promoted.stdout
-    assert site.state()["demoted"] == {}
-    assert [e["host"] for e in events(site, "undemote")] == ["primary"]
-    after = site.run("check")  # the mark was all that held it: automation fails back now
-    assert "failback done" in after.stdout, after.stdout + after.stderr
-    assert site.dns() == at(site.primary.address)
-
-
 def test_a_reachable_old_host_is_fenced_at_once_and_a_failback_clears_the_mark(
         warm_site: Site) -> None:
     site = warm_site
