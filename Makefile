@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates bind9 bind9-utils nftables prometheus systemd shellcheck mariadb-server mariadb-client postgresql chromium
+APT_PACKAGES := faketime openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates bind9 bind9-utils nftables prometheus systemd shellcheck mariadb-server mariadb-client postgresql chromium
 PYTEST_ARGS ?=
 # pytest-xdist workers for `make test`, each with a rig of its own (tests/conftest.py)
 TEST_JOBS ?= 2

@@ -5,6 +5,7 @@ answers garbage on cue; everything else reaches PowerDNS."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,10 +13,12 @@ import pytest
 
 from tests.faults.conftest import RowRecord
 from tests.faults.ledger import Ledger
+from tests.rig.dnsservers import DnsServers
 from tests.rig.faultproxy import FaultProxy, Rule
-from tests.site import ZONE, Site, at
+from tests.site import FAILOVER, ZONE, Site, at
 
 SECOND = "shop2.test."
+BIND_ZONE = "two.test."  # one of the zones the rig's BIND serves (tests/rig/dnsservers.py)
 
 
 @pytest.fixture
@@ -182,4 +185,35 @@ def test_primary_down_and_the_api_failing_twice_still_fails_over(
     assert site.dns() == at(site.standby.address)
     assert site.state()["active"] == "standby"
     row.see("PATCH answered 503 twice, landed on the third try: failover done in round 3")
+    row.nothing_lost(ledger)
+
+
+@pytest.mark.fault("tsig-badtime")
+def test_a_skewed_clock_is_refused_by_tsig_and_changes_nothing(
+        warm_site: Site, dns_servers: DnsServers, row: RowRecord) -> None:
+    """The orchestrator's clock 10 minutes ahead (libfaketime; BIND allows 5): the signed
+    UPDATE to BIND is refused with BADTIME before any zone changed."""
+    site = warm_site
+    bind = dns_servers.bind
+    ip = site.primary.address
+    bind.set_records(BIND_ZONE, {("@", "A"): (60, [ip]), ("www", "A"): (60, [ip])})
+    site.env["TSIG_SECRET"] = bind.secret
+    site.edit(lambda inv: inv["dns"].insert(0, {
+        "provider": "rfc2136", "zone": BIND_ZONE, "server": bind.server, "timeout": "3s",
+        "tsig": {"name": bind.key_name, "algorithm": "hmac-sha256", "secret": "${TSIG_SECRET}"},
+        "nameservers": [bind.server],
+        "records": [{"name": "@", "type": "A", "ttl": 60}, {"name": "www", "type": "A"}]}))
+    ledger = Ledger(site)
+    p = subprocess.run(["faketime", "-f", "+600s", FAILOVER, "-i", str(site.inventory),
+                        "failover", "--yes"], env=site.env, capture_output=True, text=True,
+                       timeout=180, stdin=subprocess.DEVNULL, check=False)
+    out = p.stdout + p.stderr
+    assert p.returncode == 1, out
+    assert "Traceback" not in out
+    assert "BADTIME (clocks differ too much)" in out, out
+    assert bind.query(BIND_ZONE) == [ip]
+    assert bind.query("www." + BIND_ZONE) == [ip]
+    assert site.dns() == at(ip)
+    assert bind.secret not in out
+    row.see("UPDATE refused: `BADTIME (clocks differ too much)`; both zones as they were, exit 1")
     row.nothing_lost(ledger)
