@@ -16,6 +16,7 @@ class Row:
     id: str
     fault: str
     expected: str
+    pending: str = ""  # why the row has no test yet (shown in the table)
 
 
 ROWS = [
@@ -88,7 +89,8 @@ ROWS = [
     Row("webhook-hangs", "a webhook that hangs", "the notify step gives up at its timeout; the "
         "failover is done"),
     Row("smtp-hangs", "an SMTP server that hangs", "the notify step gives up at its timeout; "
-        "the failover is done"),
+        "the failover is done", pending="waits for the email notifier (issue 15, branch "
+        "notifiers)"),
     Row("down-and-dns-flaky", "primary down and the DNS API failing its first two attempts",
         "retried; failover done"),
     Row("down-and-standby-flaky", "primary down and the standby failing its checks on the first "

@@ -93,19 +93,21 @@ def render(results: dict[str, Result]) -> str:
     for row in ROWS:
         r = results.get(row.id)
         if r is None or r.ran == 0:
-            lines.append(f"| {row.fault} | {row.expected} | not run | - | - |")
+            why = f"pending: {row.pending}" if row.pending else "not run"
+            lines.append(f"| {row.fault} | {_cell(row.expected)} | {why} | - | - |")
             continue
         lost = "/".join(map(str, r.lost)) if r.lost is not None else "not counted"
         observed = "; ".join(dict.fromkeys(r.observed)) or "-"
         runs = f" ({r.ran} runs)" if r.ran > 1 else ""
         ok = "yes" if r.passed and r.lost == [0, 0, 0] else "NO"
-        lines.append(f"| {row.fault} | {row.expected} | {_cell(observed)}{runs} | {lost} | "
+        lines.append(f"| {row.fault} | {_cell(row.expected)} | {_cell(observed)}{runs} | {lost} | "
                      f"{ok} |")
     return "\n".join(lines) + "\n"
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Table-safe; what the tool printed is quoted, not code (docs tests run code spans)."""
+    return text.replace("|", "\\|").replace("\n", " ").replace("`", '"')
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -127,10 +129,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 HEADER = """# The fault matrix
 
-Written by `make faults` from its run (tests/faults/: one scenario per row, each causing its
-fault for real on the test rig and running the `failover` executable; tests/faults/matrix.py
-lists the rows). "Data lost" counts, after the scenario: files of the shop missing or different
-on the host DNS points at, managed DNS records not all pointing at that host (or gone), and
-orders missing from its `orders.txt`.
+Written by the make target "faults" from its run (tests/faults/: one scenario per row, each
+causing its fault for real on the test rig and running the failover executable;
+tests/faults/matrix.py lists the rows; the same table ends every run of the test suite).
+"Data lost" counts, after the scenario: files of the shop missing or different on the host DNS
+points at, managed DNS records not all pointing at that host (or gone), and orders missing
+from its orders.txt.
 
 """
