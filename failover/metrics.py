@@ -12,8 +12,9 @@ and must never see half a file. It is 0644 (node_exporter runs as another user) 
 secrets: host and check names, and a fixed set of reason words.
 
 Metrics (gauges):
-  failover_check_up{host,check}               1 passed, 0 failed this round
-  failover_check_latency_seconds{host,check}  the probe's time, retries included
+  failover_check_up{host,check,family}        1 passed, 0 failed this round; family is ipv4 or
+                                              ipv6 on a host with address6, "" otherwise
+  failover_check_latency_seconds{host,check,family}  the probe's time, retries included
   failover_host_down{host}                    1 when the host is down by policy (streaks)
   failover_active{host}                       1 for the active host, 0 for the others
   failover_round_timestamp_seconds            when the round finished (unix time)
@@ -64,13 +65,13 @@ def render(report: RoundReport | None, state: State | None, hosts: list[str], st
     def gauge(name: str, labels: tuple[str, ...] = ()) -> Gauge:
         return Gauge(name, _HELP[name], labels, registry=registry)
 
-    up = gauge("failover_check_up", ("host", "check"))
-    latency = gauge("failover_check_latency_seconds", ("host", "check"))
+    up = gauge("failover_check_up", ("host", "check", "family"))
+    latency = gauge("failover_check_latency_seconds", ("host", "check", "family"))
     down = gauge("failover_host_down", ("host",))
     active = gauge("failover_active", ("host",))
     for r in report.results if report is not None else ():
-        up.labels(r.host, r.check).set(int(r.ok))
-        latency.labels(r.host, r.check).set(r.latency)
+        up.labels(r.host, r.check, r.family).set(int(r.ok))
+        latency.labels(r.host, r.check, r.family).set(r.latency)
     if state is not None:
         for host in hosts:
             down.labels(host).set(int(host in state.hosts and state.hosts[host].down))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from failover import policy
+from failover import dualstack, policy
 from failover.errors import FailoverError, Interrupted, UnsafePlan, UsageError
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
@@ -146,13 +146,15 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
 
         counted, notes = fence_again(inventory, counted, report, audit, now)
     decision = policy.decide(inventory, counted, report, now)
+    decision = dualstack.refine(inventory, counted, report, decision, now)  # issue 20
     decision = _freshness(inventory, counted, decision, now)
     decision = _unfinished(inventory, store, decision)
     if record:
         audit.write_round(
             {"online": report.online, "active": counted.active,
              "results": [{"host": r.host, "check": r.check, "ok": r.ok,
-                          "latency": round(r.latency, 4), "detail": r.detail}
+                          "latency": round(r.latency, 4), "detail": r.detail,
+                          **({"family": r.family} if r.family else {})}
                          for r in report.results],
              "control": [{"target": c.target, "ok": c.ok} for c in report.control]},
             decision.to_json(), healthy=_healthy(report, decision),
@@ -180,8 +182,8 @@ def ssh_unanswered(inventory: Inventory, report: RoundReport) -> dict[str, str]:
     found: dict[str, str] = {}
     for r in report.results:
         check = checks.get(r.check)
-        if r.ok or not r.no_answer or r.host in found or check is None:
-            continue
+        if r.ok or not r.no_answer or r.host in found or check is None or r.family == "ipv6":
+            continue  # (SSH goes to host.address, IPv4: an IPv6 probe is no evidence of it)
         ssh = inventory.hosts[r.host].ssh
         port = ssh.port if ssh else 22
         tcp_port = getattr(check, "port", None) if check.type == "tcp" else None

@@ -17,23 +17,49 @@ from failover.model.playbook import CheckAction
 def check_host(ctx: RunContext, host: str, checks: list[str] | None) -> Outcome:
     """Run `host`'s checks (`checks` by name; None: every check of the inventory); when every
     one passes and they are all of the inventory's checks, add it to ctx.verified (a subset
-    passing leaves the dns step to run them all); StepFailed naming each failed check otherwise."""
+    passing leaves the dns step to run them all); StepFailed naming each failed check otherwise.
+
+    A dual-stack host (`address6`) is checked over IPv4 and IPv6. One that passes over one family
+    only is verified for that family alone when `policy.partial_family` is allow: the flip then
+    removes the other family's records (ctx.dropped; audited as `partial_family`); with refuse
+    (the default) the step fails and says so.
+    """
     from failover.checks import run_round
+    from failover.families import degraded, failing_detail, names
 
     report = run_round(ctx.inventory, hosts=[host], checks=checks, control=False)
-    lines = [f"{r.host}/{r.check}: {'ok' if r.ok else 'FAILED'} {r.detail} "
+    every = {c.name for c in ctx.inventory.checks}
+    complete = checks is None or every <= set(checks)
+    lines = [f"{r.host}/{r.label}: {'ok' if r.ok else 'FAILED'} {r.detail} "
              f"({r.latency * 1000:.0f} ms)".replace("  ", " ") for r in report.results]
-    failed = [r for r in report.results if not r.ok]
+    failed = [r for r in report.judged(host) if not r.ok]
+    failing, passing = degraded(report, host)
+    only = {r.family for r in failed} <= set(failing)
+    if failed and failing and only:
+        why = "; ".join(f"{names([f])}: {failing_detail(report, host, f)}" for f in failing)
+        records = " and ".join("A" if f == "ipv4" else "AAAA" for f in failing)
+        if ctx.inventory.policy.partial_family != "allow":
+            raise StepFailed(f"{host} passes its checks over {names(passing)} only ({why}); "
+                             "policy.partial_family is refuse: its "
+                             f"{records} records would send visitors to a host that does not "
+                             "answer them (set policy.partial_family: allow to move "
+                             f"{names(passing)} and remove {records})")
+        ctx.dropped[host] = set(failing)
+        if complete:
+            ctx.verified.add(host)
+        ctx.record("partial_family", host=host, serves=passing, dropped=failing, reason=why)
+        return Outcome(detail=f"{host} passed its checks over {names(passing)} only ({why}); "
+                              f"policy.partial_family: allow: a flip to it removes its {records} "
+                              "records", lines=lines)
     if failed:
         raise StepFailed(f"{host} failed its checks: "
-                         + "; ".join(f"{r.check}: {r.detail}" for r in failed))
-    every = {c.name for c in ctx.inventory.checks}
-    if checks is None or every <= set(checks):
-        ctx.verified.add(host)
-        return Outcome(detail=f"{host} passed {len(report.results)} checks", lines=lines)
-    # some of its checks passing is not "the host passed its checks": the dns step runs them all
-    return Outcome(detail=f"{host} passed {len(report.results)} of its checks (not "
-                          f"{', '.join(sorted(every - set(checks)))})", lines=lines)
+                         + "; ".join(f"{r.label}: {r.detail}" for r in failed))
+    if not complete:  # some of its checks passing is not "the host passed its checks"
+        return Outcome(detail=f"{host} passed {len(report.results)} of its checks (not "
+                              f"{', '.join(sorted(every - set(checks or [])))})", lines=lines)
+    ctx.verified.add(host)
+    ctx.dropped.pop(host, None)
+    return Outcome(detail=f"{host} passed {len(report.results)} checks", lines=lines)
 
 
 class CheckStep(Action[CheckAction, None]):
