@@ -4,12 +4,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates bind9 bind9-utils nftables prometheus systemd shellcheck mariadb-server mariadb-client postgresql chromium etcd-server etcd-client
+APT_PACKAGES := faketime openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates bind9 bind9-utils nftables prometheus systemd shellcheck mariadb-server mariadb-client postgresql chromium etcd-server etcd-client
 PYTEST_ARGS ?=
 # pytest-xdist workers for `make test`, each with a rig of its own (tests/conftest.py)
 TEST_JOBS ?= 2
 
-.PHONY: all setup deps venv test demo bench lint docs clean
+.PHONY: all setup deps venv test faults demo bench lint docs clean
 
 all: test
 
@@ -33,6 +33,10 @@ $(VENV)/.installed: pyproject.toml
 
 test: setup
 	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
+
+# the fault matrix (tests/faults): prints the table and writes it to docs/faults.md
+faults: setup
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile tests/faults --faults-md docs/faults.md $(PYTEST_ARGS)
 
 demo: setup
 	$(PY) -m tests.demo

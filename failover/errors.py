@@ -102,6 +102,10 @@ class StateConflict(FailoverError, kind=ErrorKind.CONFLICT):
     lock it was written under was taken over since (a stale fencing token). Nothing was written."""
 
 
+class StateUnwritable(FailoverError):
+    """The state folder cannot be written (read-only, full, no permission): nothing was done."""
+
+
 class StepFailed(FailoverError, kind=ErrorKind.STEP):
     """A playbook step failed (after rescue, if any)."""
 

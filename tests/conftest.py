@@ -38,6 +38,8 @@ _worker_identity()
 from tests.rig import Rig, RigError, port_offset  # noqa: E402
 from tests.rig.dnsservers import DnsServers  # noqa: E402
 
+pytest_plugins = ["tests.faults.table"]  # the fault matrix's table (make faults, make test)
+
 log = logging.getLogger(__name__)
 
 

@@ -77,7 +77,8 @@ class DnsProvider(ABC):
         Empty plans do nothing. Refuses (UnsafePlan) a plan for another zone or provider, one that
         touches unmanaged rrsets, or one whose `before` no longer matches the zone (re-plan).
         Changes already in place are skipped, so applying a plan twice is harmless. Atomic per
-        zone iff `ATOMIC`. Raises ProviderError when the provider fails or the read-back differs.
+        zone iff `ATOMIC`. Raises ProviderError when the provider fails, ApplyUncertain when the
+        change was sent but reading it back fails or differs (the zone may have changed).
         """
         if plan.empty:
             log.debug("apply: zone=%s provider=%s changes=0", self.zone_name, self.name)
@@ -101,10 +102,16 @@ class DnsProvider(ABC):
             return
         log.info("apply: zone=%s provider=%s changes=%d", self.zone_name, self.name, len(todo))
         self._apply(ZonePlan(plan.zone, plan.provider, todo))
-        after = self.read()
+        # the provider took the change: from here on a failure to prove it means the zone may be
+        # changed (ApplyUncertain), so a flip puts it back instead of calling it untouched
+        try:
+            after = self.read()
+        except ProviderError as exc:
+            raise ApplyUncertain(f"the change was sent, but reading it back failed: {exc}") \
+                from exc
         wrong = [c for c in todo if not _matches(after.get(c.key), c.ttl, c.after)]
         if wrong:
-            raise ProviderError("; ".join(
+            raise ApplyUncertain("; ".join(
                 f"zone {self.zone_name} ({self.name}): after the change {c.name} {c.type} is "
                 f"{_describe(after.get(c.key))}, the plan said {show(c.after)} (ttl {c.ttl})"
                 for c in wrong))

@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from failover.errors import LockHeld
+from failover.errors import LockHeld, StateUnwritable
 from failover.state.base import Lock
 from failover.state.files import ensure_dir
 
@@ -37,8 +37,12 @@ class FileLock(Lock):
         self._fd: int | None = None
 
     def acquire(self) -> int:
-        ensure_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            ensure_dir(self.path.parent)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:  # before anything is done: say so, never a traceback
+            raise StateUnwritable(f"cannot open the lock file {self.path}: {e.strerror}; the "
+                                  "state folder must be writable (nothing was done)") from None
         deadline = time.monotonic() + self.wait
         while True:
             try:

@@ -7,7 +7,6 @@ that resolves nowhere.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +92,7 @@ def test_link_down_times_out_and_the_round_still_ends_in_time(
     shop: Inventory, host_reset: Rig
 ) -> None:
     with host_reset.primary.link_down():
-        started = time.monotonic()
         report = run_round(shop)
-        elapsed = time.monotonic() - started
 
     assert {(r.host, r.check): r.detail for r in report.for_host("primary")} == {
         ("primary", "storefront"): "timeout after 1s",
@@ -104,7 +101,8 @@ def test_link_down_times_out_and_the_round_still_ends_in_time(
     assert report.host_ok("standby")
     assert [c.ok for c in report.control] == [False, True]
     assert report.online  # one control target is enough
-    assert elapsed < 3 + 2, f"round took {elapsed:.1f}s; control timeout is 3s"
+    # every probe was cut off by its own timeout (the round's speed: bench/checks.py)
+    assert {c.detail for c in report.control if not c.ok} == {"timeout after 3s"}, report.control
 
 
 def test_a_round_says_which_failures_got_no_answer_at_all(host_reset: Rig,

@@ -1,16 +1,12 @@
-"""The PowerDNS provider and DNS flips against a real PowerDNS (the rig), and against a small
-local HTTP server for answers a healthy PowerDNS never gives (HTML, garbage, 5xx, slowness)."""
+"""The PowerDNS provider and DNS flips against a real PowerDNS (the rig), and, through the fault
+proxy in front of it, answers a healthy PowerDNS never gives (HTML, garbage, 5xx, slowness)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-import socketserver
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -22,6 +18,7 @@ from failover.dns.registry import provider_for
 from failover.errors import ProviderError, UnsafePlan
 from failover.model.inventory import Inventory
 from tests.rig import Rig
+from tests.rig.faultproxy import FaultProxy, Rule
 
 MX = {"primary": "10 mx.primary.example.", "standby": "10 mx.standby.example."}
 
@@ -207,63 +204,24 @@ def test_pdns_down_fails_after_retries_and_changes_nothing(rig: Rig, zone_name: 
     assert served(rig, zone_name)["www"] == [rig.primary.address]
 
 
-# -- answers a healthy PowerDNS never gives: a local stand-in server ---------------------------
-
-class FakeApi(socketserver.ThreadingTCPServer):
-    """Answers every request with `status`, `body` and `ctype`, after `delay` seconds."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), FakeHandler)
-        self.status, self.body, self.ctype, self.delay = 200, "{}", "application/json", 0.0
-        self.methods: list[str] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class FakeHandler(BaseHTTPRequestHandler):
-    server: FakeApi
-
-    def _answer(self) -> None:
-        self.server.methods.append(self.command)
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        time.sleep(self.server.delay)
-        body = self.server.body.encode()
-        try:
-            self.send_response(self.server.status)
-            self.send_header("Content-Type", self.server.ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            pass  # the client gave up (timeout test)
-
-    do_GET = do_PATCH = _answer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
+# -- answers a healthy PowerDNS never gives: the fault proxy in front of the real one ----------
 
 @pytest.fixture
-def fake_api() -> Iterator[FakeApi]:
-    server = FakeApi()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+def proxied(rig: Rig, zone_name: str) -> Iterator[tuple[FaultProxy, Inventory]]:
+    """The zone on the rig's PowerDNS, reached through a FaultProxy (tests/rig/faultproxy.py)
+    that answers in its place on cue; what no rule answers reaches PowerDNS."""
+    create_primary_zone(rig, zone_name)
+    with FaultProxy(rig.pdns.api_url) as proxy:
+        yield proxy, make_inventory(rig_hosts(rig), [pdns_zone(rig, zone_name,
+                                                               api_url=proxy.url)])
 
 
-def fake_inventory(fake_api: FakeApi, timeout: float = 5) -> Inventory:
-    return make_inventory({"primary": "10.203.0.11", "standby": "10.203.0.12"}, [
-        {"provider": "powerdns", "zone": "fake.test.", "api_url": fake_api.url,
-         "api_key": "secret-key-value", "timeout": timeout,
-         "records": [{"name": "www", "type": "A"}]}])
+def zone_path(zone: str) -> Any:
+    return lambda method, path, body: path.endswith(f"/zones/{zone}")
+
+
+def methods(proxy: FaultProxy) -> list[str]:
+    return [method for method, _, _ in proxy.requests]
 
 
 @pytest.mark.parametrize(("status", "ctype", "body", "expected"), [
@@ -271,43 +229,54 @@ def fake_inventory(fake_api: FakeApi, timeout: float = 5) -> Inventory:
      "answered with an HTML page, not the API"),
     (200, "text/plain", "hello", "answered something that is not JSON (text/plain)"),
     (200, "application/json", "[1, 2]", "unexpected answer (no 'rrsets' list in the zone)"),
-    (200, "application/json", json.dumps({"rrsets": [{"name": "www.fake.test.", "type": "A"}]}),
+    (200, "application/json", json.dumps({"rrsets": [{"name": "www.ZONE", "type": "A"}]}),
      "unexpected answer (rrset 0 lacks or has a bad field: 'ttl')"),
-    (200, "application/json", json.dumps({"rrsets": [{"name": "www.fake.test.", "type": "A",
+    (200, "application/json", json.dumps({"rrsets": [{"name": "www.ZONE", "type": "A",
                                                      "ttl": 60, "records": [{"content": "x"}]}]}),
-     "unexpected answer for www.fake.test. A: 'x' is not a valid A value"),
+     "unexpected answer for www.ZONE A: 'x' is not a valid A value"),
     (403, "text/plain", "Forbidden", "API key rejected (HTTP 403); check api_key"),
     (418, "application/json", '{"error": "short and stout"}',
      "GET failed (HTTP 418): short and stout"),
 ])
 def test_bad_answers_become_clear_provider_errors(
-        fake_api: FakeApi, status: int, ctype: str, body: str, expected: str) -> None:
-    fake_api.status, fake_api.ctype, fake_api.body = status, ctype, body
-    provider = provider_for(fake_inventory(fake_api).dns[0])
+        rig: Rig, proxied: tuple[FaultProxy, Inventory], zone_name: str, status: int,
+        ctype: str, body: str, expected: str) -> None:
+    proxy, inv = proxied
+    proxy.add_rule(Rule(zone_path(zone_name), times=99, status=status,
+                        body=body.replace("ZONE", zone_name).encode(), content_type=ctype))
+    provider = provider_for(inv.dns[0])
     with pytest.raises(ProviderError) as info:
         provider.read()
-    assert str(info.value).startswith(f"powerdns zone fake.test. at {fake_api.url}: {expected}")
-    assert fake_api.methods == ["GET"]  # 4xx and bad bodies are never retried
-    assert "secret-key-value" not in str(info.value)
+    assert str(info.value).startswith(
+        f"powerdns zone {zone_name} at {proxy.url}: {expected.replace('ZONE', zone_name)}")
+    assert methods(proxy) == ["GET"]  # 4xx and bad bodies are never retried
+    assert rig.pdns.api_key not in str(info.value)
 
 
-def test_server_errors_are_retried_then_reported(fake_api: FakeApi) -> None:
-    fake_api.status, fake_api.ctype, fake_api.body = 503, "text/html", "<h1>down</h1>"
-    provider = provider_for(fake_inventory(fake_api).dns[0])
+def test_server_errors_are_retried_then_reported(proxied: tuple[FaultProxy, Inventory],
+                                                 zone_name: str) -> None:
+    proxy, inv = proxied
+    proxy.add_rule(Rule(zone_path(zone_name), times=99, status=503, body=b"<h1>down</h1>",
+                        content_type="text/html"))
+    provider = provider_for(inv.dns[0])
     with pytest.raises(ProviderError, match=r"server error HTTP 503 \(an HTML page\) \(3 tries\)$"):
         provider.read()
-    assert fake_api.methods == ["GET"] * 3
+    assert methods(proxy) == ["GET"] * 3
 
 
-def test_patch_without_answer_is_uncertain(fake_api: FakeApi) -> None:
-    fake_api.delay = 0.5
-    inv = fake_inventory(fake_api, timeout=0.2)
+def test_patch_without_answer_is_uncertain(rig: Rig, proxied: tuple[FaultProxy, Inventory],
+                                           zone_name: str) -> None:
+    proxy, _ = proxied
+    proxy.add_rule(Rule(lambda m, p, b: m == "PATCH", times=99, status=504, delay=0.5))
+    inv = make_inventory(rig_hosts(rig), [pdns_zone(rig, zone_name, api_url=proxy.url,
+                                                    timeout=0.2)])
     provider = provider_for(inv.dns[0])
-    plan = diff("fake.test.", "powerdns", {}, desired_for(inv, inv.dns[0], "standby"))
+    plan = diff(zone_name, "powerdns", provider.read(), desired_for(inv, inv.dns[0], "standby"))
     with pytest.raises(ApplyUncertain, match=r"no answer within 0\.2s \(3 tries\); the change may "
                                              r"or may not have been applied"):
         provider._apply(plan)
-    assert fake_api.methods == ["PATCH"] * 3
+    assert methods(proxy) == ["GET", "PATCH", "PATCH", "PATCH"]
+    assert served(rig, zone_name)["www"] == [rig.primary.address]  # it never reached PowerDNS
 
 
 def test_unknown_provider_lists_the_available_ones() -> None:

@@ -95,7 +95,8 @@ def test_a_change_that_never_gets_insync_times_out_as_uncertain(
     provider = provider_for(inv.dns[0])
     with pytest.raises(ApplyUncertain, match="still PENDING after 1s"):
         provider.apply(plan_for(inv, provider, "standby"))
-    assert proxy.count(is_get_change) >= 1
+    assert proxy.count(is_change) == 1  # sent once, never again while it stays PENDING
+    assert proxy.count(is_get_change) >= 1  # polled until the deadline (how often: the clock)
 
 
 @pytest.mark.parametrize("code", ["Throttling", "PriorRequestNotComplete"])

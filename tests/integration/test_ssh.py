@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import pytest
@@ -64,8 +65,10 @@ def test_run_command_timeout(standby: SshTarget) -> None:
         run_command(standby, ["sleep", "30"], timeout=1)
 
 
-def test_verify_host_key(standby: SshTarget) -> None:
-    verify_host_key(standby)
+def test_verify_host_key(standby: SshTarget, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="failover.remote.ssh"):
+        verify_host_key(standby)  # the right key and a login: no error
+    assert "verified: host=standby host_key=ok login=ok" in caplog.messages
 
 
 def test_wrong_host_key_names_host_and_both_fingerprints(host_reset: Rig,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.server
 import socketserver
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -34,6 +35,7 @@ class Rule:
     body: bytes = b""
     content_type: str = "text/xml"
     rewrite: Callable[[bytes], bytes] | None = None
+    delay: float = 0.0  # seconds to sit on the request first (past the client's timeout: a hang)
     seen: int = field(default=0)
 
 
@@ -88,16 +90,24 @@ class FaultProxy:
 
     def _answer(self, method: str, path: str, body: bytes,
                 headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        rewrite = None
+        rewrite, delay = None, 0.0
         with self.lock:
             self.requests.append((method, path, body))
             for rule in self.rules:
                 if rule.match(method, path, body):
                     rule.seen += 1
                     if rule.skip < rule.seen <= rule.skip + rule.times:
+                        delay = rule.delay
                         if rule.status is not None:
-                            return rule.status, {"Content-Type": rule.content_type}, rule.body
+                            answer = rule.status, {"Content-Type": rule.content_type}, rule.body
+                            break
                         rewrite = rule.rewrite
+            else:
+                answer = None
+        if delay:
+            time.sleep(delay)
+        if answer is not None:
+            return answer
         keep = {k: v for k, v in headers.items()
                 if k.lower() not in ("host", "content-length", "connection", "accept-encoding")}
         with requests.Session() as s:

@@ -38,14 +38,15 @@ def clear(host: RigHost) -> None:
         _nft(host, None, "delete", "table", "inet", TABLE)
 
 
-def drop_port(host: RigHost, port: int, percent: int = 100) -> Undo:
-    """Drop incoming TCP packets to `port` in the host's namespace (all, or `percent` of them)."""
+def drop_port(host: RigHost, port: int, percent: int = 100, verdict: str = "drop") -> Undo:
+    """Drop incoming TCP packets to `port` in the host's namespace (all, or `percent` of them);
+    `verdict="reject with tcp reset"` cuts open connections at their next packet instead."""
     match = "" if percent >= 100 else f" numgen random mod 100 < {percent}"
     clear(host)
     _nft(host, f"""table inet {TABLE} {{
     chain input {{
         type filter hook input priority 0; policy accept;
-        tcp dport {port}{match} counter drop
+        tcp dport {port}{match} counter {verdict}
     }}
 }}
 """)

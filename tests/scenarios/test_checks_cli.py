@@ -168,4 +168,4 @@ def test_watch_skips_a_round_while_another_run_holds_the_lock(site: Site) -> Non
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, "".join(seen) + err
     assert "round finished: n=3" in err
-    assert 1 <= site.rounds() <= 2
+    assert site.rounds() == 2  # the first round skipped, the other two recorded

