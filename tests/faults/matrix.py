@@ -88,9 +88,8 @@ ROWS = [
         "fenced when it answers, stays demoted: never wins the site back"),
     Row("webhook-hangs", "a webhook that hangs", "the notify step gives up at its timeout; the "
         "failover is done"),
-    Row("smtp-hangs", "an SMTP server that hangs", "the notify step gives up at its timeout; "
-        "the failover is done", pending="waits for the email notifier (issue 15, branch "
-        "notifiers)"),
+    Row("smtp-hangs", "an SMTP server that hangs", "the mail gives up at its deadline and is "
+        "owed; the failover is done"),
     Row("down-and-dns-flaky", "primary down and the DNS API failing its first two attempts",
         "retried; failover done"),
     Row("down-and-standby-flaky", "primary down and the standby failing its checks on the first "
