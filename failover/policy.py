@@ -73,7 +73,8 @@ def preferred_host(inventory: Inventory) -> str:
 
 def override_command(inventory: Inventory, action: str, to: str, *extra: str) -> str:
     """The exact command a person runs to do what automation did not (global options last)."""
-    return shlex.join(["failover", action, "--to", to, "--yes", *extra,
+    service = ["--service", inventory.service] if inventory.service else []
+    return shlex.join(["failover", action, "--to", to, *service, "--yes", *extra,
                        "-i", str(inventory.path)])
 
 

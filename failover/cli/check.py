@@ -43,6 +43,8 @@ class CheckRound(msgspec.Struct):
     judged: State  # the state the round was judged in (the table shows it, not the run's end)
     run_lines: list[str] = msgspec.field(default_factory=list)  # the playbook's progress, if any
     timeline: list[Any] = msgspec.field(default_factory=list)  # of a run that moved DNS
+    # with `services:`: each service's round (cli/services.py); the fields above are the worst's
+    services: list[tuple[str, CheckRound]] = msgspec.field(default_factory=list)
 
 
 @click.command()
@@ -68,6 +70,13 @@ def one_round(app: App, *, no_act: bool, wait: float, prom_file: Path | None) ->
     (bad inventory, lock held, a provider down) still writes the metrics file, pages a person
     when the lock keeps automation from acting on a down host, then raises.
     """
+    from failover.model.services import service_names
+
+    if app.service is None and len(names := service_names(app.site)) > 1:
+        from failover.cli.services import site_round
+
+        return site_round(app, names, lambda unit: one_round(
+            unit, no_act=no_act, wait=wait, prom_file=None))
     try:
         done = _round(app, no_act=no_act, wait=wait)
     except (FailoverError, KeyboardInterrupt) as e:
@@ -143,6 +152,10 @@ def _write_metrics(path: Path, report: RoundReport | None, state: State | None, 
 
 def show(app: App, done: CheckRound, *, json_lines: bool = False) -> None:
     """Print the round: status line first (monitoring-plugin form), then the details."""
+    if done.services:
+        from failover.cli.services import show_site
+
+        return show_site(app, done, details, json_lines=json_lines)
     o, inv = done.outcome, app.inventory
     if app.json:
         doc = outcome_json(o, inv, no_act=done.no_act)
@@ -152,10 +165,14 @@ def show(app: App, done: CheckRound, *, json_lines: bool = False) -> None:
             doc["timeline"] = timeline_json(done.timeline)
         click.echo(dumps(doc)) if json_lines else app.print_json(doc)
         return
-    d = o.decision
-    app.out(status_line(d.status, summary(o, no_act=done.no_act), perfdata(o, inv)))
-    if app.quiet:
-        return
+    app.out(status_line(o.decision.status, summary(o, no_act=done.no_act), perfdata(o, inv)))
+    if not app.quiet:
+        details(app, done)
+
+
+def details(app: App, done: CheckRound) -> None:
+    """The lines after the status line: the round's table, reasons, page, run and verdict."""
+    o, d = done.outcome, done.outcome.decision
     for line in round_table(o.report, done.judged):
         app.out(line)
     for reason in d.reasons:

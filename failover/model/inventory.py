@@ -12,11 +12,11 @@ them through the plug-in package's registry when an inventory is read (model/typ
 """
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 
-from failover.model.base import Model
+from failover.model.base import Model, optional_model
 from failover.model.syncset import SyncSet
 from failover.model.types import (
     After,
@@ -58,6 +58,10 @@ class Host(Model):
         description="the hoster's networks, for the blast-radius lint")] = []
     vars: Annotated[dict[Name, str], Meta(
         description="override `vars` in playbook steps acting on this host")] = {}
+    role: Annotated[Literal["fallback"] | None, Meta(
+        description="fallback: a last-resort \"back soon\" page (a third provider); never given "
+                    "data or playbooks, it gets a service's records only while every real host "
+                    "of the service is down")] = None
 
 
 class SshSettings(Model):
@@ -79,6 +83,8 @@ class Record(Model):
     ttl: Annotated[int, Meta(ge=1, le=604800, description="seconds; keep it low (60)")] = 60
     values: Annotated[dict[Name, str | list[str]] | None, Meta(
         description="the record's value(s) per host; required except for A/AAAA")] = None
+    service: Annotated[Name | None, Meta(
+        description="the service whose flips change it (default: the first service)")] = None
 
 
 def _nameservers(value: list[str]) -> list[str]:
@@ -122,6 +128,11 @@ class CheckBase(Model):
         ge=0, le=10, description="extra attempts in the same round before it fails")] = 0
     severity: Annotated[Severity, Meta(
         description="warning: reported (exit 1), never makes a host down")] = "critical"
+    service: Annotated[Name | None, Meta(
+        description="the service it judges (default: the first service)")] = None
+    fallback: Annotated[bool, Meta(
+        description="true: probes the service's `role: fallback` host (its \"back soon\" page) "
+                    "instead of the real hosts")] = False
     type: str  # each check type's model narrows it to its own name (Literal)
 
 
@@ -161,6 +172,14 @@ class Policy(Model):
                     "longer")] = None
 
 
+if TYPE_CHECKING:  # to mypy, the same fields as Policy (read through msgspec.structs.asdict)
+    PolicyOverride = Policy
+else:
+    PolicyOverride = optional_model(Policy, "PolicyOverride",
+                               "The keys of `policy` a service changes; the others follow "
+                               "the inventory's `policy`.")
+
+
 class WebhookNotify(Model):
     """POST a JSON message ({"text", "site", "event"}, and "id" for a playbook's notify step: the
     same when a resumed run sends it again) to a chat or paging webhook."""
@@ -171,6 +190,24 @@ class WebhookNotify(Model):
 
 
 Notifier = Annotated[WebhookNotify, Tag("type")]
+
+
+class Service(Model):
+    """A part of the site that fails over on its own (web, mail): its checks, records and sync
+    sets say `service:`; here, what it does differently from the rest of the inventory."""
+
+    hosts: Annotated[list[Name] | None, Meta(
+        description="its hosts in priority order (default: every host, in the inventory's "
+                    "order); a `role: fallback` host listed here is its last resort")] = None
+    policy: Annotated[PolicyOverride | None, Meta(
+        description="keys of `policy` that differ for this service")] = None
+    checks: Annotated[list[Name], Meta(
+        description="checks that judge it (the same as `service:` on each check)")] = []
+    playbooks: Annotated[dict[Name, Path], Meta(
+        description="name -> file, over the inventory's playbooks")] = {}
+    fence: Annotated[list[str] | None, Meta(
+        description="what a `fence` step runs on its old host (default: the inventory's "
+                    "`fence`); mail's must not take a web server that still serves down")] = None
 
 
 def _targets(value: list[str]) -> list[str]:
@@ -208,6 +245,11 @@ class Inventory(Model):
     fence: Annotated[list[str], Meta(
         description="commands a `fence` step runs on the old host when it still answers "
                     "(maintenance page, stop order intake); {{ host }} and vars apply")] = []
+    services: Annotated[dict[Name, Service], Meta(
+        description="parts of the site that fail over on their own (web, mail); without it "
+                    "everything is one service named \"site\"")] = {}
+    service: str | None = None  # set by model/services.view: the service this view covers
+    whole: "Inventory | None" = None  # set by model/services.view: the inventory it was cut from
     canary: Annotated[Fqdn | None, Meta(
         description="a record in a managed zone that rehearse --canary really flips to the "
                     "standby and puts back (e.g. failover-drill.shop.example.); no customer "

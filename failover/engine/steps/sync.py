@@ -37,6 +37,15 @@ log = logging.getLogger(__name__)
 class SyncStep(Action[SyncAction, None]):
     key = "sync"
 
+    def run(self, ctx: RunContext, p: SyncAction) -> Outcome:
+        """A set of another service (`services:`) is not this run's: one playbook serves every
+        service, and each run syncs only the sets of the service it moves."""
+        whole, service = ctx.inventory.whole, ctx.inventory.service
+        if whole is not None and service and p.set not in {s.name for s in ctx.inventory.sync} \
+                and p.set in {s.name for s in whole.sync}:
+            return Outcome(detail=f"skipped: set {p.set} is not service {service}'s")
+        return super().run(ctx, p)
+
     def validate(self, ctx: RunContext, p: SyncAction) -> None:
         known_host(ctx, p.to, "sync.to")
         try:
