@@ -75,8 +75,9 @@ def one_round(app: App, *, no_act: bool, wait: float, prom_file: Path | None) ->
     if app.service is None and len(names := service_names(app.site)) > 1:
         from failover.cli.services import site_round
 
-        return site_round(app, names, lambda unit: one_round(
+        done: CheckRound = site_round(app, names, lambda unit: one_round(
             unit, no_act=no_act, wait=wait, prom_file=None))
+        return done
     try:
         done = _round(app, no_act=no_act, wait=wait)
     except (FailoverError, KeyboardInterrupt) as e:

@@ -32,7 +32,8 @@ from failover.model.playbook import Playbook
 log = logging.getLogger(__name__)
 
 DEFAULT_STATE_DIR = ".failover"
-LOADER_KEYS = ("path", "service", "whole")  # set by the loader (service: by a view); not users' keys
+# set by the loader (service and whole: by a view, model/services.py); not keys users write
+LOADER_KEYS = ("path", "service", "whole")
 
 M = TypeVar("M")
 

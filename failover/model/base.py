@@ -64,6 +64,6 @@ def optional_model(model: type[Model], name: str, doc: str) -> type[Model]:
     namespace: dict[str, object] = {"__annotations__": {n: t for n, t, _ in fields},
                                     "__module__": __name__, "__qualname__": name}
     namespace.update({n: d for n, _, d in fields})
-    made: type[Model] = type(Model)(name, (Model,), namespace)
+    made: type[Model] = _KeywordOnly(name, (Model,), namespace)
     made.__doc__ = doc
     return made
