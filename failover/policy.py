@@ -35,7 +35,7 @@ class Status(Enum):  # not an exit code: cli/exits.py maps it to one
     UNKNOWN = 3
 
 
-Action = Literal["none", "failover", "failback"]
+Action = Literal["none", "failover", "failback", "fallback"]  # fallback: engine/fallback.py
 
 # Why automation did not act although the active host is down; one page per reason and window.
 PageReason = Literal["no_healthy_standby", "auto_failover_off", "cooldown", "max_auto_failovers",

@@ -72,13 +72,14 @@ def one_round(app: App, *, no_act: bool, wait: float, prom_file: Path | None) ->
     """
     from failover.model.services import service_names
 
-    if app.service is None and len(names := service_names(app.site)) > 1:
-        from failover.cli.services import site_round
-
-        done: CheckRound = site_round(app, names, lambda unit: one_round(
-            unit, no_act=no_act, wait=wait, prom_file=None))
-        return done
     try:
+        if app.service is None and len(names := service_names(app.site)) > 1:
+            from failover.cli.services import site_round
+
+            # each service's round as `check --service NAME` (the metrics file: not yet)
+            site: CheckRound = site_round(app, names, lambda unit: one_round(
+                unit, no_act=no_act, wait=wait, prom_file=None))
+            return site
         done = _round(app, no_act=no_act, wait=wait)
     except (FailoverError, KeyboardInterrupt) as e:
         if isinstance(e, LockHeld) and not no_act:

@@ -145,7 +145,7 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
         from failover.engine.fence import fence_again
 
         counted, notes = fence_again(inventory, counted, report, audit, now)
-    decision = policy.decide(inventory, counted, report, now)
+    decision = _decide(inventory, counted, report, now)
     decision = _freshness(inventory, counted, decision, now)
     decision = _unfinished(inventory, store, decision)
     if record:
@@ -159,6 +159,18 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
             hosts=sorted({r.host for r in report.results}))
         store.save(counted)
     return RoundOutcome(report, decision, counted, notes=notes, warm=warm)
+
+
+def _decide(inventory: Inventory, state: State, report: RoundReport, now: float) -> Decision:
+    """policy.decide; for a service with a `role: fallback` host, engine/fallback.py's too."""
+    if inventory.whole is None:  # no services, no fallback host: the plain site
+        return policy.decide(inventory, state, report, now)
+    from failover.engine import fallback
+
+    if state.active in fallback.fallbacks(inventory):
+        return fallback.on_fallback(inventory, state, report)
+    return fallback.reconsider(inventory, state, report,
+                               policy.decide(inventory, state, report, now))
 
 
 def _healthy(report: RoundReport, decision: Decision) -> bool:
@@ -224,7 +236,14 @@ def _act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit
     started = clock()
     from failover.engine.context import RunContext
 
-    ctx = RunContext(inventory=inventory, store=store, audit=audit, state=outcome.state,
+    if decision.action == "fallback":  # records to the "back soon" page: a flip, no playbook
+        from failover.engine.fallback import to_fallback
+
+        return to_fallback(outcome, inventory, store, audit, emit=emit, clock=clock)
+    from failover.engine.fallback import leaving
+
+    ctx = RunContext(inventory=leaving(inventory, decision.from_), store=store, audit=audit,
+                     state=outcome.state,
                      emit=emit, clock=clock, ssh_masters=masters,
                      ssh_unanswered=ssh_unanswered(inventory, outcome.report))
     try:
@@ -250,5 +269,10 @@ def _act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit
         for master in ctx.ssh_masters.values():  # the runner closes them; not if it never ran
             master.close()
     outcome.state = ctx.state
+    if ctx.inventory is not inventory and outcome.run is not None and not outcome.run.failed:
+        from failover.engine.fallback import arrived
+
+        outcome.state = arrived(outcome.state, decision.to, clock())
+        store.save(outcome.state)
     if ctx.run_id:  # the playbook started (ok or not): one automatic flip used, for max_auto_*
         outcome.state = count_auto_flip(inventory, outcome.state, store, started)

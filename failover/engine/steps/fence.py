@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from failover.engine.context import RunContext
 from failover.engine.outcome import Outcome
-from failover.engine.steps.base import Action, known_host
+from failover.engine.steps.base import Action, known_host, on_fallback
 from failover.errors import StepFailed
 from failover.model.playbook import FenceAction
 
 
 class FenceStep(Action[FenceAction, list[str]]):
     key = "fence"
+
+    def run(self, ctx: RunContext, p: FenceAction) -> Outcome:
+        return on_fallback(ctx, p.host, "nothing to fence") or super().run(ctx, p)
 
     def validate(self, ctx: RunContext, p: FenceAction) -> None:
         known_host(ctx, p.host, "fence.host")
