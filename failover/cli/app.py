@@ -104,7 +104,8 @@ class App(msgspec.Struct):
 
     @property
     def audit(self) -> AuditLog:
-        return AuditLog(self.inventory.state_dir, clock=self.clock)
+        return AuditLog(self.inventory.state_dir, clock=self.clock,
+                        service=self.inventory.service)
 
     def out(self, text: str = "") -> None:
         """A line of the human result on stdout (nothing in --json mode)."""

@@ -79,7 +79,8 @@ def stuck_reason(journal: Journal) -> str:
     """What `check` and `status` say about an unfinished run, and what a person does."""
     v = journal.variables
     how = "was interrupted" if journal.status == "interrupted" else "did not finish (it died)"
-    return (f"run {journal.id} ({journal.title}: {v.get('from')} -> {v.get('to')}) {how}; "
+    of = f" of service {v['service']}" if v.get("service") else ""
+    return (f"run {journal.id}{of} ({journal.title}: {v.get('from')} -> {v.get('to')}) {how}; "
             f"last completed step: {last_done(journal)}; no new run starts until a person "
             f"continues it (`failover resume {journal.id}`) or rolls it back "
             f"(`failover resume --abandon {journal.id}`)")

@@ -3,6 +3,7 @@ real `failover` executable, on the rig, with the shipped mail example (examples/
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -65,6 +66,11 @@ def test_mail_fails_over_alone_then_web_on_its_own(site: Site) -> None:
     assert (site.standby.dir / "mail" / "new" / "1.eml").exists()  # the maildir went along
     assert not (site.primary.webroot / ".maintenance").exists()  # mail fences nothing (fence: [])
 
+    for service, incidents in (("web", []), ("mail", ["standby"])):  # a report per service
+        p = site.run("report", "--service", service, "--json")
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert [i["to"] for i in json.loads(p.stdout)["incidents"]] == incidents, service
+
     p = site.run("status")
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[:2] == ["service web: active host primary (up)",
@@ -96,11 +102,14 @@ def test_the_mail_example_validates_and_rehearses(site: Site) -> None:
     mail_site(site)
     p = site.run("validate")
     assert p.returncode == 0, p.stdout + p.stderr
+    p = site.run("sync", "--yes")  # cron's sync: every service's sets, each from its active host
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert (site.standby.dir / "mail" / "new" / "1.eml").exists()
+    assert site.tree(site.standby.webroot) == site.tree(site.primary.webroot)
     for service in ("web", "mail"):
         p = site.run("rehearse", "--service", service, "--yes")
         assert p.returncode == 0, p.stdout + p.stderr
         assert "READY" in p.stdout, p.stdout
-    assert (site.standby.dir / "mail" / "new" / "1.eml").exists()  # mail's drill synced maildir
 
 
 def test_a_bad_services_section_is_exit_2_with_file_and_line(tmp_path: Path) -> None:
