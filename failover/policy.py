@@ -24,6 +24,7 @@ import msgspec
 from failover.freshness import refusal
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
+from failover.model.services import who
 from failover.model.state import HostState, State, Streak
 from failover.model.types import format_duration
 
@@ -97,7 +98,7 @@ def lock_held_page(inventory: Inventory, state: State, detail: str) -> Page | No
     assert state.active is not None
     standby = next(h for h in inventory.hosts if h != state.active)
     command = override_command(inventory, "failover", standby)
-    return Page("lock_held", f"{inventory.site}: active host {state.active} is down (by the last "
+    return Page("lock_held", f"{who(inventory)}: active host {state.active} is down (by the last "
                              f"round) and automatic failover cannot run: {detail}; if that run is "
                              f"stuck, stop it, then a person can fail over: `{command}`")
 
@@ -240,7 +241,7 @@ def unfenced(state: State) -> list[str]:
 def _blocked(inventory: Inventory, reason: PageReason, why: str, block: str, from_: str,
              to: str | None) -> Decision:
     """CRITICAL, nothing done, and a page saying why and how a person overrides it."""
-    page = Page(reason, f"{inventory.site}: {why}; {block}")
+    page = Page(reason, f"{who(inventory)}: {why}; {block}")
     return Decision(Status.CRITICAL, "none", (why, block), from_, to, page=page)
 
 

@@ -24,7 +24,7 @@ import msgspec
 from failover.errors import FailoverError
 from failover.model.inventory import Host, Inventory
 from failover.model.results import RoundReport
-from failover.model.services import IMPLICIT, fallback_view
+from failover.model.services import IMPLICIT, fallback_view, who
 from failover.model.state import State
 from failover.policy import Decision, Page, Status, override_command, unjudgeable
 from failover.state.audit import AuditLog
@@ -56,7 +56,7 @@ def with_fallbacks(unit: Inventory, *, page_checks: bool = False) -> Inventory:
 def _page(unit: Inventory, why: str) -> Page:
     standby = next(iter(unit.hosts))
     return Page("no_healthy_standby",
-                f"{unit.site}{' ' + unit.service if unit.service else ''}: {why}; once a host "
+                f"{who(unit)}: {why}; once a host "
                 f"passes, a person can move the records there: "
                 f"`{override_command(unit, 'failover', standby)}`")
 

@@ -19,6 +19,7 @@ from failover import policy
 from failover.errors import FailoverError, Interrupted, UnsafePlan, UsageError
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
+from failover.model.services import who
 from failover.model.state import HostState, State
 from failover.policy import Decision, Status
 from failover.state.audit import AuditLog
@@ -261,9 +262,10 @@ def _act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit
         if not ctx.run_id:  # refused before its first step: tell a person
             audit.write("run_refused", playbook=decision.action, to=decision.to, error=str(e))
             command = policy.override_command(inventory, decision.action, decision.to)
-            page = policy.Page("refused", f"{inventory.site}: automatic {decision.action} from "
-                                          f"{decision.from_} to {decision.to} refused: {e}; to "
-                                          f"run it by hand: `{command}`")
+            page = policy.Page("refused", f"{who(inventory)}: automatic "
+                                          f"{decision.action} from {decision.from_} to "
+                                          f"{decision.to} refused: {e}; to run it by hand: "
+                                          f"`{command}`")
             outcome.page_note = send_page(page, inventory, audit, clock())
     finally:
         for master in ctx.ssh_masters.values():  # the runner closes them; not if it never ran

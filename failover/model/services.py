@@ -31,6 +31,11 @@ def service_names(inv: Inventory) -> list[str]:
     return list(inv.services) or [IMPLICIT]
 
 
+def who(inv: Inventory) -> str:
+    """The site, and the service with `services:`: what a page or message is about."""
+    return f"{inv.site} {inv.service}" if inv.service else inv.site
+
+
 def owner(inv: Inventory, declared: str | None) -> str:
     """The service a check, record or sync set with `service: declared` belongs to."""
     return declared or service_names(inv)[0]

@@ -109,7 +109,9 @@ def test_the_mail_example_validates_and_rehearses(site: Site) -> None:
     p = site.run("rehearse", "--yes")  # every service in turn
     assert p.returncode == 0, p.stdout + p.stderr
     web, mail = p.stdout.split("== service mail")
-    assert web.startswith("== service web") and "READY" in web and "READY" in mail, p.stdout
+    assert web.startswith("== service web"), p.stdout
+    assert "READY" in web, p.stdout
+    assert "READY" in mail, p.stdout
     assert "NOT READY" not in p.stdout
     p = site.run("rehearse", "--service", "mail", "--yes", "--json")
     assert p.returncode == 0, p.stdout + p.stderr

@@ -10,9 +10,9 @@ import pytest
 from failover.cli.services import worst
 from failover.errors import LockHeld
 from failover.model.inventory import Inventory
-from failover.model.services import service_names, view
+from failover.model.services import service_names, view, who
 from failover.model.state import State
-from failover.policy import Status
+from failover.policy import Status, override_command
 from failover.state.local import LocalStateBackend
 from failover.state.services import service_store
 
@@ -81,3 +81,12 @@ def test_the_worst_service_decides_the_status() -> None:
     assert worst([Status.OK, Status.WARNING]) == Status.WARNING
     assert worst([Status.UNKNOWN, Status.CRITICAL, Status.OK]) == Status.CRITICAL
     assert worst([Status.OK, Status.UNKNOWN]) == Status.UNKNOWN
+
+
+def test_a_page_names_the_service_and_its_override_command_picks_it(tmp_path: Path) -> None:
+    inv = inventory(tmp_path, services={"web": {}, "mail": {}})
+    mail = view(inv, "mail")
+    assert who(mail) == "shop.example mail"
+    assert override_command(mail, "failover", "b") == (
+        f"failover failover --to b --service mail --yes -i {tmp_path / 'inventory.yaml'}")
+    assert "--service" not in override_command(inv, "failover", "b")
