@@ -67,6 +67,10 @@ def run_playbook(ctx: RunContext, name: str, variables: dict[str, str],
     from failover.config import load_playbook
     from failover.engine.runner import Runner
 
+    if ctx.inventory.whole is not None:  # leaving a fallback host: it is among the hosts
+        from failover.engine.fallback import leaving
+
+        ctx.inventory = leaving(ctx.inventory, variables.get("from"))
     inv = ctx.inventory
     path = playbook_path(inv, name)
     playbook = load_playbook(path, inv)
@@ -77,7 +81,13 @@ def run_playbook(ctx: RunContext, name: str, variables: dict[str, str],
             raise UnsafePlan(reason)
     if name == "failback" and resume is None:
         _failback_gate(ctx, variables.get("to", ""))
-    return Runner(ctx, playbook, path, variables, name=name, resume=resume).run()
+    journal = Runner(ctx, playbook, path, variables, name=name, resume=resume).run()
+    left = inv.hosts.get(variables.get("from", ""))
+    if left is not None and left.role == "fallback" and journal.status == "ok":
+        from failover.engine.fallback import arrived
+
+        ctx.save_state(arrived(ctx.state, variables["to"], ctx.clock()))
+    return journal
 
 
 def _failback_gate(ctx: RunContext, to: str) -> None:
@@ -241,10 +251,7 @@ def _act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit
         from failover.engine.fallback import to_fallback
 
         return to_fallback(outcome, inventory, store, audit, emit=emit, clock=clock)
-    from failover.engine.fallback import leaving
-
-    ctx = RunContext(inventory=leaving(inventory, decision.from_), store=store, audit=audit,
-                     state=outcome.state,
+    ctx = RunContext(inventory=inventory, store=store, audit=audit, state=outcome.state,
                      emit=emit, clock=clock, ssh_masters=masters,
                      ssh_unanswered=ssh_unanswered(inventory, outcome.report))
     try:
@@ -271,10 +278,5 @@ def _act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit
         for master in ctx.ssh_masters.values():  # the runner closes them; not if it never ran
             master.close()
     outcome.state = ctx.state
-    if ctx.inventory is not inventory and outcome.run is not None and not outcome.run.failed:
-        from failover.engine.fallback import arrived
-
-        outcome.state = arrived(outcome.state, decision.to, clock())
-        store.save(outcome.state)
     if ctx.run_id:  # the playbook started (ok or not): one automatic flip used, for max_auto_*
         outcome.state = count_auto_flip(inventory, outcome.state, store, started)
