@@ -18,7 +18,7 @@ from failover.model.services import IMPLICIT, check_owner, fallback_hosts, owner
 def check_services(inv: Inventory, doc: Document) -> list[Reason]:
     names = service_names(inv)
     reasons = _claims(inv, doc, names) + _section(inv, doc)
-    for name in names if all(r.key.split(".")[0] != "services" for r in reasons) else ():
+    for name in names if not reasons else ():  # what is judged: once the claims are right
         reasons += _judged(inv, doc, name)
     return reasons
 

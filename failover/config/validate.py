@@ -146,6 +146,10 @@ def check_playbook(playbook: Playbook, inv: Inventory, doc: Document, *,
             at: KeyPath = (section, i, step.action)
             for key, value in _host_params(step):
                 reasons += _known(doc, (*at, key), value, list(inv.hosts), "host", "hosts")
+                if value in inv.hosts and inv.hosts[value].role == "fallback":
+                    reasons.append(doc.reason((*at, key), f"{value} is a `role: fallback` host: "
+                                              "never a playbook's target (a round points the "
+                                              "records at it when every host is down)"))
             if step.check is not None:
                 for n, name in enumerate(step.check.checks or []):
                     reasons += _known(doc, (*at, "checks", n), name, checks, "check", "checks")

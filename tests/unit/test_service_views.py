@@ -90,3 +90,36 @@ def test_a_page_names_the_service_and_its_override_command_picks_it(tmp_path: Pa
     assert override_command(mail, "failover", "b") == (
         f"failover failover --to b --service mail --yes -i {tmp_path / 'inventory.yaml'}")
     assert "--service" not in override_command(inv, "failover", "b")
+
+
+def test_a_playbook_never_names_the_fallback_host(tmp_path: Path) -> None:
+    from failover.config.validate import check_playbook
+    from failover.config.yamlmarks import read_yaml
+    from failover.model.playbook import Playbook
+
+    path = tmp_path / "p.yaml"
+    path.write_text("name: p\nsteps:\n  - dns: {to: page}\n")
+    doc = read_yaml(path)
+    found = check_playbook(Playbook.parse(doc.data), inventory(tmp_path), doc)
+    assert [(r.line, r.key, r.message.split(": never")[0]) for r in found] == [
+        (3, "steps[0].dns.to", "page is a `role: fallback` host")]
+
+
+def test_a_check_claimed_by_two_services_is_an_error_at_its_line(tmp_path: Path) -> None:
+    import yaml
+
+    from failover.config.services import check_services
+    from failover.config.yamlmarks import read_yaml
+
+    data = inventory(tmp_path).to_json()
+    data.pop("path")
+    data["checks"][1]["service"] = "web"
+    data["services"] = {"web": {}, "mail": {"checks": ["smtp"]}}
+    path = tmp_path / "inventory.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    doc = read_yaml(path)
+    inv = Inventory.parse({**data, "path": str(path)})
+    found = [f"{r.key}: {r.message}" for r in check_services(inv, doc)]
+    assert found == ["checks[1].name: check 'smtp' is claimed by services mail, web; a check "
+                     "judges one service (keep it in one, or copy it under another name)"]
+    assert all(r.line for r in check_services(inv, doc))
