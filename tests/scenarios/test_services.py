@@ -47,6 +47,9 @@ def test_mail_fails_over_alone_then_web_on_its_own(site: Site) -> None:
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stdout.startswith("FAILOVER OK - web: active host primary healthy; mail: active "
                                "host primary healthy | "), p.stdout
+    p = site.run("watch", "--rounds", "1", "-q")  # watch's rounds are check's
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.startswith("FAILOVER OK - web: active host primary healthy; mail:"), p.stdout
 
     site.primary.smtp.stop()  # the mail server dies; the web server keeps serving
     p = site.run("check")
@@ -75,6 +78,11 @@ def test_mail_fails_over_alone_then_web_on_its_own(site: Site) -> None:
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[:2] == ["service web: active host primary (up)",
                                          "service mail: active host standby (up)"], p.stdout
+    p = site.run("check", "--no-act", "--json")
+    doc = json.loads(p.stdout)
+    assert (p.returncode, doc["status"], doc["exit_code"]) == (1, "WARNING", 1), p.stdout
+    assert {n: s["active"] for n, s in doc["services"].items()} == {"web": "primary",
+                                                                   "mail": "standby"}
     # web healthy on the primary, mail healthy on the standby; the old mail host is a standby
     # whose SMTP is down: WARNING, the worst of the two
     p = site.run("check")
