@@ -76,9 +76,15 @@ def one_round(app: App, *, no_act: bool, wait: float, prom_file: Path | None) ->
         if app.service is None and len(names := service_names(app.site)) > 1:
             from failover.cli.services import site_round
 
-            # each service's round as `check --service NAME` (the metrics file: not yet)
+            # each service's round as `check --service NAME`, then one metrics file
             site: CheckRound = site_round(app, names, lambda unit: one_round(
                 unit, no_act=no_act, wait=wait, prom_file=None))
+            if prom_file is not None:
+                o = site.outcome
+                parts = [(n, d.outcome.report, d.outcome.state,
+                          list(app.for_service(n).inventory.hosts)) for n, d in site.services]
+                _write_metrics(prom_file, o.report, o.state, [], exit_status(
+                    "check", o.decision.status), None, services=parts)
             return site
         done = _round(app, no_act=no_act, wait=wait)
     except (FailoverError, KeyboardInterrupt) as e:
@@ -143,11 +149,13 @@ def _write_unknown_metrics(app: App, path: Path, error: BaseException) -> None:
 
 
 def _write_metrics(path: Path, report: RoundReport | None, state: State | None, hosts: list[str],
-                   status: int, unknown: str | None, at: float | None = None) -> None:
+                   status: int, unknown: str | None, at: float | None = None,
+                   services: list[Any] | None = None) -> None:
     from failover.metrics import write_prom_file
 
     try:
-        write_prom_file(path, report, state, hosts, status, unknown=unknown, at=at)
+        write_prom_file(path, report, state, hosts, status, unknown=unknown, at=at,
+                        services=services)
     except OSError as e:  # the round stands; the metrics file could not be written
         click.echo(f"failover: metrics file {path}: {e.strerror or e}", err=True)
 
