@@ -145,3 +145,23 @@ def test_a_bad_services_section_is_exit_2_with_file_and_line(tmp_path: Path) -> 
                "(did you mean 'smtp'?)" in line for line in lines), lines
     assert any(line.startswith(f"{at}:") and "record www A is claimed by services web" in line
                and "and mail" in line for line in lines), lines
+
+
+def test_mail_fails_over_and_back_by_hand_with_the_mail_received_meanwhile(site: Site) -> None:
+    mail_site(site)
+    primary, standby = site.primary.address, site.standby.address
+    p = site.run("failover", "--service", "mail", "--to", "standby", "--yes")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert records(site) == {"web": [primary, primary], "mail_a": [standby],
+                             "mx": [MX["standby"]]}
+    received = site.standby.dir / "mail" / "new" / "2.eml"
+    received.write_text("Subject: received on the standby\n")
+    p = site.run("failback", "--service", "mail", "--yes", "--force")  # --force: no 5 rounds
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "skipped: set webroot is not service mail's" in p.stdout
+    assert (site.primary.dir / "mail" / "new" / "2.eml").read_text() == received.read_text()
+    assert records(site) == {"web": [primary, primary], "mail_a": [primary],
+                             "mx": [MX["primary"]]}
+    state = site.state()
+    assert state["services"]["mail"]["active"] == "primary"
+    assert (state["active"], state["last_flip"]) == (None, None)  # web: never judged nor moved
