@@ -42,6 +42,7 @@ bench: setup
 	$(PY) -m bench.interrupt_window
 	$(PY) -m bench.dns_flip
 	$(PY) -m bench.checks
+	$(PY) -m bench.checks --dual
 	$(PY) -m bench.sync
 	$(PY) -m bench.pull
 	$(PY) -m bench.rto

@@ -11,7 +11,13 @@ inventories; the line "fd limit" says what it was.
 With `--type smtp` the servers speak SMTP (220 greeting, EHLO, QUIT) and the checks are smtp
 checks; the hanging ones accept and never greet.
 
+With `--dual` (issue 20) every host also has an IPv6 address (::1, where the servers listen
+too), so each check runs over both families: twice the probes in the same round. The round is run
+first without the IPv6 addresses (the baseline, in the same process), and the line "dual stack"
+gives the ratios; the wall-time target stays 1.3 x the timeout.
+
 usage: python bench/checks.py [--checks 1000] [--hanging 0.05] [--timeout 2] [--type http|smtp]
+                              [--dual]
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SERVERS = textwrap.dedent("""
@@ -56,10 +63,12 @@ SERVERS = textwrap.dedent("""
         held.append(writer)  # never answers, never closes
 
     async def main():
-        serve = smtp if sys.argv[1:] == ["smtp"] else answer
+        serve = smtp if sys.argv[1:2] == ["smtp"] else answer
         ok = await asyncio.start_server(serve, "127.0.0.1", 0, backlog=4096)
         port = ok.sockets[0].getsockname()[1]  # a free port; the same one on 127.0.0.2
         slow = await asyncio.start_server(hang, "127.0.0.2", port, backlog=4096)
+        if "dual" in sys.argv[2:]:
+            six = await asyncio.start_server(serve, "::1", port, backlog=4096)
         print("ready", port, flush=True)
         await asyncio.Event().wait()
 
@@ -75,12 +84,20 @@ def raise_fd_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def timed(run_round: Any, inventory: Any) -> tuple[float, float, Any]:
+    """(wall seconds, CPU seconds, report) of one round."""
+    cpu0, t0 = time.process_time(), time.monotonic()
+    report = run_round(inventory, control=False)
+    return time.monotonic() - t0, time.process_time() - cpu0, report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checks", type=int, default=1000)
     parser.add_argument("--hanging", type=float, default=0.05)
     parser.add_argument("--timeout", type=float, default=2.0)
     parser.add_argument("--type", choices=("http", "smtp"), default="http")
+    parser.add_argument("--dual", action="store_true", help="hosts with address6 too (::1)")
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO))
@@ -88,7 +105,8 @@ def main() -> int:
     from failover.model.inventory import Inventory
 
     fds = raise_fd_limit()
-    servers = subprocess.Popen([sys.executable, "-c", SERVERS, args.type], stdout=subprocess.PIPE,
+    servers = subprocess.Popen([sys.executable, "-c", SERVERS, args.type,
+                                *(["dual"] if args.dual else [])], stdout=subprocess.PIPE,
                                text=True)
     try:
         assert servers.stdout is not None
@@ -113,11 +131,11 @@ def main() -> int:
                      "records": [{"name": "@", "type": "A"}]}],
             "checks": [check],
         })
-        cpu0 = time.process_time()
-        t0 = time.monotonic()
-        report = run_round(inventory, control=False)
-        wall = time.monotonic() - t0
-        cpu = time.process_time() - cpu0
+        if args.dual:  # the baseline: the same hosts over IPv4 only, then with address6 too
+            base_wall, base_cpu, _ = timed(run_round, inventory)
+            inventory = inventory.replace(hosts={
+                name: host.replace(address6="::1") for name, host in inventory.hosts.items()})
+        wall, cpu, report = timed(run_round, inventory)
     finally:
         servers.terminate()
         servers.wait(10)
@@ -134,6 +152,11 @@ def main() -> int:
     print(f"peak RSS: {rss_mb:.0f} MB; target <= 150  {'OK' if rss_mb <= 150 else 'OVER'}")
     print(f"CPU: {cpu * 1000 / len(report.results):.2f} ms per check "
           f"({cpu:.2f} s for the round)")
+    if args.dual:
+        print(f"dual stack: {len(report.results)} probes; wall {wall / base_wall:.2f} x and CPU "
+              f"{cpu / base_cpu:.2f} x the IPv4-only round ({base_wall:.2f} s, {base_cpu:.2f} s "
+              "CPU); expected about 1 x wall (one round, concurrent) and 2 x CPU (twice the "
+              "probes)")
     good = ratio <= 1.3 and rss_mb <= 150 and timeouts == hanging and len(failed) == timeouts
     return 0 if good else 1
 

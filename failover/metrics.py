@@ -12,8 +12,9 @@ and must never see half a file. It is 0644 (node_exporter runs as another user) 
 secrets: host and check names, and a fixed set of reason words.
 
 Metrics (gauges):
-  failover_check_up{host,check}               1 passed, 0 failed this round
-  failover_check_latency_seconds{host,check}  the probe's time, retries included
+  failover_check_up{host,check,family}        1 passed, 0 failed this round; family is ipv4 or
+                                              ipv6 on a host with address6, "" otherwise
+  failover_check_latency_seconds{host,check,family}  the probe's time, retries included
   failover_host_down{host}                    1 when the host is down by policy (streaks)
   failover_active{host}                       1 for the active host, 0 for the others
   failover_round_timestamp_seconds            when the round finished (unix time)
@@ -73,8 +74,8 @@ def render(report: RoundReport | None, state: State | None, hosts: list[str], st
         return Gauge(name, _HELP[name], labels, registry=registry)
 
     extra = ("service",) if services else ()
-    up = gauge("failover_check_up", ("host", "check", *extra))
-    latency = gauge("failover_check_latency_seconds", ("host", "check", *extra))
+    up = gauge("failover_check_up", ("host", "check", "family", *extra))
+    latency = gauge("failover_check_latency_seconds", ("host", "check", "family", *extra))
     down = gauge("failover_host_down", ("host", *extra))
     active = gauge("failover_active", ("host", *extra))
     parts: list[tuple[str, RoundReport | None, State | None, list[str]]] = \
@@ -82,8 +83,8 @@ def render(report: RoundReport | None, state: State | None, hosts: list[str], st
     for name, report_, state_, hosts_ in parts:
         tag = (name,) if services else ()
         for r in report_.results if report_ is not None else ():
-            up.labels(r.host, r.check, *tag).set(int(r.ok))
-            latency.labels(r.host, r.check, *tag).set(r.latency)
+            up.labels(r.host, r.check, r.family, *tag).set(int(r.ok))
+            latency.labels(r.host, r.check, r.family, *tag).set(r.latency)
         for host in hosts_ if state_ is not None else ():
             assert state_ is not None
             down.labels(host, *tag).set(int(host in state_.hosts and state_.hosts[host].down))

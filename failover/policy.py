@@ -21,6 +21,7 @@ from typing import Literal
 
 import msgspec
 
+from failover.families import family_streaks, passes
 from failover.freshness import refusal
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
@@ -130,20 +131,21 @@ def record_round(inventory: Inventory, state: State, report: RoundReport, now: f
         return state
     hosts: dict[str, HostState] = {}
     for name in inventory.hosts:
-        results = report.for_host(name)
+        results = report.judged(name)  # a family the checker cannot reach counts for nothing
         if not results:  # not checked this round
             hosts[name] = state.hosts.get(name, HostState())
             continue
         old = state.hosts.get(name, HostState())
-        ok = report.host_ok(name)
-        checks = {r.check: _streak(old.checks.get(r.check, Streak()), r.ok, r.detail)
+        ok = passes(inventory, report, name)  # policy.failover_on for a dual-stack host
+        checks = {r.label: _streak(old.checks.get(r.label, Streak()), r.ok, r.detail)
                   for r in results}
         fail, okc = (0, old.ok + 1) if ok else (old.fail + 1, 0)
         down = host_down(inventory, old.down, fail, okc)
         changed_at = now if down != old.down else old.changed_at
         ok_since = (old.ok_since if old.ok and old.ok_since is not None else now) if ok else None
-        hosts[name] = HostState(fail=fail, ok=okc, down=down, changed_at=changed_at,
-                                ok_since=ok_since, checks=checks)
+        hosts[name] = HostState(fail=fail, ok=okc, down=down, changed_at=changed_at, ok_since=
+                                ok_since, checks=checks, families=family_streaks(
+                                    old.families, report, name))
     return state.replace(hosts=hosts, last_round_at=now)
 
 

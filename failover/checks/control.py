@@ -22,7 +22,7 @@ from failover.model.inventory import Inventory
 from failover.model.results import ControlResult
 
 __all__ = ["CONTROL_TIMEOUT", "control_targets", "gather_control", "parse_target",
-           "probe_control"]
+           "probe_control", "target_family"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,11 @@ def parse_target(target: str) -> tuple[str, int]:
     if not 1 <= int(port) <= 65535:
         raise ValueError(f"{target!r}: {port} is not a port (1-65535)")
     return address, int(port)
+
+
+def target_family(target: str) -> str:
+    """"ipv6" for `tcp://[2620:fe::fe]:53`, "ipv4" otherwise (an IPv4 address or a name)."""
+    return "ipv6" if target.removeprefix("tcp://").startswith("[") else "ipv4"
 
 
 def control_targets(inventory: Inventory) -> list[str]:

@@ -13,7 +13,8 @@ decides nothing itself. Whether a host is down is policy's question, asked of th
 streaks (failover.policy.record_round).
 
 Results come back in inventory order: hosts in `hosts:` order, and within a host, checks in
-`checks:` order, whatever order the probes finished in. A failing probe is a result (`ok=False`),
+`checks:` order (IPv4 then IPv6 for a host with `address6`, checks/family.py), whatever order the
+probes finished in. A failing probe is a result (`ok=False`),
 never an exception; exceptions mean bad input (UsageError, ConfigError) or a bug.
 """
 
@@ -28,6 +29,7 @@ from typing import Any
 
 from failover.checks.base import Check
 from failover.checks.control import control_targets, gather_control
+from failover.checks.family import families_for, run_over, unreachable_families
 from failover.checks.limits import gated, max_open_sockets
 from failover.checks.registry import check_for
 from failover.errors import ConfigError, Reason, UsageError
@@ -58,8 +60,9 @@ def run_round(
     """
     started = clock()
     results, probes = asyncio.run(gather_round(inventory, hosts, checks, control=control))
-    report = RoundReport(started, clock(), results, probes)
-    failed = [f"{r.host}/{r.check}" for r in results if not r.ok]
+    report = RoundReport(started, clock(), results, probes,
+                         unjudged=unreachable_families(results, probes))
+    failed = [f"{r.host}/{r.label}" for r in results if not r.ok]
     log.info(
         "round: checks=%d failed=%d online=%s seconds=%.2f%s",
         len(results),
@@ -84,10 +87,11 @@ async def gather_round(
     runnable = build_checks(inventory, check_names)
     targets = control_targets(inventory) if control else []
     gate = asyncio.Semaphore(max_open_sockets())
-    pairs = [
-        gated(gate, functools.partial(check.run, name, inventory.hosts[name]))
+    pairs = [  # over each family of the host (checks/family.py): IPv4, and IPv6 with address6
+        gated(gate, functools.partial(run_over, check, name, inventory.hosts[name], family))
         for name in host_names
         for check in runnable
+        for family in families_for(inventory.hosts[name], check.model)
     ]
     results, probes = await asyncio.gather(
         asyncio.gather(*pairs), gather_control(targets, gate=gate)

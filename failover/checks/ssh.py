@@ -65,8 +65,11 @@ class SshBound(Check[Any]):
             self.targets[name] = target
 
     async def probe(self, host_name: str, host: Host) -> str:
-        del host
+        from dataclasses import replace
+
         target = self.targets[host_name]
+        if host.address != target.address:  # over IPv6 (checks/family.py)
+            target = replace(target, address=host.address)
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(_pool(), self.blocking_probe, target)

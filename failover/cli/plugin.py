@@ -10,8 +10,10 @@ status, `SERVICE STATUS - text`, then `|` and the performance data, space-separa
 performance data) nor a line break. Perfdata, per round:
 
   '<host>_up'                    1 the host passed its critical checks this round, else 0
+  '<host>_<family>_up'           the same over one family, for a host with address6 (ipv4, ipv6)
   '<host>_failed_rounds'         the host's failed-round streak; warn 1, crit failure_threshold
-  '<host>_<check>_seconds'       each check's time, retries included (UOM s)
+  '<host>_<check>_seconds'       each check's time, retries included (UOM s); on a host with
+                                 address6, '<host>_<check>_<family>_seconds'
   'control_targets_up'           control targets that answered; crit below 1
   'round_seconds'                the round's wall time (UOM s)
 """
@@ -59,12 +61,17 @@ def _label(text: str) -> str:
 
 def perfdata(outcome: RoundOutcome, inventory: Inventory) -> list[str]:
     report, state = outcome.report, outcome.state
+    from failover.families import family_ok
+
     out = [f"{_label(h + '_up')}={int(report.host_ok(h))}"
            for h in inventory.hosts if report.for_host(h)]
+    out += [f"{_label(f'{h}_{f}_up')}={int(ok)}"
+            for h in inventory.hosts for f, ok in family_ok(report, h).items()]
     threshold = inventory.policy.failure_threshold
     out += [f"{_label(h + '_failed_rounds')}={state.hosts[h].fail};1;{threshold};0"
             for h in inventory.hosts if h in state.hosts]
-    out += [f"{_label(f'{r.host}_{r.check}_seconds')}={r.latency:.3f}s;;;0"
+    out += [f"{_label(f'{r.host}_{r.check}' + (f'_{r.family}' if r.family else '') + '_seconds')}"
+            f"={r.latency:.3f}s;;;0"
             for r in report.results]
     if report.control:
         up = sum(c.ok for c in report.control)

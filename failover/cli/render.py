@@ -33,14 +33,15 @@ def round_table(report: RoundReport, state: State) -> list[str]:
     rows = [["HOST", "CHECK", "RESULT", "LATENCY", "STREAK", "DETAIL"]]
     for r in report.results:
         streak = state.hosts.get(r.host)
-        s = streak.checks.get(r.check) if streak else None
+        s = streak.checks.get(r.label) if streak else None
         text = "-" if s is None else (f"ok x{s.ok}" if r.ok else f"failed x{s.fail}")
         host = r.host + (" (active)" if r.host == state.active else "")
-        result = ("ok" if r.ok else "FAILED" if r.critical else "failed (warning)")
+        result = ("ok" if r.ok else "UNKNOWN" if r.family in report.unjudged
+                  else "FAILED" if r.critical else "failed (warning)")
         detail = r.warning if r.ok else r.detail
         if r.attempts > 1:
             detail = f"{detail} ({r.attempts} attempts)".strip()
-        rows.append([host, r.check, result, f"{r.latency * 1000:.0f} ms", text, detail])
+        rows.append([host, r.label, result, f"{r.latency * 1000:.0f} ms", text, detail])
     lines = table(rows)
     if report.control:
         up = sum(c.ok for c in report.control)
@@ -55,6 +56,8 @@ def round_json(report: RoundReport) -> dict[str, Any]:
         "online": report.online,
         "results": [{"host": r.host, "check": r.check, "ok": r.ok,
                      "latency": round(r.latency, 4), "detail": r.detail, "severity": r.severity,
-                     "warning": r.warning, "attempts": r.attempts} for r in report.results],
+                     "warning": r.warning, "attempts": r.attempts,
+                     **({"family": r.family} if r.family else {})} for r in report.results],
+        "unjudged_families": dict(report.unjudged),
         "control": [{"target": c.target, "ok": c.ok, "detail": c.detail} for c in report.control],
     }

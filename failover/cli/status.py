@@ -9,6 +9,7 @@ import click
 from failover.cli.app import App
 from failover.cli.render import ago, stamp, table
 from failover.engine.resume import stuck_reason, unfinished
+from failover.families import state_words
 from failover.model.types import format_duration
 from failover.policy import auto_flips_in_window, cooldown_left
 
@@ -53,10 +54,14 @@ def _one(app: App) -> bool:
         if h is None:
             rows.append([name, f"{role}unchecked", "-", "-", "-"])
         else:
-            health = "DOWN" if h.down else ("failing" if h.fail else "up")
+            word, _ = state_words(h.families)  # issue 20: one family failing, the other serving
+            health = "DOWN" if h.down else word or ("failing" if h.fail else "up")
             rows.append([name, f"{role}{health}", str(h.fail), str(h.ok), stamp(h.changed_at)])
     for line in table(rows):
         app.out(line)
+    for name, h in state.hosts.items():
+        if h.families:
+            app.out(f"{name} by family: {state_words(h.families)[1]}")
     for name, mark in state.demoted.items():
         fence = "fenced" if mark.fenced else "NOT FENCED: it may take orders if it comes back"
         app.out(f"demoted: {name} since {stamp(mark.since)} ({mark.why}); {fence} "

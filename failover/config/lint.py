@@ -53,11 +53,26 @@ def lint(inventory: Inventory) -> list[str]:
                         "from the hosts'")
     if not inventory.sync:
         warnings.append("no sync sets: a standby serves whatever content it already has")
+    warnings += _dual_stack(inventory)
     if inventory.policy.auto_failover and "failover" not in inventory.playbooks:
         warnings.append("policy.auto_failover is true but playbooks has no 'failover' entry: an "
                         "automatic failover would have nothing to run")
     log.debug("linted: inventory=%s warnings=%d", inventory.path, len(warnings))
     return warnings
+
+
+def _dual_stack(inventory: Inventory) -> list[str]:
+    """Issue 20: a check that never runs, a dual-stack site whose checker cannot tell its own
+    IPv6 outage from the hosts' by a control target."""
+    dual = [name for name, host in inventory.hosts.items() if host.address6]
+    out = [f"checks[{c}] ({check.name}): family: ipv6, but no host has address6: it never runs"
+           for c, check in enumerate(inventory.checks) if check.family == "ipv6" and not dual]
+    if dual and inventory.control_targets and not any(
+            t.startswith("tcp://[") for t in inventory.control_targets):
+        out.append(f"hosts {_and(dual)} have address6 but no control target is IPv6 (e.g. "
+                   "tcp://[2620:fe::fe]:53): the checker tells its own IPv6 outage from the "
+                   "hosts' only by its probes")
+    return out
 
 
 def _and(names: list[str]) -> str:

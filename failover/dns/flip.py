@@ -9,7 +9,7 @@ restored. Plans are read fresh from every zone before anything changes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from failover.dns.base import ApplyUncertain, DnsProvider
 from failover.dns.plan import desired_for, diff
@@ -24,15 +24,17 @@ ZoneChange = tuple[DnsProvider, ZonePlan]  # one zone: its provider and the plan
 FlipPlans = Sequence[ZoneChange]
 
 
-def plan_flip(inventory: Inventory, target_host: str) -> list[tuple[DnsProvider, ZonePlan]]:
-    """Read every zone and plan the changes that point it at `target_host` (inventory order).
+def plan_flip(inventory: Inventory, target_host: str,
+              drop: Collection[str] = ()) -> list[tuple[DnsProvider, ZonePlan]]:
+    """Read every zone and plan the changes that point it at `target_host` (inventory order);
+    the records of the families in `drop` are removed (dns/plan.py `desired_or_reason`).
 
     Changes nothing. Zones that already point at the target get an empty plan. Raises
     ProviderError when a zone cannot be read, UsageError/ConfigError for a bad target or record.
     """
     plans: list[tuple[DnsProvider, ZonePlan]] = []
     for zone in inventory.dns:
-        desired = desired_for(inventory, zone, target_host)
+        desired = desired_for(inventory, zone, target_host, drop)
         provider = provider_for(zone)
         plan = diff(zone.zone, provider.name, provider.read(), desired)
         log.info("planned: zone=%s provider=%s to=%s changes=%d",

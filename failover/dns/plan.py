@@ -6,12 +6,14 @@ DNS?": a ZonePlan from what a provider holds now and what `desired_for` says a h
 No I/O. Values are canonical text (see `canonical_value`), so what the inventory says, what a
 provider reads back and what a nameserver answers compare equal when they mean the same thing.
 An empty tuple of values means "absent": an AAAA record for a host without `address6` is deleted
-on a flip rather than left pointing at the old host.
+on a flip rather than left pointing at the old host, and so are a host's A or AAAA records that a
+flip `drop`s (a standby that passed its checks over one family only, `policy.partial_family:
+allow`: families.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from failover.dns.records import (
     RecordChange,
@@ -60,10 +62,16 @@ def _record_values(inventory: Inventory, zone_index: int | None, record_index: i
         return _reason(inventory, f"{key}.values.{host_name}", str(exc))
 
 
-def desired_or_reason(inventory: Inventory, zone: ZoneBase, host_name: str) -> Desired | Reason:
+DROPPED_TYPE = {"ipv4": "A", "ipv6": "AAAA"}  # a dropped family takes these records away
+
+
+def desired_or_reason(inventory: Inventory, zone: ZoneBase, host_name: str,
+                      drop: Collection[str] = ()) -> Desired | Reason:
     """Every managed rrset of `zone` as it must be when `host_name` is active, in inventory
     order; or the Reason the inventory cannot say (a record without a usable value for the host,
-    a name and type listed twice). Raises UsageError for an unknown host."""
+    a name and type listed twice). Records of the families in `drop` ("ipv4": A, "ipv6": AAAA)
+    are absent. Raises UsageError for an unknown host."""
+    dropped = {DROPPED_TYPE[f] for f in drop if f in DROPPED_TYPE}
     if host_name not in inventory.hosts:
         raise UsageError(f"unknown host {host_name!r}; hosts: {', '.join(inventory.hosts)}")
     zone_index = next((i for i, z in enumerate(inventory.dns) if z is zone or z == zone), None)
@@ -73,17 +81,19 @@ def desired_or_reason(inventory: Inventory, zone: ZoneBase, host_name: str) -> D
         if key in desired:
             return _reason(inventory, _record_key(zone_index, record_index),
                            f"{key[0]} {key[1]} is listed twice; list each name and type once")
-        values = _record_values(inventory, zone_index, record_index, record, host_name)
+        values = () if record.type in dropped else _record_values(
+            inventory, zone_index, record_index, record, host_name)
         if isinstance(values, Reason):
             return values
         desired[key] = (record.ttl, values)
     return desired
 
 
-def desired_for(inventory: Inventory, zone: ZoneBase, host_name: str) -> Desired:
+def desired_for(inventory: Inventory, zone: ZoneBase, host_name: str,
+                drop: Collection[str] = ()) -> Desired:
     """desired_or_reason for a flip that must happen: ConfigError when the inventory cannot
     say, UsageError for an unknown host."""
-    desired = desired_or_reason(inventory, zone, host_name)
+    desired = desired_or_reason(inventory, zone, host_name, drop)
     if isinstance(desired, Reason):
         raise ConfigError([desired])
     return desired
@@ -119,18 +129,23 @@ def apply_to(current: Mapping[RRKey, RRset], plan: ZonePlan) -> dict[RRKey, RRse
 
 def hosts_matching(inventory: Inventory, zone: ZoneBase,
                    current: Mapping[RRKey, RRset]) -> list[str]:
-    """Every host (priority order) whose values all managed rrsets of `zone` hold.
+    """Every host (priority order) whose values all managed rrsets of `zone` hold; also with
+    one family's records removed (a flip that moved one family only, `policy.partial_family`).
 
     TTLs are ignored: they do not change where traffic goes.
     """
     matching = []
     for host_name in inventory.hosts:
-        desired = desired_or_reason(inventory, zone, host_name)
-        if isinstance(desired, Reason):  # a host the zone cannot point at
-            continue
-        if all((current[k].values if k in current else ()) == values
-               for k, (_, values) in desired.items()):
-            matching.append(host_name)
+        for drop in ((), ("ipv6",), ("ipv4",)):
+            desired = desired_or_reason(inventory, zone, host_name, drop)
+            if isinstance(desired, Reason):  # a host the zone cannot point at
+                break
+            if drop and not any(values for _, values in desired.values()):
+                continue  # nothing of the host's left to recognise it by
+            if all((current[k].values if k in current else ()) == values
+                   for k, (_, values) in desired.items()):
+                matching.append(host_name)
+                break
     return matching
 
 

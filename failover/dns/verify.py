@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -159,8 +159,11 @@ def _ask(address: str, port: int, check: Check, timeout: float) -> str | None:
 
 def verify(inventory: Inventory, target_host: str, timeout: float, interval: float,
            on_progress: Callable[[VerifyReport], None] | None = None,
-           old_ttl: int | None = None) -> VerifyReport:
+           old_ttl: int | None = None, drop: Collection[str] = ()) -> VerifyReport:
     """Ask every nameserver of every zone until all answer `target_host`'s values or `timeout`.
+
+    Every managed rrset is asked for, AAAA like A; those of the families in `drop` (a flip that
+    moved one family only) must be absent.
 
     `old_ttl` is the largest TTL the records had before the flip (default: the largest managed
     TTL in the inventory); `caches_until` is the time of the last round plus that. `on_progress`
@@ -172,7 +175,7 @@ def verify(inventory: Inventory, target_host: str, timeout: float, interval: flo
     checks: dict[tuple[str, int], list[Check]] = {}
     unresolved: list[NameserverResult] = []
     for zone in inventory.dns:
-        desired = desired_for(inventory, zone, target_host)
+        desired = desired_for(inventory, zone, target_host, drop)
         targets, problems = _targets(zone)
         unresolved.extend(problems)
         for target in targets:

@@ -46,6 +46,9 @@ class RunContext:
     emit: Callable[[str], None] = _quiet  # human progress lines (cli decides where they go)
     clock: Callable[[], float] = time.time
     verified: set[str] = field(default_factory=set)  # hosts that passed their checks in this run
+    # host -> families whose records a flip to it removes: it passed over the others only and
+    # policy.partial_family is allow (engine/steps/check.py)
+    dropped: dict[str, set[str]] = field(default_factory=dict)
     run_id: str = ""
     # DNS changes this run applied, with the active host before them: what rescue puts back
     dns_applied: list[tuple[Any, Any]] = field(default_factory=list)

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from failover import policy
+from failover import dualstack, policy
+from failover.engine import fallback
 from failover.errors import FailoverError, Interrupted, UnsafePlan, UsageError
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
@@ -163,7 +164,8 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
         audit.write_round(
             {"online": report.online, "active": counted.active,
              "results": [{"host": r.host, "check": r.check, "ok": r.ok,
-                          "latency": round(r.latency, 4), "detail": r.detail}
+                          "latency": round(r.latency, 4), "detail": r.detail,
+                          **({"family": r.family} if r.family else {})}
                          for r in report.results],
              "control": [{"target": c.target, "ok": c.ok} for c in report.control]},
             decision.to_json(), healthy=_healthy(report, decision),
@@ -174,14 +176,13 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
 
 def _decide(inventory: Inventory, state: State, report: RoundReport, now: float) -> Decision:
     """policy.decide; for a service with a `role: fallback` host, engine/fallback.py's too."""
-    if inventory.whole is None:  # no services, no fallback host: the plain site
-        return policy.decide(inventory, state, report, now)
-    from failover.engine import fallback
-
-    if state.active in fallback.fallbacks(inventory):
+    if inventory.whole is not None and state.active in fallback.fallbacks(inventory):
         return fallback.on_fallback(inventory, state, report)
-    return fallback.reconsider(inventory, state, report,
-                               policy.decide(inventory, state, report, now))
+    decision = policy.decide(inventory, state, report, now)
+    decision = dualstack.refine(inventory, state, report, decision, now)  # issue 20
+    if inventory.whole is None:  # no services, no fallback host: the plain site
+        return decision
+    return fallback.reconsider(inventory, state, report, decision)
 
 
 def _healthy(report: RoundReport, decision: Decision) -> bool:
@@ -203,8 +204,8 @@ def ssh_unanswered(inventory: Inventory, report: RoundReport) -> dict[str, str]:
     found: dict[str, str] = {}
     for r in report.results:
         check = checks.get(r.check)
-        if r.ok or not r.no_answer or r.host in found or check is None:
-            continue
+        if r.ok or not r.no_answer or r.host in found or check is None or r.family == "ipv6":
+            continue  # (SSH goes to host.address, IPv4: an IPv6 probe is no evidence of it)
         ssh = inventory.hosts[r.host].ssh
         port = ssh.port if ssh else 22
         tcp_port = getattr(check, "port", None) if check.type == "tcp" else None

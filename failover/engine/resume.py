@@ -128,4 +128,6 @@ def restore_dns_record(ctx: RunContext, journal: Journal) -> None:
             ctx.active_before_flip = record.data.get("active_before")
         ctx.dns_applied += [(provider_for(zones[p.zone]), p) for p in plans]
         ctx.effects.dns_to = record.data.get("to")
+        if record.data.get("dropped"):  # a flip that moved one family only (issue 20)
+            ctx.dropped[str(record.data["to"])] = set(record.data["dropped"])
         ctx.effects.dns_zones = [p.zone for p in plans]

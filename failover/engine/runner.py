@@ -113,9 +113,14 @@ class Runner:
 
     def run(self) -> Journal:
         ctx, j = self.ctx, self.journal
-        if self.start:
-            ctx.emit(f"run {j.id}: {j.title}: continuing at step {self.start + 1}/"
-                     f"{len(self.playbook.steps)} (the interrupted run did the steps before it)")
+        total = len(self.playbook.steps)
+        if self.start >= total:  # it died after its last step, before its end was written
+            ctx.emit(f"run {j.id}: {j.title}: all {total} steps were done before the "
+                     "interruption; closing the run")
+            self._audit("run_resume", playbook=j.playbook, from_step=self.start + 1)
+        elif self.start:
+            ctx.emit(f"run {j.id}: {j.title}: continuing at step {self.start + 1}/{total} "
+                     "(the interrupted run did the steps before it)")
             self._audit("run_resume", playbook=j.playbook, from_step=self.start + 1)
         else:
             dry = " (dry run: nothing will change)" if ctx.dry_run else ""

@@ -112,6 +112,7 @@ DnsZone = Annotated[ZoneBase, Plugin("provider", "failover.dns.registry")]
 
 
 Severity = Literal["critical", "warning"]
+Family = Literal["both", "ipv4", "ipv6"]
 
 
 class CheckBase(Model):
@@ -133,6 +134,9 @@ class CheckBase(Model):
     fallback: Annotated[bool, Meta(
         description="true: probes the service's `role: fallback` host (its \"back soon\" page) "
                     "instead of the real hosts")] = False
+    family: Annotated[Family, Meta(
+        description="both: over IPv4 and, for a host with address6, IPv6 in the same round; "
+                    "ipv4 or ipv6 narrows it")] = "both"
     type: str  # each check type's model narrows it to its own name (Literal)
 
 
@@ -170,6 +174,14 @@ class Policy(Model):
     rto_target: Annotated[Duration | None, Meta(
         description="the longest recovery you accept; rehearse fails when its estimate is "
                     "longer")] = None
+    partial_family: Annotated[Literal["refuse", "allow"], Meta(
+        description="a standby that passes its checks over one family only (IPv4 but not IPv6): "
+                    "refuse (and page), or allow: move that family's records and remove the "
+                    "other's (A or AAAA), audited")] = "refuse"
+    failover_on: Annotated[Literal["any_family", "all_families"], Meta(
+        description="any_family: a primary failing over IPv4 or IPv6 alone counts as failing "
+                    "(degraded, then down); all_families: only when every family fails")] = \
+        "any_family"
 
 
 if TYPE_CHECKING:  # to mypy, the same fields as Policy (read through msgspec.structs.asdict)

@@ -26,7 +26,8 @@ class HostState(Model):
     down: bool = False
     changed_at: float | None = None  # when `down` last changed
     ok_since: float | None = None  # the first round of its current run of passed rounds
-    checks: dict[str, Streak] = {}
+    checks: dict[str, Streak] = {}  # by check; `storefront/ipv6` on a dual-stack host
+    families: dict[str, Streak] = {}  # "ipv4"/"ipv6" of a dual-stack host (families.py)
 
 
 class MirrorState(Model):

@@ -65,7 +65,8 @@ class SyncSet(Model):
         description="publish whole releases behind a symlink (path becomes the link)")] = False
     max_age: Annotated[Duration | None, Meta(
         description="a standby whose copy is older is stale (WARNING, failover refused)")] = None
-    keep_releases: Annotated[int, Meta(ge=2, description="releases kept (atomic sets)")] = 5
+    keep_releases: Annotated[int, Meta(ge=2, description=(
+        "releases kept (atomic sets); copies a failback keeps (plain sets)"))] = 5
     transport: Annotated[Literal["auto", "rsync", "sftp"], Meta(
         description="auto: SFTP when a host lacks rsync")] = "auto"
     bwlimit: Annotated[Annotated[int, Meta(ge=1)] | None, Meta(

@@ -105,7 +105,7 @@ def rehearse(inventory: Inventory, store: StateBackend, audit: AuditLog, state: 
         dns_write=flipped.write if flipped and not flipped.error else None,
         dns_propagation=flipped.propagation if flipped and flipped.verified else None)
     drill.estimate = estimate(inventory, playbook, measured, last_failover(inventory))
-    drill.findings = [*check_findings(to, drill.checks),
+    drill.findings = [*check_findings(to, drill.checks, inventory.policy.partial_family),
                       *sync_findings(to, errors, drill.ages),
                       *tls_findings(to, drill.tls),
                       *dns_findings(drill.plan_error, drill.canary),

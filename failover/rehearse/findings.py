@@ -37,18 +37,29 @@ class Finding:
         return {"text": self.text, "fix": self.fix, "blocking": self.blocking}
 
 
-def check_findings(to: str, checks: RoundReport) -> list[Finding]:
+def check_findings(to: str, checks: RoundReport, partial_family: str = "refuse"
+                   ) -> list[Finding]:
+    """What the standby's checks say; with `policy.partial_family: allow`, checks failing over
+    one family only (the other passing) do not block: the failover moves the family that works
+    and removes the other's records (engine/steps/check.py)."""
+    from failover.families import degraded
+
+    failing, _ = degraded(checks, to)
     out = []
     for r in checks.for_host(to):
         if not r.ok:
+            partial = partial_family == "allow" and r.family in failing
+            records = "A" if r.family == "ipv4" else "AAAA"
             out.append(Finding(
-                f"standby {to} fails check {r.check}: {r.detail}",
-                f"a failover would stop at its check step; fix {r.check} on {to} (run "
+                f"standby {to} fails check {r.label}: {r.detail}",
+                f"policy.partial_family: allow: a failover would remove the {records} records "
+                f"instead of moving them; fix {r.label} on {to}" if partial else
+                f"a failover would stop at its check step; fix {r.label} on {to} (run "
                 f"`failover check --no-act` to see every check)" if r.critical else
                 "severity warning: it never blocks a failover, but customers may notice",
-                blocking=r.critical))
+                blocking=r.critical and not partial))
         elif r.warning:
-            out.append(Finding(f"standby {to}, check {r.check}: {r.warning}",
+            out.append(Finding(f"standby {to}, check {r.label}: {r.warning}",
                                "renew it before it expires", blocking=False))
     return out
 

@@ -46,7 +46,7 @@ def lines(drill: Rehearsal) -> list[str]:
         out.append("  no sync sets")
     out += ["", f"Checks on {drill.to} (its own address, the site's names):"]
     for r in drill.checks.for_host(drill.to) if drill.checks else []:
-        out.append(f"  {r.check}: {'ok' if r.ok else 'FAILED'} {r.detail} "
+        out.append(f"  {r.label}: {'ok' if r.ok else 'FAILED'} {r.detail} "
                    f"({r.latency * 1000:.0f} ms)")
     tls = drill.tls
     if tls is None or tls.mode == "no TLS":
@@ -83,7 +83,8 @@ def to_json(drill: Rehearsal) -> dict[str, Any]:
         "data_age": [{"set": a.set, "host": a.host, "age": a.age, "max_age": a.max_age,
                       "stale": a.stale, "age_before": before.get(a.set)} for a in drill.ages],
         "checks": [{"check": r.check, "ok": r.ok, "detail": r.detail, "severity": r.severity,
-                    "latency": round(r.latency, 3), "warning": r.warning}
+                    "latency": round(r.latency, 3), "warning": r.warning,
+                    **({"family": r.family} if r.family else {})}
                    for r in (drill.checks.for_host(drill.to) if drill.checks else [])],
         "tls": drill.tls.to_json() if drill.tls else None,
         "dns_plan": {"error": drill.plan_error, "zones": [p.to_json() for p in drill.plans]},

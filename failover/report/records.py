@@ -103,11 +103,12 @@ def _round(r: dict[str, Any], warning_checks: frozenset[str]) -> Round:
     failed: dict[str, list[str]] = {}
     for res in r.get("results") or []:
         host, check, ok = str(res.get("host")), str(res.get("check")), bool(res.get("ok"))
-        checks[(host, check)] = ok
+        checks[(host, check)] = checks.get((host, check), True) and ok  # over every family
         critical = res.get("severity", "critical") != "warning" and check not in warning_checks
         hosts[host] = hosts.get(host, True) and (ok or not critical)
         if not ok:
-            failed.setdefault(host, []).append(f"{check}: {res.get('detail') or 'failed'}")
+            label = f"{check}/{res['family']}" if res.get("family") else check
+            failed.setdefault(host, []).append(f"{label}: {res.get('detail') or 'failed'}")
     ts = float(r["ts"])
     return Round(ts, ts, 1, bool(r.get("online", True)), r.get("active"), hosts, checks, failed)
 

@@ -84,6 +84,12 @@ class MirroredSet(ABC):
         """What push() will report if the mirror held `tree` (by default: as it is). Changes
         nothing anywhere."""
 
+    def keep(self, host: str) -> str:
+        """Keep `host`'s copy as it is before a push overwrites what may exist only there (a
+        failback's push onto the preferred host): the kept copy's name, "" when the set keeps
+        one on every push anyway (atomic releases, a database's `__prev`)."""
+        return ""
+
     def rollback(self, host: str, *, dry_run: bool = False) -> tuple[str, str] | None:
         """Put the previous release live on `host`: (from, to) release ids. Only sets that
         keep releases can; the others raise UsageError. `dry_run`: every check (UsageError),

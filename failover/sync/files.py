@@ -25,11 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from failover.errors import SyncError, UsageError
+from failover.errors import SyncError
 from failover.model.syncset import SyncSet
 from failover.remote.openssh import SshMaster
 from failover.remote.ssh import SshTarget, ssh_target
-from failover.sync import predict, push_atomic, push_plain, push_sftp, release, sftp
+from failover.sync import kept, predict, push_atomic, push_plain, push_sftp, release, sftp
 from failover.sync.base import MirroredSet, MirrorRun
 from failover.sync.pull import plan as plan_rsync_pull
 from failover.sync.pull import pull as rsync_pull
@@ -137,16 +137,24 @@ class FileSet(MirroredSet):
                  len(found.deleted))
         return make_report(sset, "push", target.host, found, dry_run=True)
 
+    def keep(self, host: str) -> str:
+        """A plain set: the host's folder kept whole as `<path>.kept/<id>/` (kept.py)."""
+        if self.sset.atomic:
+            return ""
+        path = self.host_path(host)
+        copy = kept.keep(self._target(host), path, self.sset.keep_releases)
+        return f"{release.base_path(path)}.kept/{copy}" if copy else ""
+
     def rollback(self, host: str, *, dry_run: bool = False) -> tuple[str, str] | None:
-        """Point the host's live release at the one before it (release.rollback)."""
+        """Point the host's live release at the one before it (release.rollback); a plain
+        set: put the newest kept copy live (kept.restore)."""
+        target, path = self._target(host), self.host_path(host)
+        if dry_run:
+            release.base_path(path)  # an absolute path, or SyncError
+            return None
         if not self.sset.atomic:
-            return super().rollback(host, dry_run=dry_run)
-        target = self._target(host)
-        try:
-            base = release.base_path(self.sset.path_on(host))
-        except KeyError:
-            raise UsageError(f"sync set {self.sset.name} has no path for host {host}") from None
-        return None if dry_run else release.rollback(target, base)
+            return kept.restore(target, path)
+        return release.rollback(target, release.base_path(path))
 
     def _job(self, host: str, master: SshMaster | None, local: Path | None = None) -> Push:
         """The push to `host`; `local` by default the last good snapshot (resolved after the

@@ -167,7 +167,7 @@ def ids_for(new_id: str) -> tuple[str, str]:
     return new_id, (when - timedelta(microseconds=1)).strftime(_ID_FORMAT)
 
 
-def _run(target: SshTarget, argv: list[str], what: str) -> str:
+def run_script(target: SshTarget, argv: list[str], what: str) -> str:
     result = run_command(target, argv, COMMAND_TIMEOUT)
     if not result.ok:
         detail = (result.stderr or result.stdout).strip().splitlines()
@@ -185,7 +185,8 @@ def inspect(target: SshTarget, base: str,
     start release `new` from the live one (`prepared`).
     """
     argv = ["sh", "-c", script("inspect"), "sh", base, expect, new, str(keep)]
-    text = run(argv, f"inspecting {base}") if run else _run(target, argv, f"inspecting {base}")
+    what = f"inspecting {base}"
+    text = run(argv, what) if run else run_script(target, argv, what)
     out = text.split("\n")
     has_releases = out[0].strip() == "releases"
     newest = out[1].strip().removeprefix("newest=") or None
@@ -206,7 +207,7 @@ def publish(target: SshTarget, base: str, new_id: str, old_id: str,
     """Point `base` at the new release with one rename (a plain directory is moved aside into
     the releases first), then prune the releases to the newest `keep`, never the live one."""
     argv = ["sh", "-c", script("publish"), "sh", base, new_id, old_id, str(keep)]
-    (run or (lambda a, w: _run(target, a, w)))(argv, f"publishing {base}")
+    (run or (lambda a, w: run_script(target, a, w)))(argv, f"publishing {base}")
     log.info("published: host=%s path=%s release=%s", target.host, base, new_id)
 
 
@@ -216,6 +217,7 @@ def rollback(target: SshTarget, base: str) -> tuple[str, str]:
     The newer release stays on disk (pruned later); the next sync publishes the mirror again,
     so a rollback lasts until then (fix the source first, or pause the cron job).
     """
-    out = _run(target, ["sh", "-c", script("rollback"), "sh", base], f"rolling back {base}").split()
+    out = run_script(target, ["sh", "-c", script("rollback"), "sh", base],
+                     f"rolling back {base}").split()
     log.info("rolled back: host=%s path=%s from=%s to=%s", target.host, base, out[0], out[1])
     return out[0], out[1]

@@ -1,15 +1,15 @@
-"""`failover sync --rollback SET --host H`: put the release before the live one back on H.
+"""`failover sync --rollback SET --host H`: put the release before the live one back on H (a
+plain file set: the newest copy a failback kept, sync/kept.py; a database: its `__prev`).
 
 Contract:
 - Everything the inventory must say is checked before anything else (UsageError: no host,
-  unknown set, a set that is not atomic, no path on the host); a dry run stops there and
-  changes nothing.
+  unknown set, no ssh settings or path on the host); a dry run stops there and changes nothing.
 - Otherwise, after `confirm(question)` (the caller's prompt; it raises to say no), under the
   run lock (LockHeld after `wait` seconds): one rename on the host (release.rollback: readers
-  see the old tree or the new one), then the host's data time for the set is forgotten in the
-  state (its age is unknown now: a gated failover treats it as stale), and the audit log gets
-  one `sync_rollback` line. SyncError (nothing changed) when the host has no older release or
-  is not reachable.
+  see the old tree or the new one; a kept copy: two renames), then the host's data time for
+  the set is forgotten in the state (its age is unknown now: a gated failover treats it as
+  stale), and the audit log gets one `sync_rollback` line. SyncError (nothing changed) when
+  the host has no older release (or kept copy) or is not reachable.
 - Not idempotent: each call goes one release further back. It lasts until the next sync
   publishes the mirror again (fix the source first, or pause the cron job).
 """
@@ -39,6 +39,7 @@ class RolledBack:
     old: str = ""  # the release that was live
     new: str = ""  # the release live now
     database: str = ""  # a database set's name on the host (its copies swapped places)
+    kept: bool = False  # a plain file set: its newest kept copy put live (sync/kept.py)
 
     def describe(self) -> str:
         if self.database:
@@ -47,6 +48,11 @@ class RolledBack:
                 return f"would put {db}__prev back live as {db} on {self.host} ({self.set})"
             return (f"rolled back {self.set} on {self.host}: the copy the last push replaced is "
                     f"live as {db} again; the one it replaced is kept as {db}__prev")
+        if self.kept:
+            if self.dry_run:
+                return f"would put the newest kept copy of {self.set} live on {self.host}"
+            return (f"rolled back {self.set} on {self.host}: the copy kept as {self.new} is "
+                    f"live again; the tree it replaced is kept as {self.old}")
         if self.dry_run:
             return f"would put the previous release of {self.set} live on {self.host}"
         return f"rolled back {self.set} on {self.host}: release {self.old} -> {self.new}"
@@ -61,10 +67,11 @@ def roll_back(inventory: Inventory, store: StateBackend, audit: AuditLog, set_na
     found = Mirror(inventory).set(set_name)
     found.rollback(host, dry_run=True)  # every check, nothing changed
     database = found.sset.database or ""
+    plain = found.sset.type == "files" and not found.sset.atomic
     if dry_run:
-        return RolledBack(set_name, host, dry_run=True, database=database)
-    confirm(f"Put the previous {'copy' if database else 'release'} of {set_name} live on "
-            f"{host}?")
+        return RolledBack(set_name, host, dry_run=True, database=database, kept=plain)
+    what = "kept copy" if plain else "copy" if database else "release"
+    confirm(f"Put the previous {what} of {set_name} live on {host}?")
     with store.lock(wait):
         done = found.rollback(host)
         assert done is not None  # only a dry run returns None
@@ -76,4 +83,5 @@ def roll_back(inventory: Inventory, store: StateBackend, audit: AuditLog, set_na
             store.save(state.replace(mirrors={
                 **state.mirrors, set_name: ms.replace(pushed=pushed)}))
         audit.write("sync_rollback", set=set_name, host=host, **{"from": old, "to": new})
-    return RolledBack(set_name, host, dry_run=False, old=old, new=new, database=database)
+    return RolledBack(set_name, host, dry_run=False, old=old, new=new, database=database,
+                      kept=plain)

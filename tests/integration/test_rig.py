@@ -76,6 +76,28 @@ def test_http_serves_webroot_and_health(host_reset: Rig) -> None:
     assert p.get("/health")[0] == 200
 
 
+def test_ipv6_on_the_link_per_rig_and_its_switches(host_reset: Rig) -> None:
+    """Issue 20: each host has a ULA address of the rig's own /64 (derived from its /24, so rigs
+    side by side differ) where HTTP and SSH answer; the switches take IPv6 away one way each."""
+    from tests.rig.netns import ula_prefix
+
+    p, s = host_reset.primary, host_reset.standby
+    assert ula_prefix("10.203.0") != ula_prefix("10.203.2")
+    assert (p.address6, s.address6) == (ula_prefix(host_reset.network.net) + ":11",
+                                         ula_prefix(host_reset.network.net) + ":12")
+    assert p.address6.startswith("fd")  # unique local, never a global address
+    for h in (p, s):
+        assert h.http.get("/health")[0] == 200
+        assert _connect(h.address6, 80, 2.0) == _connect(h.address6, 22, 2.0) == "connected"
+    with s.http_ipv4_only():
+        assert _connect(s.address6, 80, 2.0) == "refused"
+        assert _connect(s.address, 80, 2.0) == "connected"
+    with p.remove_address6():
+        assert _connect(p.address6, 80, 1.0) == "timeout"
+        assert _connect(p.address, 80, 2.0) == "connected"
+    assert _connect(p.address6, 80, 2.0) == _connect(s.address6, 80, 2.0) == "connected"
+
+
 def test_pdns_create_zone_and_query(rig: Rig) -> None:
     ip1, ip2 = rig.primary.address, rig.standby.address
     rig.pdns.create_zone("shop.test.", {("@", "A"): (60, [ip1]), ("www", "A"): (60, [ip1])})

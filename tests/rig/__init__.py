@@ -6,7 +6,8 @@
         rig.pdns.create_zone("shop.test.", {("www", "A"): (60, ["10.203.0.11"])})
 
 Recipe and network rule: /work/shared/rig/RECIPE.md.  Traffic only to 127.0.0.1 and the
-namespace addresses NET.11 / NET.12; the namespaces have no default route.  Needs root.
+namespace addresses NET.11 / NET.12 (and their ULA twins, netns.ula_prefix); the namespaces have
+no default route.  Needs root.
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ class Rig:
         env = {
             "PRIMARY_IP": self.primary.address,
             "STANDBY_IP": self.standby.address,
+            "PRIMARY_IP6": self.primary.address6,
+            "STANDBY_IP6": self.standby.address6,
             "PDNS_API_URL": self.pdns.api_url,
             "PDNS_API_KEY": self.pdns.api_key,
             "PDNS_DNS_PORT": str(self.pdns.dns_port),
@@ -236,6 +239,7 @@ class Rig:
             h.data_dir.mkdir(parents=True, exist_ok=True)
             h.sshd.create_keys()
             self.client.add_known_host(h.address, h.host_key_pub)
+            self.client.add_known_host(h.address6, h.host_key_pub)
         self.timings["keys"] = time.monotonic() - t0 - self.timings["network"]
         t1 = time.monotonic()
         for d in self.daemons:

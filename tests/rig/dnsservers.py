@@ -25,7 +25,7 @@ from .proc import RigError
 
 log = logging.getLogger(__name__)
 
-BIND_ZONES = ["rfc.test.", "two.test.", "bench-rfc.test."]
+BIND_ZONES = ["rfc.test.", "two.test.", "bench-rfc.test.", "dual.test."]
 
 
 class DnsServers:

@@ -13,7 +13,7 @@ from .daemon import Daemon
 from .dbserver import DatabaseServer
 from .httpd import HttpController
 from .mariadb import MariaDb
-from .netns import NetHost
+from .netns import NetHost, set_address6
 from .postgres import Postgres
 from .proc import RigError
 from .sshd import SshClient, SshdController
@@ -56,13 +56,16 @@ class RigHost:
         self.name = name
         self.net = net
         self.address = net.address
+        self.address6 = net.address6  # ULA on the same link (issue 20)
+        self.address6_removed = False
         self.namespace = net.namespace
         self.dir = host_dir
         self.webroot = host_dir / "www"
         self.data_dir = host_dir / "data"  # scratch space "on" this host (shared filesystem)
         self.client = client
         self.sshd = SshdController(
-            name, net.namespace, net.address, host_dir, client, log_dir / f"sshd-{name}.log"
+            name, net.namespace, net.address, host_dir, client, log_dir / f"sshd-{name}.log",
+            net.address6,
         )
         self.http = HttpController(
             name,
@@ -71,6 +74,7 @@ class RigHost:
             self.webroot,
             log_dir / f"http-{name}.log",
             python=python,
+            address6=net.address6,
         )
         # TLS servers (issue 3): HTTPS :443/:8443 and SMTP :25, certificates in RIG_DIR/tls
         self.https = HttpsController(
@@ -128,6 +132,33 @@ class RigHost:
             log.info("%s: start http", self.name)
             self.http.start()
 
+    def http_ipv4_only(self) -> Undo:
+        """Restart the HTTP server bound to the IPv4 address only: IPv6 connects are refused."""
+        log.info("%s: http on IPv4 only", self.name)
+        self.http.stop()
+        self.http.ipv4_only = True
+        self.http.start()
+        return Undo(self.http_dual_stack)
+
+    def http_dual_stack(self) -> None:
+        if self.http.ipv4_only or not self.http.running():
+            self.http.stop()
+            self.http.ipv4_only = False
+            self.http.start()
+
+    def remove_address6(self) -> Undo:
+        """Take the host's IPv6 address off its link (IPv4 keeps serving): IPv6 connects to it
+        time out (its neighbour entry on the bridge is pinned)."""
+        log.info("%s: IPv6 address removed", self.name)
+        set_address6(self.net, present=False)
+        self.address6_removed = True
+        return Undo(self.restore_address6)
+
+    def restore_address6(self) -> None:
+        if self.address6_removed:  # a flag, not a look: reset() runs after every test
+            set_address6(self.net, present=True)
+            self.address6_removed = False
+
     def stop_sshd(self) -> Undo:
         self.sshd.stop()
         return Undo(self.start_sshd)
@@ -176,6 +207,8 @@ class RigHost:
         """Undo every failure switch: link up, http + sshd running, original host key."""
         if not self.link_is_up():
             self.link_up()
+        self.restore_address6()
+        self.http_dual_stack()
         self.show_tools()
         if self.sshd.wrong_key_active or not self.sshd.running():
             self.restore_host_key()

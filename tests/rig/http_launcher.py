@@ -1,6 +1,6 @@
 """Static HTTP server for one rig host (RECIPE 2.3); stdlib only, run as a script.
 
-usage: python3 http_launcher.py BIND_ADDR PORT WEBROOT
+usage: python3 http_launcher.py BIND_ADDR[,BIND_ADDR6] PORT WEBROOT
 
 Like ``python3 -m http.server`` but without its reverse-DNS lookup of the bind address
 (HTTPServer.server_bind calls socket.getfqdn()).  GET /health always answers 200 "ok", even if
@@ -13,8 +13,10 @@ from __future__ import annotations
 import functools
 import http.server
 import logging
+import socket
 import socketserver
 import sys
+import threading
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,10 @@ class Server(http.server.ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
+
+
+class Server6(Server):
+    address_family = socket.AF_INET6
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -58,14 +64,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
-        sys.stderr.write("usage: http_launcher.py BIND_ADDR PORT WEBROOT\n")
+        sys.stderr.write("usage: http_launcher.py BIND_ADDR[,BIND_ADDR6] PORT WEBROOT\n")
         return 2
-    address, port, webroot = argv[0], int(argv[1]), argv[2]
+    addresses, port, webroot = argv[0].split(","), int(argv[1]), argv[2]
     handler = functools.partial(Handler, directory=webroot)
-    with Server((address, port), handler) as server:
-        sys.stderr.write(f"serving {webroot} on {address}:{port}\n")
-        sys.stderr.flush()
-        server.serve_forever()
+    servers = [(Server6 if ":" in a else Server)((a, port), handler) for a in addresses]
+    for server in servers[1:]:  # one thread per extra address (IPv6, issue 20)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    sys.stderr.write(f"serving {webroot} on {', '.join(addresses)} port {port}\n")
+    sys.stderr.flush()
+    servers[0].serve_forever()
     return 0
 
 

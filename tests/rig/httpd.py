@@ -1,4 +1,5 @@
-"""HTTP server per host namespace: http_launcher.py on ADDRESS:80 serving the host's webroot."""
+"""HTTP server per host namespace: http_launcher.py on ADDRESS:80 (and [ADDRESS6]:80) serving the
+host's webroot."""
 
 from __future__ import annotations
 
@@ -39,10 +40,13 @@ class HttpController(Daemon):
         log_path: Path,
         port: int = 80,
         python: str = sys.executable,
+        address6: str = "",
     ) -> None:
         super().__init__(f"http-{host}", log_path)
         self.namespace = namespace
         self.address = address
+        self.address6 = address6  # also served unless ipv4_only (issue 20)
+        self.ipv4_only = False
         self.port = port
         self.webroot = webroot
         self.python = python
@@ -59,17 +63,21 @@ class HttpController(Daemon):
             self.namespace,
             self.python,
             str(LAUNCHER),
-            self.address,
+            ",".join(self.addresses()),
             str(self.port),
             str(self.webroot),
         ]
 
+    def addresses(self) -> list[str]:
+        return [self.address] if self.ipv4_only or not self.address6 else [
+            self.address, self.address6]
+
     def is_accessible(self) -> bool:
         try:
-            status, body = http_get(self.address, "/health", self.port, timeout=1.0)
+            answers = [http_get(a, "/health", self.port, timeout=1.0) for a in self.addresses()]
         except (OSError, http.client.HTTPException):
             return False
-        return status == 200 and body.strip() == b"ok"
+        return all(status == 200 and body.strip() == b"ok" for status, body in answers)
 
     def get(self, path: str = "/", timeout: float = 2.0) -> tuple[int, bytes]:
         return http_get(self.address, path, self.port, timeout)

@@ -3,6 +3,11 @@
 The namespaces get an address on NET.0/24 and no default route, so nothing started in them
 can reach beyond that /24.  The root side of each veth is a bridge port; its neighbour entry is
 pinned so that ``link_down()`` gives a clean connect timeout (RECIPE 2.6, pitfall 4).
+
+IPv6 (issue 20, RECIPE 5d): each host's eth0 and the bridge also get an address in a ULA /64
+derived from NET (``ula_prefix``: 10.203.200 -> fd0a:cbc8::/64), so rigs side by side never share
+one. Added with ``nodad`` and ``addrgenmode none`` (no link-local address, no duplicate address
+detection, no router solicitations): usable at once, and nothing else IPv6 happens on the link.
 """
 
 from __future__ import annotations
@@ -32,6 +37,12 @@ def netns_exists(name: str) -> bool:
     return Path("/run/netns", name).exists()
 
 
+def ula_prefix(net: str) -> str:
+    """The rig's IPv6 /64 for the IPv4 /24 `net`: 10.203.200 -> "fd0a:cbc8:" (+ ":11")."""
+    a, b, c = (int(part) for part in net.split("."))
+    return f"fd{a:02x}:{b:02x}{c:02x}:"
+
+
 def _disable_ipv6_root(link: str) -> None:
     path = Path("/proc/sys/net/ipv6/conf", link, "disable_ipv6")
     if path.exists():
@@ -53,6 +64,7 @@ class NetHost:
     namespace: str
     veth: str
     address: str
+    address6: str = ""  # a ULA address on the same link (issue 20)
 
     def set_link(self, up: bool, timeout: float = 5.0) -> None:
         run(["ip", "link", "set", self.veth, "up" if up else "down"])
@@ -80,7 +92,8 @@ class Network:
         self._owner: int | None = None  # fd holding the flock on OWNER_DIR/<prefix>.lock
         for name, octet in hosts.items():
             veth = _check_link_name(f"{prefix}-v{name[0]}")
-            self.hosts[name] = NetHost(f"{prefix}-{name}", veth, f"{net}.{octet}")
+            self.hosts[name] = NetHost(f"{prefix}-{name}", veth, f"{net}.{octet}",
+                                       f"{ula_prefix(net)}:{octet}")
         if len({h.veth for h in self.hosts.values()}) != len(self.hosts):
             raise RigError(f"host names must start with different letters: {list(hosts)}")
 
@@ -88,6 +101,10 @@ class Network:
     def bridge_address(self) -> str:
         """Lives in the root namespace; never a test target (RECIPE 0)."""
         return f"{self.net}.1"
+
+    @property
+    def bridge_address6(self) -> str:
+        return f"{ula_prefix(self.net)}:1"
 
     def leftovers(self) -> list[str]:
         found = [f"link {self.bridge}"] if link_exists(self.bridge) else []
@@ -115,6 +132,7 @@ class Network:
         run(["ip", "link", "add", self.bridge, "type", "bridge"])
         _disable_ipv6_root(self.bridge)
         run(["ip", "addr", "add", f"{self.bridge_address}/24", "dev", self.bridge])
+        _enable_ipv6(None, self.bridge, self.bridge_address6)
         run(["ip", "link", "set", self.bridge, "up"])
         for h in self.hosts.values():
             self._create_host(h)
@@ -137,6 +155,7 @@ class Network:
         _disable_ipv6_root(h.veth)
         run(["ip", "link", "set", h.veth, "master", self.bridge, "up"])
         run(["ip", "-n", ns, "addr", "add", f"{h.address}/24", "dev", "eth0"])
+        _enable_ipv6(ns, "eth0", h.address6)
         run(["ip", "-n", ns, "link", "set", "lo", "up"])
         run(["ip", "-n", ns, "link", "set", "eth0", "up"])
         info = json.loads(run(["ip", "-n", ns, "-j", "link", "show", "eth0"]).stdout)
@@ -155,6 +174,8 @@ class Network:
                 "permanent",
             ]
         )
+        run(["ip", "-6", "neigh", "replace", h.address6, "lladdr", mac, "dev", self.bridge,
+             "nud", "permanent"])
         routes = run(["ip", "-n", ns, "route", "show", "default"]).stdout.strip()
         if routes:
             raise RigError(f"namespace {ns} unexpectedly has a default route: {routes}")
@@ -225,6 +246,24 @@ class Network:
         self.owned = False
         if release:
             self._release_owner_lock()
+
+
+def _enable_ipv6(namespace: str | None, link: str, address: str) -> None:
+    """IPv6 on `link` with the one ULA `address` (/64) only: no link-local, no DAD, no RA."""
+    sysctl = [f"net.ipv6.conf.{link}.disable_ipv6=0", f"net.ipv6.conf.{link}.accept_ra=0",
+              f"net.ipv6.conf.{link}.autoconf=0"]
+    ip = ["ip"] if namespace is None else ["ip", "-n", namespace]
+    run([*ip, "link", "set", link, "addrgenmode", "none"])
+    prefix = [] if namespace is None else ["ip", "netns", "exec", namespace]
+    run([*prefix, "sysctl", "-qw", *sysctl])
+    run([*ip, "addr", "add", f"{address}/64", "dev", link, "nodad"])
+
+
+def set_address6(host: NetHost, present: bool) -> None:
+    """Add or remove the host's IPv6 address on its eth0 (the IPv4 one stays)."""
+    action = "add" if present else "del"
+    extra = ["nodad"] if present else []
+    run(["ip", "-n", host.namespace, "addr", action, f"{host.address6}/64", "dev", "eth0", *extra])
 
 
 def _wait_link_gone(name: str, timeout: float) -> None:

@@ -118,10 +118,12 @@ class SshdController(Daemon):
         host_dir: Path,
         client: SshClient,
         log_path: Path,
+        address6: str = "",
     ) -> None:
         super().__init__(f"sshd-{host}", log_path)
         self.namespace = namespace
         self.address = address
+        self.address6 = address6  # listened on too (issue 20)
         self.dir = host_dir
         self.client = client
         self.config = host_dir / "sshd_config"
@@ -148,6 +150,7 @@ class SshdController(Daemon):
                 [
                     "Port 22",
                     f"ListenAddress {self.address}",
+                    *([f"ListenAddress {self.address6}"] if self.address6 else []),
                     f"HostKey {key}",
                     f"PidFile {self.dir / 'sshd.pid'}",
                     f"AuthorizedKeysFile {self.client.authorized_keys}",

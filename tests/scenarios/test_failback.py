@@ -81,3 +81,36 @@ def test_failback_stops_when_it_cannot_bring_the_orders_home(warm_site: Site, tm
     assert site.dns() == at(site.standby.address)
     assert site.state()["active"] == "standby"
     assert site.tree(site.primary.webroot) == primary_before
+
+
+def test_failback_keeps_the_preferred_hosts_own_copy_to_roll_back_to(warm_site: Site) -> None:
+    site = warm_site
+    assert site.run("failover", "--yes").returncode == 0
+    site.recovered("primary")
+    # the old primary took an order the mirror never saw, just before it went down; the
+    # standby took its own orders while it was active
+    (site.primary.webroot / "order-0999.txt").write_text("taken on the old primary\n")
+    (site.standby.webroot / "orders.txt").write_text("order 1001\n")
+    www = str(site.primary.webroot).rstrip("/")
+
+    dry = site.run("failback", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert f"would keep primary's copy as {www}.kept/<id> first" in dry.stdout
+    assert not Path(www + ".kept").exists()
+
+    back = site.run("failback", "--yes")
+    assert back.returncode == 0, back.stdout + back.stderr
+    kept = sorted(Path(www + ".kept").iterdir())
+    assert len(kept) == 1
+    assert f"kept primary's copy as {kept[0]} (`failover sync --rollback webroot --host " \
+           "primary` puts it back)" in back.stdout
+    assert (site.primary.webroot / "orders.txt").read_text() == "order 1001\n"  # home
+    assert not (site.primary.webroot / "order-0999.txt").exists()  # the standby's tree won
+    assert (kept[0] / "order-0999.txt").read_text() == "taken on the old primary\n"
+    assert site.dns() == at(site.primary.address)
+
+    rolled = site.run("sync", "--rollback", "webroot", "--host", "primary", "--yes")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert f"the copy kept as {kept[0].name} is live again" in rolled.stdout
+    assert (site.primary.webroot / "order-0999.txt").read_text() == "taken on the old primary\n"
+    assert [e for e in site.audit() if e["event"] == "sync_rollback"][-1]["host"] == "primary"

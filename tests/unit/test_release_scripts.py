@@ -15,6 +15,7 @@ from failover.sync import release
 from failover.sync.rsync_output import split_notes
 
 RUNNABLE = ["inspect", "publish", "release", "rollback"]
+KEPT = ["keep", "restore"]  # plain sets: kept copies (run below, and over ssh by test_failback.py)
 DATABASE = ["db_dump", "db_load"]  # run for real by tests/scenarios/test_database_sync.py
 
 
@@ -25,10 +26,10 @@ def sh(argv: list[str]) -> subprocess.CompletedProcess[str]:
 def test_every_script_file_is_run_somewhere() -> None:
     folder = resources.files("failover.sync") / "scripts"
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sh"))
-    assert names == sorted([*(f"{n}.sh" for n in RUNNABLE + DATABASE), "swap.sh"])
+    assert names == sorted([*(f"{n}.sh" for n in RUNNABLE + DATABASE + KEPT), "swap.sh"])
 
 
-@pytest.mark.parametrize("name", RUNNABLE + DATABASE)
+@pytest.mark.parametrize("name", RUNNABLE + DATABASE + KEPT)
 def test_script_is_shellcheck_clean_as_it_runs(name: str) -> None:
     shellcheck = shutil.which("shellcheck")
     assert shellcheck, "shellcheck is not installed (make deps installs it)"
@@ -44,7 +45,7 @@ def test_script_files_are_shellcheck_clean_with_their_comments() -> None:
     assert shellcheck, "shellcheck is not installed (make deps installs it)"
     folder = Path(str(resources.files("failover.sync") / "scripts"))
     swap = (folder / "swap.sh").read_text()
-    for name in RUNNABLE + DATABASE:
+    for name in RUNNABLE + DATABASE + KEPT:
         body = (folder / f"{name}.sh").read_text()
         text = swap + body if name in RUNNABLE[1:] else body  # as release.script() joins them
         found = subprocess.run([shellcheck, "-s", "sh", "-"], input=text, capture_output=True,
@@ -82,6 +83,46 @@ def test_publish_inspect_rollback_through_real_sh(tmp_path: Path) -> None:
     again = sh(["sh", "-c", release.script("rollback"), "sh", str(base)])
     assert again.returncode == 4
     assert f"no release older than {old}" in again.stderr
+
+
+def test_keep_and_restore_through_real_sh(tmp_path: Path) -> None:
+    base = tmp_path / "site"
+    base.mkdir()
+    (base / "order-17.txt").write_text("only here")
+    (base / "index.html").write_text("stale")
+
+    def keep(count: int = 2) -> str:
+        new, _ = release.release_ids()
+        done = sh(["sh", "-c", release.script("keep"), "sh", str(base), new, str(count)])
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == new
+        return new
+
+    first = keep()
+    kept = tmp_path / "site.kept" / first
+    # what a push does to a file: a new one renamed over it (rsync); the kept copy stays
+    (base / "index.tmp").write_text("fresh")
+    (base / "index.tmp").rename(base / "index.html")
+    (base / "order-17.txt").unlink()
+    assert (kept / "index.html").read_text() == "stale"
+    assert (kept / "order-17.txt").read_text() == "only here"
+    assert sorted(p.name for p in (tmp_path / "site.kept").iterdir()) == [first]
+    second, third = keep(), keep()
+    assert sorted(p.name for p in (tmp_path / "site.kept").iterdir()) == [second, third]
+
+    new, _ = release.release_ids()
+    done = sh(["sh", "-c", release.script("restore"), "sh", str(base), new])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == third
+    assert (base / "index.html").read_text() == "fresh"  # the newest copy is live
+    assert (tmp_path / "site.kept" / f"{new}.replaced" / "index.html").read_text() == "fresh"
+    done = sh(["sh", "-c", release.script("restore"), "sh", str(base), new + "1"])
+    assert done.stdout.strip() == second  # one copy further back each time
+    missing = sh(["sh", "-c", release.script("restore"), "sh", str(tmp_path / "none"), new])
+    assert missing.returncode == 4
+    assert "no copy kept in" in missing.stderr
+    nothing = sh(["sh", "-c", release.script("keep"), "sh", str(tmp_path / "none"), new, "2"])
+    assert (nothing.returncode, nothing.stdout) == (0, "")
 
 
 def test_release_script_compares_gates_and_publishes_through_real_sh(tmp_path: Path) -> None:

@@ -27,10 +27,14 @@ def test_every_set_is_handed_out_under_the_contract(tmp_path: Path) -> None:
         mirror.set("nope")
 
 
-def test_a_plain_set_has_no_release_to_roll_back_to(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="sync set web is not atomic; only `atomic: true` sets "
-                                         "keep releases to roll back to"):
-        Mirror(inventory(tmp_path)).set("web").rollback("b", dry_run=True)
+def test_a_plain_set_keeps_and_rolls_back_on_a_host_it_can_reach(tmp_path: Path) -> None:
+    plain = Mirror(inventory(tmp_path)).set("web")  # kept copies (sync/kept.py), over ssh
+    with pytest.raises(UsageError, match="host b has no ssh settings"):
+        plain.rollback("b", dry_run=True)
+    with pytest.raises(UsageError, match="host b has no ssh settings"):
+        plain.keep("b")
+    atomic = Mirror(inventory(tmp_path, atomic=True)).set("web")
+    assert atomic.keep("b") == ""  # its releases are kept on every push anyway
 
 
 def test_rollback_checks_everything_before_it_asks(tmp_path: Path) -> None:
@@ -46,8 +50,8 @@ def test_rollback_checks_everything_before_it_asks(tmp_path: Path) -> None:
         go("web", None, dry_run=False)
     with pytest.raises(UsageError, match="unknown sync set 'nope'"):
         go("nope", "b", dry_run=False)
-    with pytest.raises(UsageError, match="sync set media is not atomic"):
-        go("media", "b", dry_run=False)
+    with pytest.raises(UsageError, match="host b has no ssh settings"):
+        go("media", "b", dry_run=False)  # a plain set: its kept copy
     with pytest.raises(UsageError, match="host b has no ssh settings"):
         go("web", "b", dry_run=False)
     assert asked == []

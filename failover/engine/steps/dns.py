@@ -36,7 +36,7 @@ class DnsStep(Action[DnsAction, DnsChange]):
 
         if p.to not in ctx.verified:
             check_host(ctx, p.to, None)
-        return DnsChange(plan_flip(ctx.inventory, p.to))
+        return DnsChange(plan_flip(ctx.inventory, p.to, ctx.dropped.get(p.to, ())))
 
     def describe(self, ctx: RunContext, p: DnsAction, plan: DnsChange) -> Outcome:
         if plan.empty:
@@ -57,7 +57,8 @@ class DnsStep(Action[DnsAction, DnsChange]):
         return Outcome(detail=f"DNS already points at {to}; nothing to change" if plan.empty
                        else f"DNS points at {to}",
                        lines=plan.lines, data={"zones": plan.zones(), "to": to,
-                                               "active_before": ctx.active_before_flip})
+                                               "active_before": ctx.active_before_flip,
+                                               "dropped": sorted(ctx.dropped.get(to, ()))})
 
     def undo(self, ctx: RunContext, p: DnsAction) -> Outcome:
         """Put back exactly the records this run changed (reverse plans, newest first).

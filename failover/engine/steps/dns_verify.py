@@ -31,9 +31,12 @@ class DnsVerifyStep(Action[DnsVerifyAction, int | None]):
         from failover.dns.verify import verify
 
         report = verify(ctx.inventory, p.to, timeout=p.timeout, interval=p.interval,
-                        old_ttl=plan)
+                        old_ttl=plan, drop=ctx.dropped.get(p.to, ()))
         if not report.ok:
             raise StepFailed(f"not every nameserver answers with {p.to} after {p.timeout:g}s: "
                              + "; ".join(report.lines()))
-        return Outcome(detail=f"every nameserver answers with {p.to}", lines=report.lines(),
+        dropped = ctx.dropped.get(p.to)
+        also = (f" (its {' and '.join(sorted('A' if f == 'ipv4' else 'AAAA' for f in dropped))} "
+                "records removed)") if dropped else ""
+        return Outcome(detail=f"every nameserver answers with {p.to}{also}", lines=report.lines(),
                        data=report.to_json())

@@ -11,6 +11,8 @@ host) into the mirror, then push the mirror to B.
 - A dry run lists what the real run will report, the pull by rsync's own dry run and the push
   predicted from it (mirror.plan_pull, sync/predict.py): describe and apply are the same
   transfer, one with `dry` set.
+- `pull: required` (a failback) keeps `to`'s own copy of a plain file set before the push
+  overwrites it (sync/kept.py): its stale copy may hold orders it took before it went down.
 - Safe to repeat: a pull and a push converge on the source; a push publishes whole or not at
   all (sync/release.py).
 """
@@ -100,6 +102,8 @@ def _transfer(ctx: RunContext, p: SyncAction, *, dry: bool) -> Outcome:
         return _promote(ctx, p, mirror, lines, data, detail, ms, dry=dry)
     good = None if dry else mirror.last_good(p.set)
     with ctx.change("push", p.to, p.set) as push:
+        if p.pull == "required":  # a failback: `to`'s own copy may hold what nobody else has
+            lines += _keep(mirror, p, dry=dry)
         pushed = mirror.push(p.set, p.to, dry_run=dry, tree=tree,
                              master=ctx.ssh_masters.get(p.to))
         push.end("changed" if pushed.changed else "unchanged")
@@ -113,6 +117,20 @@ def _transfer(ctx: RunContext, p: SyncAction, *, dry: bool) -> Outcome:
     ctx.save_state(ctx.state.replace(mirrors={**ctx.state.mirrors, p.set: ms}))
     return Outcome("warning" if detail else "ok", detail or f"set {p.set} synced to {p.to}",
                    lines, data)
+
+
+def _keep(mirror: Mirror, p: SyncAction, *, dry: bool) -> list[str]:
+    """Keep `to`'s copy before the push overwrites it (sync/kept.py): the lines saying where."""
+    found = mirror.set(p.set)
+    if found.sset.atomic or found.sset.type != "files":
+        return []  # releases, or a database's `__prev`: every push keeps the copy it replaces
+    back = f"(`failover sync --rollback {p.set} --host {p.to}` puts it back)"
+    if dry:
+        return [f"would keep {p.to}'s copy as {found.host_path(p.to).rstrip('/')}.kept/<id> "
+                f"first {back}"]
+    copy = found.keep(p.to)
+    return [f"kept {p.to}'s copy as {copy} {back}" if copy else
+            f"{p.to} had no copy of set {p.set} to keep"]
 
 
 def _pull(ctx: RunContext, p: SyncAction, source: str, mirror: Mirror, ms: MirrorState,
