@@ -78,6 +78,12 @@ def test_mail_fails_over_alone_then_web_on_its_own(site: Site) -> None:
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[:2] == ["service web: active host primary (up)",
                                          "service mail: active host standby (up)"], p.stdout
+    p = site.run("dns", "show")  # each service's records, and where they point
+    assert p.returncode == 0, p.stdout + p.stderr
+    web_dns, mail_dns = p.stdout.split("== service mail")
+    assert "DNS points at: primary" in web_dns, p.stdout
+    assert "MX" not in web_dns, p.stdout
+    assert "DNS points at: standby" in mail_dns, p.stdout
     p = site.run("check", "--no-act", "--json")
     doc = json.loads(p.stdout)
     assert (p.returncode, doc["status"], doc["exit_code"]) == (1, "WARNING", 1), p.stdout
