@@ -126,16 +126,20 @@ def _round(app: App, *, no_act: bool, wait: float) -> CheckRound:
 
 def _page_lock_held(app: App, error: LockHeld) -> None:
     """The lock kept this round from acting: page a person if the active host is down (by the
-    last round in state.json, read only: the lock holder owns that file)."""
+    last round in state.json, read only: the lock holder owns that file); with `services:`,
+    for each service whose active host is down."""
     from failover.engine.guard import page_lock_held
 
     try:
-        inv, state = app.inventory, app.store.load()
+        units = [app] if app.service is not None or len(app.site.services) < 2 else \
+            [app.for_service(name) for name in app.site.services]
+        found = [(unit, unit.inventory, unit.store.load()) for unit in units]
     except ConfigError:
         return
-    note = page_lock_held(inv, state, app.audit, str(error), app.clock())
-    if note is not None:
-        click.echo(f"failover: {note}", err=True)
+    for unit, inv, state in found:
+        note = page_lock_held(inv, state, unit.audit, str(error), app.clock())
+        if note is not None:
+            click.echo(f"failover: {note}", err=True)
 
 
 def _write_unknown_metrics(app: App, path: Path, error: BaseException) -> None:

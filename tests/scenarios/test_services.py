@@ -3,7 +3,9 @@ real `failover` executable, on the rig, with the shipped mail example (examples/
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -171,3 +173,23 @@ def test_mail_fails_over_and_back_by_hand_with_the_mail_received_meanwhile(site:
     state = site.state()
     assert state["services"]["mail"]["active"] == "primary"
     assert (state["active"], state["last_flip"]) == (None, None)  # web: never judged nor moved
+
+
+def test_a_held_lock_pages_for_the_service_that_is_down(site: Site) -> None:
+    mail_site(site)
+    site.edit(lambda inv: inv["services"]["mail"]["policy"].update(auto_failover=False))
+    site.primary.smtp.stop()
+    assert [site.run("check").returncode for _ in range(2)] == [1, 2]  # mail down, by policy
+    assert len(site.hook.messages()) == 1  # auto_failover_off, for mail
+    fd = os.open(site.state_dir / "lock", os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a run that hangs
+    try:
+        p = site.run("check", "--wait", "0")
+    finally:
+        os.close(fd)
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "paged (lock_held)" in p.stderr
+    last = site.hook.messages()[-1]
+    assert last.startswith("shop.test mail: active host primary is down (by the last round)")
+    assert "`failover failover --to standby --service mail --yes -i " in last
+    assert len(site.hook.messages()) == 2  # web's active host is up: no page for web
