@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates bind9 bind9-utils nftables prometheus systemd shellcheck mariadb-server mariadb-client postgresql chromium
+APT_PACKAGES := openssh-server openssh-client rsync pdns-server pdns-backend-sqlite3 iproute2 ca-certificates bind9 bind9-utils nftables prometheus systemd shellcheck mariadb-server mariadb-client postgresql chromium etcd-server etcd-client
 PYTEST_ARGS ?=
 # pytest-xdist workers for `make test`, each with a rig of its own (tests/conftest.py)
 TEST_JOBS ?= 2
@@ -46,7 +46,9 @@ bench: setup
 	$(PY) -m bench.sync
 	$(PY) -m bench.pull
 	$(PY) -m bench.rto
+	$(PY) -m bench.notify
 	$(PY) -m bench.db
+	$(PY) -m bench.coordination
 
 docs: setup
 	$(PY) -c 'import sys; from failover.config.reference import reference; sys.stdout.write(reference())' > docs/inventory.md

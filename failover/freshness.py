@@ -13,7 +13,7 @@ import msgspec
 
 from failover.model.inventory import Inventory
 from failover.model.state import State
-from failover.model.types import format_duration
+from failover.model.types import format_age, format_duration
 
 
 class DataAge(msgspec.Struct, frozen=True):
@@ -30,7 +30,7 @@ class DataAge(msgspec.Struct, frozen=True):
         return self.age is None or self.age > self.max_age
 
     def describe(self) -> str:
-        age = "never synced" if self.age is None else f"data {format_duration(self.age)} old"
+        age = "never synced" if self.age is None else f"data {format_age(self.age)} old"
         limit = f", max_age {format_duration(self.max_age)}" if self.max_age is not None else ""
         return f"{self.host} set {self.set}: {age}{limit}"
 

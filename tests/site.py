@@ -46,7 +46,8 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
-                received.append({"path": self.path, "body": json.loads(self.rfile.read(length))})
+                received.append({"path": self.path, "body": json.loads(self.rfile.read(length)),
+                                 "headers": dict(self.headers)})
                 time.sleep(receiver.delay)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
@@ -57,7 +58,9 @@ class WebhookReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # a short poll: close() (shutdown) waits for it, and every test closes a receiver
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
         self.thread.start()
 
     def messages(self) -> list[str]:
@@ -110,6 +113,8 @@ class Site:
         """Primary serves version 2 of the shop; the standby an older version 1."""
         for host, version in ((self.primary, "v2"), (self.standby, "v1")):
             shutil.rmtree(host.webroot, ignore_errors=True)
+            # the copies a failback keeps beside the webroot (sync/kept.py)
+            shutil.rmtree(f"{host.webroot}.kept", ignore_errors=True)
             (host.webroot / "img").mkdir(parents=True)
             (host.webroot / "index.html").write_text(PAGE.format(version))
             (host.webroot / "img" / "logo.txt").write_text(f"logo {version}\n")

@@ -104,8 +104,10 @@ class App(msgspec.Struct):
 
     @property
     def audit(self) -> AuditLog:
+        from failover.who import started_via
+
         return AuditLog(self.inventory.state_dir, clock=self.clock,
-                        service=self.inventory.service)
+                        via=started_via(self.command), service=self.inventory.service)
 
     def out(self, text: str = "") -> None:
         """A line of the human result on stdout (nothing in --json mode)."""

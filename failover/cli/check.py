@@ -23,7 +23,7 @@ from failover.cli.plugin import outcome_json, perfdata, status_line, summary, un
 from failover.cli.render import round_table
 from failover.cli.report import run_timeline
 from failover.engine.monitor import RoundOutcome
-from failover.errors import ConfigError, FailoverError, LockHeld
+from failover.errors import ConfigError, FailoverError, LockHeld, ProviderError
 from failover.model.results import RoundReport
 from failover.model.state import State
 from failover.policy import Status
@@ -105,6 +105,8 @@ def _round(app: App, *, no_act: bool, wait: float) -> CheckRound:
     from failover.engine.monitor import act, assess
 
     inv = app.inventory
+    if inv.coordination is not None:  # several checkers: quorum and leadership in etcd
+        return _coordinated(app, no_act=no_act, wait=wait)
     if no_act:
         outcome = assess(inv, app.store, app.audit, app.resolve_active(app.store.load()),
                          record=False, clock=app.clock)
@@ -124,6 +126,24 @@ def _round(app: App, *, no_act: bool, wait: float) -> CheckRound:
     return CheckRound(outcome, no_act=False, judged=judged, run_lines=lines, timeline=timeline)
 
 
+def _coordinated(app: App, *, no_act: bool, wait: float) -> CheckRound:
+    from failover.coord.backend import EtcdStateBackend
+    from failover.coord.round import Site, coordinated_round
+
+    lines: list[str] = []
+
+    def emit(line: str) -> None:
+        lines.append(line)
+        log.info("run: %s", line)
+
+    assert isinstance(app.store, EtcdStateBackend)
+    site = Site(app.inventory, app.store, app.audit, app.clock, app.resolve_active)
+    outcome, judged, notes = coordinated_round(site, no_act=no_act, wait=wait, emit=emit)
+    outcome.notes = [*outcome.notes, *notes]
+    timeline = [] if outcome.run is None else run_timeline(app, outcome.run.id)
+    return CheckRound(outcome, no_act=no_act, judged=judged, run_lines=lines, timeline=timeline)
+
+
 def _page_lock_held(app: App, error: LockHeld) -> None:
     """The lock kept this round from acting: page a person if the active host is down (by the
     last round in state.json, read only: the lock holder owns that file); with `services:`,
@@ -134,7 +154,7 @@ def _page_lock_held(app: App, error: LockHeld) -> None:
         units = [app] if app.service is not None or len(app.site.services) < 2 else \
             [app.for_service(name) for name in app.site.services]
         found = [(unit, unit.inventory, unit.store.load()) for unit in units]
-    except ConfigError:
+    except (ConfigError, ProviderError):
         return
     for unit, inv, state in found:
         note = page_lock_held(inv, state, unit.audit, str(error), app.clock())
@@ -146,7 +166,7 @@ def _write_unknown_metrics(app: App, path: Path, error: BaseException) -> None:
     """A round that stopped before judging: status 3 and why; what the state file knows."""
     try:
         hosts, state = list(app.inventory.hosts), app.store.load()
-    except ConfigError:
+    except (ConfigError, ProviderError):  # no state to read (etcd unreachable with it)
         hosts, state = [], None
     _write_metrics(path, None, state, hosts, ExitStatus.UNKNOWN, unknown_reason(error),
                    at=app.clock())

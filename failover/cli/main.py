@@ -80,7 +80,7 @@ COMMANDS = {"validate": "validate", "check": "check", "watch": "watch", "status"
             "run": "run", "failover": "run", "failback": "run", "sync": "sync", "dns": "dns",
             "promote": "promote", "rehearse": "rehearse", "resume": "resume",
             "schema": "schema", "completion": "complete", "help": "topics", "doctor": "doctor",
-            "init": "init", "report": "report"}
+            "init": "init", "report": "report", "coordination": "coordination"}
 
 
 class Commands(click.Group):

@@ -11,13 +11,15 @@ from failover.cli.render import ago, stamp, table
 from failover.engine.resume import stuck_reason, unfinished
 from failover.families import state_words
 from failover.model.types import format_duration
+from failover.notify.outbox import summary as owed
 from failover.policy import auto_flips_in_window, cooldown_left
 
 
 @click.command()
 @click.pass_obj
 def status(app: App) -> bool:
-    """Show what the state file knows; contacts nothing. With `services:`, every service."""
+    """Show what the state file knows; contacts nothing (but etcd, with coordination:). With
+    `services:`, every service."""
     from failover.model.services import service_names
 
     names = service_names(app.site)
@@ -40,6 +42,11 @@ def _one(app: App) -> bool:
         doc["unfinished_run"] = None if stuck is None else {
             "id": stuck.id, "status": stuck.status, "playbook": stuck.title,
             "variables": stuck.variables, "message": stuck_reason(stuck)}
+        if inv.coordination is not None:  # several checkers (etcd): cli/coordination.py
+            from failover.cli.coordination import coordination_doc
+
+            doc["coordination"] = coordination_doc(app)
+        doc["notifications_owed"] = owed(inv.state_dir, now)  # issue 15: notify/outbox.py
         app.print_json(doc)
         return True
     active = state.active or ("unknown until the first round (`failover dns show` says where DNS "
@@ -85,10 +92,18 @@ def _one(app: App) -> bool:
                 + (" STALE (older than max_age)" if a["stale"] else ""))
     if stuck is not None:
         app.out(f"UNFINISHED: {stuck_reason(stuck)}")
+    for o in owed(inv.state_dir, now):  # a channel was down: the next check round sends them
+        app.out(f"notification owed: {o['event']} to {o['channel']} ({o['where']}) for "
+                f"{format_duration(round(o['owed_for']))}; last error: {o['error']}")
     if state.last_run is not None:
         r = state.last_run
         app.out(f"last run: {r.id} {r.playbook} {r.status} ({r.from_} -> {r.to}) at "
                 f"{stamp(r.started_at)}")
+    if inv.coordination is not None:
+        from failover.cli.coordination import coordination_doc, coordination_lines
+
+        for line in coordination_lines(app, coordination_doc(app)):
+            app.out(line)
     return True
 
 

@@ -96,12 +96,32 @@ def blast_radius(inventory: Inventory) -> list[str]:
                                     f"{name} ({why}): when {name}'s hoster is down, this DNS "
                                     "may be down too and the flip impossible")
     for n, notifier in enumerate(inventory.notify):
-        url = notifier.url.get_secret_value()
-        for name, host in inventory.hosts.items():
-            why = shares_fate(url, host)
-            if why:
-                where = urlsplit(url).hostname or "?"
-                warnings.append(f"notify[{n}] ({where}) shares fate with host {name} ({why}): "
-                                f"nobody hears of {name}'s outage")
+        for url in notifier.endpoints():  # URLs, or an SMTP server's host name
+            for name, host in inventory.hosts.items():
+                why = shares_fate(url, host)
+                if why:
+                    where = _host_part(url) or "?"
+                    warnings.append(f"notify[{n}] ({where}) shares fate with host {name} "
+                                    f"({why}): nobody hears of {name}'s outage")
+    warnings += _coordination(inventory)
     log.debug("blast_radius: warnings=%d", len(warnings))
+    return warnings
+
+
+def _coordination(inventory: Inventory) -> list[str]:
+    """A checker, or an etcd member, at a hoster it watches goes down with what it watches."""
+    c = inventory.coordination
+    if c is None:
+        return []
+    warnings = []
+    for name, host in inventory.hosts.items():
+        label = (host.provider or "").strip().lower()
+        if label and (c.provider or "").strip().lower() == label:
+            warnings.append(f"coordination.provider: this checker runs at {c.provider}, like "
+                            f"host {name}: when {name}'s hoster is down, so is this checker's "
+                            "view (place checkers outside the hosters they watch)")
+        for url in c.etcd.endpoints:
+            if why := shares_fate(url, host):
+                warnings.append(f"coordination.etcd.endpoints: {url} shares fate with host "
+                                f"{name} ({why}): etcd must outlive the hosts it decides about")
     return warnings

@@ -141,10 +141,11 @@ def _resolve_paths(data: dict[str, Any], folder: Path, environ: Mapping[str, str
     for zone in zones if isinstance(zones, list) else ():  # issue 5: rfc2136 tsig.secret_file
         if isinstance(zone, dict) and isinstance(zone.get("tsig"), dict):
             _absolute(zone["tsig"], "secret_file", folder, environ)
-    checks = data.get("checks")
-    for check in checks if isinstance(checks, list) else ():
-        if isinstance(check, dict):
-            _absolute(check, "ca_file", folder, environ)
+    for section in ("checks", "notify"):  # a check's or an email channel's ca_file
+        entries = data.get(section)
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict):
+                _absolute(entry, "ca_file", folder, environ)
 
 
 def _absolute(mapping: dict[str, Any], key: str, folder: Path, environ: Mapping[str, str]) -> None:

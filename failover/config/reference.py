@@ -106,6 +106,8 @@ SECTIONS: list[tuple[str, Any]] = [
     ("dns[].tsig", "failover.dns.rfc2136:Tsig"),
     ("checks[]", "Check"), ("policy", "Policy"), ("sync[]", "SyncSet"),
     ("notify[]", "Notifier"), ("services.NAME", "Service"),
+    ("coordination", "failover.model.coordination:Coordination"),
+    ("coordination.etcd", "failover.model.coordination:Etcd"),
 ]
 
 

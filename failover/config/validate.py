@@ -93,8 +93,18 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
     reasons += [doc.reason(("hosts", name, "vars", v), reserved, key=True)
                 for name, host in inv.hosts.items() for v in host.vars if v in RESERVED_VARS]
     reasons += _fence(inv, doc)
+    reasons += _coordination(inv, doc)
     log.debug("cross-checked: file=%s problems=%d", doc.file, len(reasons))
     return reasons
+
+
+def _coordination(inv: Inventory, doc: Document) -> list[Reason]:
+    c = inv.coordination
+    if c is None or c.quorum is None or c.quorum <= c.expected_checkers:
+        return []
+    return [doc.reason(("coordination", "quorum"), f"{c.quorum} is more than expected_checkers "
+                       f"({c.expected_checkers}): no failure could ever be agreed on; give "
+                       f"2-{c.expected_checkers}")]
 
 
 def _fence(inv: Inventory, doc: Document) -> list[Reason]:  # renders for every host

@@ -25,6 +25,7 @@ from failover.state.audit import AuditLog
 from failover.state.base import StateBackend
 
 if TYPE_CHECKING:
+    from failover.notify.dispatch import Dispatcher
     from failover.remote.openssh import SshMaster
 
 
@@ -60,6 +61,9 @@ class RunContext:
     # Runner._connect_early): a sync step to or from that host rides one. The runner closes them
     ssh_masters: dict[str, SshMaster] = field(default_factory=dict)
     effects: Effects = field(default_factory=Effects)  # what this run changed so far
+    # the run's notices to people (notify/dispatch.py): sent in the background, settled at the
+    # run's end; None for a dry run or a run whose events nobody hears
+    notices: Dispatcher | None = None
 
     def save_state(self, state: State) -> None:
         """Keep `state` as the current one; written to disk unless this is a dry run."""

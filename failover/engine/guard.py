@@ -61,10 +61,12 @@ def send_page(page: Page, inventory: Inventory, audit: AuditLog, now: float) -> 
 
 def _send(page: Page, inventory: Inventory, audit: AuditLog, marks: PageMarks,
           now: float) -> str:
-    from failover.notify import send_all
+    from failover.notify import channels_for, send_all
 
-    failures = send_all(inventory, page.text, event="auto_failover_blocked")
-    channels = len(inventory.notify)
+    # one attempt, nothing owed: a page that reached nobody is sent again by the next round
+    failures = send_all(inventory, page.text, event="auto_failover_blocked", audit=audit,
+                        retry=False, owe=False)
+    channels = channels_for(inventory, "auto_failover_blocked")
     audit.write("page", reason=page.reason, message=page.text, channels=channels,
                 failures=failures)
     if channels and len(failures) == channels:

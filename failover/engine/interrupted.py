@@ -72,23 +72,26 @@ def _reconcile(ctx: RunContext, before: str | None, split: bool) -> None:
 
 
 def _tell_team(ctx: RunContext, journal: Journal, report: InterruptReport, dns_line: str) -> str:
-    from failover.notify import send_all
+    from failover.notify import channels_for, send_all
 
-    channels = len(ctx.inventory.notify)
+    channels = channels_for(ctx.inventory, "run_interrupted")
     if not channels:
-        return "no notify channel in the inventory: tell the team yourself that DNS moved"
+        return "no notify channel hears run_interrupted: tell the team yourself that DNS moved"
     message = (f"{ctx.inventory.site}: run {journal.id} ({journal.title}, {report.from_} -> "
                f"{report.to}) was INTERRUPTED by {report.signal} {report.where}. {dns_line}. "
                + (f"Not done: {', '.join(report.remaining)}. " if report.remaining else "")
                + f"Journal: {journal.path}")
     try:
-        failures = send_all(ctx.inventory, message, event="run_interrupted")
+        # one attempt (someone is waiting at the terminal); what fails is owed to the next round
+        failures = send_all(ctx.inventory, message, event="run_interrupted", audit=ctx.audit,
+                            notice_id=f"{journal.id}:run_interrupted", retry=False)
     except KeyboardInterrupt:
         failures = ["interrupted again while sending"]
     ctx.audit.write("notify", run_id=journal.id, about="run_interrupted", message=message,
                     channels=channels, failures=failures)
     if len(failures) == channels:
-        return "the team was NOT told that DNS moved: " + "; ".join(failures)
+        return ("the team was NOT told that DNS moved (owed to the next check round): "
+                + "; ".join(failures))
     if not failures:
         return f"the team was told that DNS moved (notify: {channels} channel(s))"
     return (f"the team was told that DNS moved (notify: {channels - len(failures)} of {channels} "

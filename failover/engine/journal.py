@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ class Journal:
     error: str | None = None
     steps: list[StepRecord] = field(default_factory=list)
     path: Path | None = None
+    # also keeps the journal elsewhere, before the file (StateBackend.save_journal: fenced)
+    mirror: Callable[[str, str], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def failed(self) -> bool:
@@ -51,12 +54,15 @@ class Journal:
 
     def save(self) -> None:
         if self.path is not None:
-            write_atomic(self.path, dumps(self.to_json(), indent=2) + "\n")
+            text = dumps(self.to_json(), indent=2) + "\n"
+            if self.mirror is not None:
+                self.mirror(self.id, text)
+            write_atomic(self.path, text)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("path")
-        return data
+        return {f.name: [asdict(step) for step in self.steps] if f.name == "steps"
+                else getattr(self, f.name)
+                for f in fields(self) if f.name not in ("path", "mirror")}
 
     @classmethod
     def load(cls, path: Path) -> Journal:

@@ -9,6 +9,7 @@ that can make the active host down gets ready for the run while it waits on its 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # the engine proper is imported when a round acts, not for a 
     from failover.engine.context import RunContext
     from failover.engine.journal import Journal
     from failover.engine.warmup import WarmUp
+    from failover.notify.dispatch import Dispatcher
     from failover.remote.openssh import SshMaster
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ class RoundOutcome(msgspec.Struct):
     page_note: str | None = None  # what became of this round's page (engine/guard.py)
     notes: list[str] = []  # what else the round did (a demoted host fenced: engine/fence.py)
     warm: WarmUp | None = None  # begun during the round (warmup.py); act() takes or closes it
+    notices: Dispatcher | None = None  # hosts down/recovered, owed messages (notify/events.py)
 
     @property
     def status(self) -> Status:
@@ -131,9 +134,14 @@ def _freshness(inventory: Inventory, state: State, decision: Decision, now: floa
                                    reasons=(*decision.reasons, *stale))
 
 
+Count = Callable[[Inventory, State, RoundReport, float], State]
+
+
 def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: State, *,
-           record: bool, clock: Callable[[], float]) -> RoundOutcome:
-    """Probe every host, count the round into the streaks and decide.
+           record: bool, clock: Callable[[], float], report: RoundReport | None = None,
+           count: Count = policy.record_round) -> RoundOutcome:
+    """Probe every host (unless given the round's `report`), count the round into the streaks
+    (`count`: several checkers count by quorum, coord/round.py) and decide.
 
     With record=False nothing is written: the streaks shown are what this round would make them.
     """
@@ -145,18 +153,23 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
 
         warm = warmup.start(inventory, state)
     try:
-        report = run_round(inventory)
+        report = run_round(inventory) if report is None else report
     except BaseException:
         if warm is not None:
             warm.close()
         raise
     now = clock()
-    counted = policy.record_round(inventory, state, report, now)
+    counted = count(inventory, state, report, now)
     notes: list[str] = []
     if record and any(not d.fenced for d in counted.demoted.values()):
         from failover.engine.fence import fence_again
 
         counted, notes = fence_again(inventory, counted, report, audit, now)
+    notices = None
+    if record and (inventory.notify or inventory.state_dir.joinpath("outbox.json").exists()):
+        from failover.notify.events import round_notices
+
+        notices = round_notices(inventory, audit, state, counted, report)
     decision = _decide(inventory, counted, report, now)
     decision = _freshness(inventory, counted, decision, now)
     decision = _unfinished(inventory, store, decision)
@@ -171,7 +184,7 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
             decision.to_json(), healthy=_healthy(report, decision),
             hosts=sorted({r.host for r in report.results}))
         store.save(counted)
-    return RoundOutcome(report, decision, counted, notes=notes, warm=warm)
+    return RoundOutcome(report, decision, counted, notes=notes, warm=warm, notices=notices)
 
 
 def _decide(inventory: Inventory, state: State, report: RoundReport, now: float) -> Decision:
@@ -228,6 +241,11 @@ def act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit:
     finally:
         if warm is not None:
             warm.close()
+        if outcome.notices is not None:  # after the run: a slow channel never delays it
+            if sys.exc_info()[0] is not None:  # Ctrl-C, SIGTERM: no waiting out the deadlines
+                outcome.notices.hurry()
+            outcome.notes += outcome.notices.settle()
+            outcome.notices = None
 
 
 def _act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit: AuditLog, *,

@@ -9,10 +9,13 @@ Contract:
 - Ctrl-C or SIGTERM marks the journal `interrupted`, makes the state true, tells the team if DNS
   moved (engine/interrupted.py) and raises Interrupted carrying what the run had changed.
 - `resume=` continues an interrupted run from its journal (engine/resume.py).
-- The URL of every `webhook:` step is registered as a secret (failover.redact) before the run
-  writes anything, so neither its journal nor the audit log ever holds it, whatever refers to it;
-  and they record the run's own variables (from, to, site, run_id), not the inventory's `vars:`.
+- The URL and header values of every `webhook:` step are registered as secrets (failover.redact)
+  before the run writes anything, so neither its journal nor the audit log ever holds them,
+  whatever refers to them; and they record the run's own variables (from, to, site, run_id),
+  not the inventory's `vars:`.
 - Dry runs change nothing anywhere: no state, no journal, no audit lines of changes.
+- A failover or failback run tells the notify channels it started and how it ended, without
+  waiting for them (engine/announce.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+from failover.engine.announce import announce_end, announce_start
 from failover.engine.context import RunContext
 from failover.engine.interrupted import wrap_up
 from failover.engine.journal import Journal, StepRecord, new_run_id
@@ -99,6 +103,8 @@ class Runner:
             restore_dns_record(ctx, resume)
             self.before = ctx.active_before_flip or self.variables.get("from")
             self.start = first_undone(resume)
+        if not ctx.dry_run:
+            self.journal.mirror = ctx.store.save_journal
 
     def _register_webhooks(self) -> None:
         for step in [*self.playbook.steps, *self.playbook.rescue]:
@@ -110,6 +116,8 @@ class Runner:
                     continue  # check_variables has said what is wrong with it
                 if isinstance(rendered, WebhookAction):
                     register(rendered.url)
+                    for value in rendered.headers.values():  # tokens, like the URL's
+                        register(value)
 
     def run(self) -> Journal:
         ctx, j = self.ctx, self.journal
@@ -127,6 +135,7 @@ class Runner:
             ctx.emit(f"run {j.id}: {j.title}{dry}")
             self._audit("run_start", playbook=j.playbook, variables=j.variables)
         j.save()
+        announce_start(ctx, self.name, j, resumed=bool(self.start))
         self._connect_early()
         interrupted: KeyboardInterrupt | None = None
         try:
@@ -184,6 +193,7 @@ class Runner:
                 "started_at": j.started_at, "finished_at": j.finished_at,
                 "from": self.variables.get("from"), "to": self.variables.get("to")})
             ctx.save_state(ctx.state.replace(last_run=last))
+        announce_end(ctx, self.name, j)
 
     def _connect_early(self) -> None:
         """Start the ssh connections the sync steps will use (rsync transport), in the

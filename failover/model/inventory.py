@@ -12,11 +12,14 @@ them through the plug-in package's registry when an inventory is read (model/typ
 """
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 import msgspec
 
-from failover.model.base import Model, optional_model
+from failover.model.base import Model
+from failover.model.coordination import Coordination
+from failover.model.policy import Policy as Policy  # re-exported: the inventory's own section
+from failover.model.policy import Service
 from failover.model.syncset import SyncSet
 from failover.model.types import (
     After,
@@ -29,8 +32,6 @@ from failover.model.types import (
     Name,
     Plugin,
     Port,
-    Secret,
-    Tag,
 )
 
 
@@ -144,82 +145,33 @@ class CheckBase(Model):
 Check = Annotated[CheckBase, Plugin("type", "failover.checks.registry")]
 
 
-class Policy(Model):
-    """When automation acts. Without `auto_failover: true` a person decides every failover."""
-
-    failure_threshold: Annotated[int, Meta(
-        ge=1, description="failed rounds in a row before a host is down")] = 3
-    recovery_threshold: Annotated[int, Meta(
-        ge=1, description="passed rounds in a row before a down host counts as up")] = 5
-    cooldown: Annotated[Duration, Meta(
-        description="no automatic flip within this time of the last flip")] = 1800.0
-    auto_failover: Annotated[bool, Meta(
-        description="true: check and watch fail over without asking (the consent)")] = False
-    auto_failback: Annotated[bool, Meta(
-        description="true: move back to the preferred host once it recovered")] = False
-    failback_after: Annotated[Duration, Meta(
-        description="auto_failback waits for this long a run of passed rounds of the "
-                    "preferred host (its stability window)")] = 1800.0
-    max_auto_failovers: Annotated[int, Meta(
-        ge=0, description="automatic flips per window; past it a person is paged")] = 1
-    auto_failover_window: Annotated[Duration, Meta(
-        description="the window max_auto_failovers counts in")] = 86400.0
-    preferred: Annotated[Name | None, Meta(
-        description="where failback goes; default: the first host")] = None
-    fence_timeout: Annotated[Duration, Meta(
-        description="how long the `fence:` commands may take on the old host, in all")] = 30.0
-    check_interval: Annotated[Duration, Meta(
-        description="how often check runs: cron every minute, or watch --interval "
-                    "(rehearse's detection time)")] = 60.0
-    rto_target: Annotated[Duration | None, Meta(
-        description="the longest recovery you accept; rehearse fails when its estimate is "
-                    "longer")] = None
-    partial_family: Annotated[Literal["refuse", "allow"], Meta(
-        description="a standby that passes its checks over one family only (IPv4 but not IPv6): "
-                    "refuse (and page), or allow: move that family's records and remove the "
-                    "other's (A or AAAA), audited")] = "refuse"
-    failover_on: Annotated[Literal["any_family", "all_families"], Meta(
-        description="any_family: a primary failing over IPv4 or IPv6 alone counts as failing "
-                    "(degraded, then down); all_families: only when every family fails")] = \
-        "any_family"
+# What a notify channel can subscribe to (`events:`); notify/events.py says when each is sent.
+NotifyEvent = Literal[
+    "host_down", "host_recovered", "failover_started", "failover_done", "failover_failed",
+    "failover_rescued", "failback_started", "failback_done", "failback_failed",
+    "failback_rescued", "auto_failover_blocked", "run_interrupted", "fencing_failed", "notify"]
 
 
-if TYPE_CHECKING:  # to mypy, the same fields as Policy (read through msgspec.structs.asdict)
-    PolicyOverride = Policy
-else:
-    PolicyOverride = optional_model(Policy, "PolicyOverride",
-                               "The keys of `policy` a service changes; the others follow "
-                               "the inventory's `policy`.")
+class NotifyBase(Model):
+    """What every notify channel has: the events it hears, a time limit per attempt, and how
+    long failed attempts are retried (with backoff) before the message is owed to the next
+    `check` round. A channel's own keys live beside it (notify/webhook.py, email.py, ...)."""
+
+    events: Annotated[list[NotifyEvent], Meta(
+        description="the events this channel hears (default: every event)")] = []
+    timeout: Annotated[Duration, Meta(description="per attempt")] = 10.0
+    deadline: Annotated[Duration, Meta(
+        description="retry failed attempts with backoff for this long; then the message is "
+                    "owed, and the next `check` round sends it")] = 60.0
+    type: str  # each channel's model narrows it to its own name (Literal)
+
+    def endpoints(self) -> list[str]:
+        """URLs or host names the channel reaches (the blast-radius lint compares them)."""
+        return []
 
 
-class WebhookNotify(Model):
-    """POST a JSON message ({"text", "site", "event"}, and "id" for a playbook's notify step: the
-    same when a resumed run sends it again) to a chat or paging webhook."""
-
-    type: Literal["webhook"]
-    url: Annotated[Secret, Meta(description="write ${CHAT_WEBHOOK}: its path is a secret")]
-    timeout: Duration = 10.0
-
-
-Notifier = Annotated[WebhookNotify, Tag("type")]
-
-
-class Service(Model):
-    """A part of the site that fails over on its own (web, mail): its checks, records and sync
-    sets say `service:`; here, what it does differently from the rest of the inventory."""
-
-    hosts: Annotated[list[Name] | None, Meta(
-        description="its hosts in priority order (default: every host, in the inventory's "
-                    "order); a `role: fallback` host listed here is its last resort")] = None
-    policy: Annotated[PolicyOverride | None, Meta(
-        description="keys of `policy` that differ for this service")] = None
-    checks: Annotated[list[Name], Meta(
-        description="checks that judge it (the same as `service:` on each check)")] = []
-    playbooks: Annotated[dict[Name, Path], Meta(
-        description="name -> file, over the inventory's playbooks")] = {}
-    fence: Annotated[list[str] | None, Meta(
-        description="what a `fence` step runs on its old host (default: the inventory's "
-                    "`fence`); mail's must not take a web server that still serves down")] = None
+# A notify entry is one channel type's settings model, beside the channel (notify/webhook.py ...).
+Notifier = Annotated[NotifyBase, Plugin("type", "failover.notify.registry")]
 
 
 def _targets(value: list[str]) -> list[str]:
@@ -266,6 +218,8 @@ class Inventory(Model):
         description="a record in a managed zone that rehearse --canary really flips to the "
                     "standby and puts back (e.g. failover-drill.shop.example.); no customer "
                     "uses it")] = None
+    coordination: Annotated[Coordination | None, Meta(
+        description="several checkers agree through etcd; one leader acts (optional)")] = None
 
     def host_order(self) -> list[str]:
         return list(self.hosts)

@@ -59,6 +59,8 @@ class WebhookAction(Model):
     url: str
     method: str = "POST"
     body: dict[str, Any] | None = None
+    # e.g. {Authorization: "OAuth ${STATUS_PAGE_TOKEN}"}: values are secrets (never shown)
+    headers: dict[str, str] = {}
     timeout: Duration = 10.0
 
 

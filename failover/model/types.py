@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from msgspec import Meta
 
 __all__ = ["After", "Cidr", "Duration", "Fqdn", "IPv4", "IPv6", "Meta", "Name", "Parse", "Plugin",
-           "Port", "Secret", "Tag", "format_duration", "parse_duration"]
+           "Port", "Secret", "Tag", "format_age", "format_duration", "parse_duration"]
 
 
 class Parse:
@@ -168,6 +168,21 @@ def format_duration(seconds: float) -> str:
     if seconds % 60 == 0 and seconds:
         return f"{seconds // 60}m"
     return f"{seconds}s"
+
+
+def format_age(seconds: float) -> str:
+    """A measured age, rounded for people: `45s`, `12m`, `3h`, `2h 30m`, `3d` (format_duration
+    is exact: it shows a configured value, and an age of 3 h and 1 s as `10801s`)."""
+    seconds = max(0, round(seconds))
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = round(seconds / 60)
+    if minutes < 120:
+        return f"{minutes}m"
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours}h {rest}m" if rest else f"{hours}h"
+    return f"{round(minutes / 1440)}d"
 
 
 def _port(value: object) -> int:

@@ -1,49 +1,47 @@
 """Notifications to people: the inventory's `notify:` channels.
 
-The Notifier contract is notify/base.py; the registry below maps each `type:` value to the module
+The Notifier contract is notify/base.py; notify/registry.py maps each `type:` value to the module
 of the same name, imported only when a notice is sent (a healthy round imports none of them).
+notify/dispatch.py sends (every channel at once, retried within a deadline, the undelivered
+owed to the next round: notify/outbox.py); notify/events.py words the events a run or round
+tells people about.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from failover.errors import ProviderError
+from failover.notify.registry import NOTIFIERS, notifier_for
 
 if TYPE_CHECKING:
     from failover.model.inventory import Inventory
-    from failover.notify.base import Notifier
+    from failover.state.audit import AuditLog
 
-log = logging.getLogger(__name__)
-
-# inventory `type:` -> "module:class"; the module's name is the type's
-NOTIFIERS = {"webhook": "failover.notify.webhook:WebhookNotifier"}
-
-
-def notifier_for(settings: Any) -> Notifier:
-    """The Notifier for one `notify:` entry (its `type` picks the back-end)."""
-    module, _, name = NOTIFIERS[settings.type].partition(":")
-    cls: type[Notifier] = getattr(importlib.import_module(module), name)
-    return cls(settings)
+__all__ = ["NOTIFIERS", "notifier_for", "send_all"]
 
 
 def send_all(inventory: Inventory, message: str, *, event: str = "notify",
-             notice_id: str = "") -> list[str]:
-    """Send `message` to every channel; returns one line per channel that failed (never raises).
+             notice_id: str = "", audit: AuditLog | None = None, retry: bool = True,
+             owe: bool = True) -> list[str]:
+    """Send `message` to every channel subscribed to `event` and wait for the outcome; returns
+    one line per channel that did not take it (never raises).
 
     A notification that cannot be delivered must never undo a failover, so failures are reported,
-    not raised. Channels are tried one after the other, each within its own timeout.
+    not raised. Channels are tried at once, each retried with backoff within its `deadline`
+    (`retry=False`: one attempt); with `owe`, what is still undelivered is owed to the next
+    round (notify/dispatch.py).
     """
     from failover.notify.base import Notice
+    from failover.notify.dispatch import Dispatcher
 
-    notice = Notice(message, inventory.site, event, notice_id)
-    failures: list[str] = []
-    for settings in inventory.notify:
-        try:
-            notifier_for(settings).send(notice)
-        except ProviderError as e:
-            failures.append(f"{settings.type}: {e}")
-            log.warning("notify failed: channel=%s error=%s", settings.type, e)
-    return failures
+    notices = Dispatcher(inventory, audit, retry=retry, owe=owe)
+    deliveries = notices.post(Notice(message, inventory.site, event, notice_id))
+    notices.settle()
+    return [d.error for d in deliveries if not d.ok]  # each names its channel
+
+
+def channels_for(inventory: Inventory, event: str) -> int:
+    """How many channels hear `event` (`events:` subscriptions)."""
+    from failover.notify.dispatch import subscribed
+
+    return sum(1 for settings in inventory.notify if subscribed(settings, event))

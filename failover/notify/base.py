@@ -1,6 +1,8 @@
-"""The Notifier contract: one channel that tells people what happened (a chat webhook today; email,
-apprise and others next). Each `notify:` entry of the inventory becomes one Notifier, through the
-registry in notify/__init__.py (key = module name = the entry's `type:`).
+"""The Notifier contract: one channel that tells people what happened (webhook, email, apprise).
+Each `notify:` entry of the inventory becomes one Notifier, through the registry in
+notify/registry.py (key = module name = the entry's `type:`). Retries, the deadline and the
+messages owed to the next round are not a channel's business: notify/dispatch.py does them once
+for every channel.
 
 Patroni's AbstractDCS and octoDNS's providers are the model: the contract is in the docstrings, and
 the safety lives in the base class (`send`), so a back-end writes only `_deliver`.
@@ -19,29 +21,49 @@ from failover.redact import redact
 
 class Notice(msgspec.Struct, frozen=True):
     """What people are told: the text, the site, and the event it is about (`notify` for a
-    playbook's notify step, `auto_failover_blocked` for a page, `run_interrupted`, ...)."""
+    playbook's notify step, `auto_failover_blocked` for a page, `run_interrupted`, ... the list
+    is model/inventory.py NotifyEvent)."""
 
     text: str
     site: str
     event: str = "notify"
-    # the same for a message sent again by a resumed run (`failover resume`): a receiver that
-    # keeps the ids it saw can drop the repeat; "" for a message that is never repeated
+    # the same for a message sent again (by a resumed run, or owed and sent by a later round):
+    # a receiver that keeps the ids it saw can drop the repeat; "" for a message never repeated
     id: str = ""
+    who: str = ""  # who started the run or round: `deploy@checker1 (cron)` (failover/who.py)
+    lines: tuple[str, ...] = ()  # details: a run's timeline, one line per step (email shows it)
 
     def to_json(self) -> dict[str, str]:
         body = {"text": self.text, "site": self.site, "event": self.event}
-        return {**body, "id": self.id} if self.id else body
+        if self.id:
+            body["id"] = self.id
+        if self.who:
+            body["who"] = self.who
+        return body
+
+    def subject(self) -> str:
+        """A one-line title (an email's subject, an apprise title)."""
+        return f"[{self.site}] {self.event.replace('_', ' ')}"
+
+    def body(self) -> str:
+        """The plain-text message: the text, the details, who started it."""
+        parts = [self.text]
+        if self.lines:
+            parts += ["", *self.lines]
+        if self.who:
+            parts += ["", f"started by {self.who}"]
+        return "\n".join(parts)
 
 
 class Notifier(ABC):
     """One channel, built from its inventory settings (`settings.type` names the back-end).
 
     Contract:
-    - `send(notice)` delivers one notice once, or raises ProviderError; it never retries (a page
-      that reached nobody is tried again on the next round, engine/guard.py) and never raises
-      anything else for a delivery failure. A notice is not a transaction: a channel that fails
-      half-way (some mail recipients took it) raises, and the caller reports it; sending again
-      may deliver twice.
+    - `send(notice)` delivers one notice once, or raises ProviderError; it never retries itself
+      (notify/dispatch.py retries with backoff, then owes the message to the next round) and
+      never raises anything else for a delivery failure. A notice is not a transaction: a
+      channel that fails half-way (some mail recipients took it) raises, and the caller reports
+      it; sending again may deliver twice.
     - It returns within about `timeout` seconds (the settings' `timeout`, else TIMEOUT): a
       notification must never hold up a failover.
     - Secrets never reach the message: the notice's text goes out redacted (failover.redact), and
@@ -70,7 +92,8 @@ class Notifier(ABC):
 
     def send(self, notice: Notice) -> None:
         """Deliver `notice` once; raise ProviderError if the channel did not take it."""
-        safe = msgspec.structs.replace(notice, text=redact(notice.text))
+        safe = msgspec.structs.replace(notice, text=redact(notice.text),
+                                       lines=tuple(redact(line) for line in notice.lines))
         try:
             self._deliver(safe)
         except ProviderError as e:

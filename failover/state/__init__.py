@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 def open_state(inventory: Inventory) -> StateBackend:
     """The state backend of `inventory`'s site (one per command: it tracks the lock it holds)."""
+    if inventory.coordination is not None:  # several checkers: state and leadership in etcd
+        from failover.coord.backend import EtcdStateBackend
+        from failover.coord.session import Session
+
+        return EtcdStateBackend(Session(inventory.coordination, inventory.site))
     from failover.state.local import LocalStateBackend
 
     return LocalStateBackend(inventory.state_dir)

@@ -1,6 +1,7 @@
 """audit.jsonl: append-only, one JSON object per line: every round, decision, step, DNS change.
 
-Each line carries the time, the event, who ran it (user, machine, pid), the event's fields and
+Each line carries the time, the event, who ran it (user@machine, pid, and `via`: cron, watch, a
+terminal, ... as failover/who.py tells), the event's fields and
 `prev`, the hash of the line before it (state/auditchain.py: the chain `report --verify` checks).
 Secrets render as *** (state/files.dumps).
 
@@ -21,9 +22,7 @@ audit.meta.json for each write, so the chain never forks.
 from __future__ import annotations
 
 import fcntl
-import getpass
 import os
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,25 +45,25 @@ SUMMARY_EVERY = 3600.0  # a `rounds` line at least this often while all is well
 MAX_BYTES = 8 * 1024 * 1024  # the live file is rotated past this size
 
 
-def _who() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = str(os.getuid())
-    return f"{user}@{socket.gethostname()}"
-
-
 class AuditLog:
     def __init__(self, state_dir: Path, *, clock: Any = time.time,
-                 max_bytes: int = MAX_BYTES, compact: bool = True,
+                 max_bytes: int = MAX_BYTES, compact: bool = True, via: str = "",
                  service: str | None = None) -> None:
+        from failover.who import started_via, user_at_host
+
         self.dir = state_dir
         self.service = service  # with `services:`: every record says which service it is of
         self.path = state_dir / LIVE
-        self.who = _who()
+        self.who = user_at_host()
+        self.via = via or started_via()  # cron, watch, terminal, ... (failover/who.py)
         self.clock = clock
         self.max_bytes = max_bytes
         self.compact = compact  # False: every round in full (tests compare the two)
+
+    @property
+    def started_by(self) -> str:
+        """`user@host (cron)`: who started this process, for messages to people."""
+        return f"{self.who} ({self.via})"
 
     def write(self, event: str, **fields: Any) -> None:
         with self._locked() as meta:
@@ -128,11 +127,11 @@ class AuditLog:
                 ts: float | None = None) -> dict[str, Any]:
         service = {"service": self.service} if self.service else {}
         return {"ts": round(self.clock(), 3) if ts is None else ts, "event": event,
-                "who": self.who, "pid": os.getpid(), **service, **fields}
+                "who": self.who, "via": self.via, "pid": os.getpid(), **service, **fields}
 
     def _summary(self, pending: dict[str, Any]) -> dict[str, Any]:
-        return {"ts": pending["last"], "event": "rounds", "who": self.who, "pid": os.getpid(),
-                **pending}
+        return {"ts": pending["last"], "event": "rounds", "who": self.who, "via": self.via,
+                "pid": os.getpid(), **pending}
 
     def _flush(self, meta: dict[str, Any], key: str | None = None) -> None:
         """Write the pending summary `key` (None: every service's) as a `rounds` line."""

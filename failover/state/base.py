@@ -18,8 +18,9 @@ Read-only commands (`status`, `check --no-act`) load without the lock. A writer 
 the lock (none does today) passes `expect=` the version it read, so a write that would lose
 another's is refused instead (StateConflict).
 
-Not in the contract yet: the audit log and run journals stay local files (state/audit.py,
-engine/journal.py), and so do the page marks (state/pages.py) with their own short lock.
+Not in the contract yet: the audit log stays a local file (state/audit.py), and so do the page
+marks (state/pages.py) with their own short lock. Run journals are local files, and a backend may
+keep a copy too (`save_journal`: etcd, so a new leader resumes a dead leader's run).
 """
 
 from __future__ import annotations
@@ -121,6 +122,11 @@ class StateBackend(ABC):
     @abstractmethod
     def _new_lock(self, wait: float) -> Lock:
         """A Lock for this backend's acting runs (the back-end's part of `lock`)."""
+
+    def save_journal(self, run_id: str, text: str) -> None:
+        """Keep a run journal (its JSON `text`) where another machine can resume it, fenced
+        like `save`. Local files: nothing to do (engine/journal.py writes runs/<id>.json)."""
+        return None
 
     def load(self) -> State:
         """The stored state (a fresh one when there is none yet)."""

@@ -23,7 +23,7 @@ import time
 from dataclasses import replace
 
 from failover.errors import FailoverError, SyncError, UnsafePlan, UsageError
-from failover.model.types import format_duration
+from failover.model.types import format_age, format_duration
 from failover.remote.openssh import SshMaster, shared
 from failover.remote.ssh import ssh_target
 from failover.sync.changes import ChangeList
@@ -85,7 +85,7 @@ class ReplicaSet(DatabaseSet):
             age, how = self._age(db, status)
             limit = self.sset.max_age
             if limit is not None and not accept_stale and (age is None or age > limit):
-                held = "of unknown age" if age is None else f"{format_duration(age)} old ({how})"
+                held = "of unknown age" if age is None else f"{format_age(age)} old ({how})"
                 raise UnsafePlan(f"the replica on {host} holds data {held}, more than "
                                  f"sync[{self.sset.name}].max_age {format_duration(limit)}: not "
                                  "promoted. Add --accept-stale to promote it anyway")
@@ -127,7 +127,7 @@ class ReplicaSet(DatabaseSet):
 
     def _replica_report(self, host: str, age: float | None, how: str, what: str, *,
                         dry_run: bool = False) -> SyncReport:
-        held = "of unknown age" if age is None else f"{format_duration(age)} old"
+        held = "of unknown age" if age is None else f"{format_age(age)} old"
         report = make_report(self.sset, "push", host, ChangeList(
             [], [], [], warnings=[f"{what}; its data is {held} ({how})"]), dry_run=dry_run,
             transport=REPLICATION)

@@ -26,6 +26,15 @@ FOUND = find(REPO, set(COMMANDS))
 # Shown to a user but not run by any test, each with the reason; the checks below still parse
 # what they can. A line that leaves the docs must leave this list (a test fails otherwise).
 NOT_RUN = {
+    ('/usr/bin/etcd --name m1 --data-dir /var/lib/etcd-failover --listen-client-urls h'
+     'ttps://10.0.0.1:2379 --advertise-client-urls https://10.0.0.1:2379 --listen-peer'
+     '-urls https://10.0.0.1:2380 --initial-advertise-peer-urls https://10.0.0.1:2380 '
+     '--initial-cluster m1=https://10.0.0.1:2380,m2=https://10.0.0.2:2380,m3=https://1'
+     '0.0.0.3:2380 --initial-cluster-state new --cert-file /etc/etcd/server.crt --key-'
+     'file /etc/etcd/server.key --peer-cert-file /etc/etcd/peer.crt --peer-key-file /e'
+     'tc/etcd/peer.key --trusted-ca-file /etc/etcd/ca.crt --peer-trusted-ca-file /etc/'
+     'etcd/ca.crt'): "an etcd member of a real 3-member cluster (docs/coordination.md); "
+                      "tests/rig/etcd.py starts the same members on loopback",
     "make test": "CI runs it (.ci/run): this suite is what it runs",
     "make demo": "it brings up a rig on the default net 10.203.0 (another person's on this "
                  "machine); test_docs_run.py runs its drill (tests/demo.py) on the test rig",
@@ -64,6 +73,8 @@ NOT_RUN = {
                               "runs it on every unit shown",
     "promtool check metrics": "tests/scenarios/test_monitoring.py runs it on check's prom files",
     "pip install failover[lexicon]": "installs from PyPI; the extra it names is in "
+                                     "pyproject.toml (checked below)",
+    "pip install failover[apprise]": "installs from PyPI; the extra it names is in "
                                      "pyproject.toml (checked below)",
     "aws route53 list-hosted-zones-by-name": "the AWS CLI against a real AWS account",
     "python -m build": "tests/scenarios/test_wheel.py runs it on a copy of the sources",

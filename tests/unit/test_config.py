@@ -102,8 +102,8 @@ def test_duplicate_key() -> None:
 def test_unknown_key_at_top_level() -> None:
     assert problems(MINIMAL + "    polcy: {}\n") == [
         "inventory.yaml:14:1 polcy: unknown key; valid keys here: canary, checks, control_targets, "
-        "dns, fence, hosts, notify, playbooks, policy, services, site, ssh, state_dir, sync, vars "
-        "(did you mean 'policy'?)"
+        "coordination, dns, fence, hosts, notify, playbooks, policy, services, site, ssh, "
+        "state_dir, sync, vars (did you mean 'policy'?)"
     ]
 
 
@@ -483,8 +483,9 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_top_level_must_be_a_mapping() -> None:
     assert problems("- site: shop.example\n") == [
-        "inventory.yaml:1:1 expected a mapping (keys: canary, checks, control_targets, dns, fence, "
-        "hosts, notify, playbooks, policy, services, site, ssh, state_dir, sync, vars), got a list"
+        "inventory.yaml:1:1 expected a mapping (keys: canary, checks, control_targets, "
+        "coordination, dns, fence, hosts, notify, playbooks, policy, services, site, ssh, "
+        "state_dir, sync, vars), got a list"
     ]
 
 
@@ -648,7 +649,8 @@ def test_state_dir_defaults_next_to_the_inventory(site: Path) -> None:
 def test_the_loader_owns_path() -> None:
     assert problems(MINIMAL + "    path: /elsewhere\n") == [
         "inventory.yaml:14:1 path: unknown key; valid keys here: canary, checks, control_targets, "
-        "dns, fence, hosts, notify, playbooks, policy, services, site, ssh, state_dir, sync, vars"
+        "coordination, dns, fence, hosts, notify, playbooks, policy, services, site, ssh, "
+        "state_dir, sync, vars"
     ]
 
 

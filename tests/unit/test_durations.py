@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from failover.model.types import format_duration, parse_duration
+from failover.model.types import format_age, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(("value", "seconds"), [
@@ -56,3 +56,10 @@ def test_round_trip(text: str) -> None:
 def test_a_boolean_is_not_a_duration() -> None:
     with pytest.raises(ValueError, match="is not a duration"):
         parse_duration(True)
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (0, "0s"), (45.4, "45s"), (119, "119s"), (12 * 60 + 20, "12m"), (3 * 3600 + 1, "3h"),
+    (2 * 3600 + 30 * 60 + 10, "2h 30m"), (3 * 86400 + 60, "3d"), (-5, "0s")])
+def test_a_measured_age_is_rounded_for_people(seconds: float, shown: str) -> None:
+    assert format_age(seconds) == shown  # format_duration would say 10801s for 3 h and 1 s

@@ -54,4 +54,9 @@ class FenceStep(Action[FenceAction, list[str]]):
         ctx.record("fence", run_id=ctx.run_id, host=p.host, fenced=result.fenced,
                    detail=result.detail, commands=result.lines)
         detail = f"{p.host} demoted; {result.detail}"
+        if not result.fenced and ctx.notices is not None:  # people hear of it (fencing_failed)
+            from failover.notify.events import fencing_failed
+
+            ctx.notices.post(fencing_failed(ctx.inventory.site, p.host, result.detail,
+                                            ctx.run_id, result.lines))
         return Outcome("ok" if result.fenced else "warning", detail, lines=result.lines)

@@ -1,7 +1,9 @@
-"""`webhook: {url: ..., method: POST, body: {...}}`: one HTTP request, e.g. to pause paid ads.
+"""`webhook: {url: ..., method: POST, body: {...}, headers: {...}}`: one HTTP request, e.g. to
+pause paid ads or open an incident on the status page (playbooks/examples/).
 
-The URL is a secret (it often carries a token): it is shown and journaled redacted, and the
-runner registers it with failover.redact before the run writes anything.
+The URL is a secret (it often carries a token), and so are the header values (an API key): the
+URL is shown and journaled redacted, and the runner registers both with failover.redact before
+the run writes anything.
 """
 
 from __future__ import annotations
@@ -28,5 +30,6 @@ class WebhookStep(Action[WebhookAction, str]):
         from failover.notify.webhook import post_json
 
         with ctx.change("webhook", plan, p.method):
-            status = post_json(p.url, p.body, timeout=p.timeout, method=p.method)
+            status = post_json(p.url, p.body, timeout=p.timeout, method=p.method,
+                               headers=p.headers or None)
         return Outcome(detail=f"{p.method} {plan}: {status}")
