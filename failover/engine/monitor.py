@@ -193,9 +193,7 @@ def _decide(inventory: Inventory, state: State, report: RoundReport, now: float)
         return fallback.on_fallback(inventory, state, report)
     decision = policy.decide(inventory, state, report, now)
     decision = dualstack.refine(inventory, state, report, decision, now)  # issue 20
-    if inventory.whole is None:  # no services, no fallback host: the plain site
-        return decision
-    return fallback.reconsider(inventory, state, report, decision)
+    return fallback.reconsider(inventory, state, report, decision)  # as it was, without one
 
 
 def _healthy(report: RoundReport, decision: Decision) -> bool:
