@@ -21,6 +21,8 @@ Metrics (gauges):
   failover_status                             the round's exit status: 0 OK .. 3 UNKNOWN
   failover_unknown_reason{reason}             1, only in a round that could not judge: why
                                               (UNKNOWN_REASONS)
+With `services:`, the per-host metrics also carry a `service` label, and failover_status is
+the worst service's.
 """
 
 from __future__ import annotations
@@ -50,8 +52,14 @@ _HELP = {
 }
 
 
+# with `services:`: each service's round, (service, report, state, hosts); every per-host
+# metric then has a `service` label too (a host is down for mail and up for web)
+Part = tuple[str, RoundReport, State, list[str]]
+
+
 def render(report: RoundReport | None, state: State | None, hosts: list[str], status: int, *,
-           unknown: str | None = None, at: float | None = None) -> str:
+           unknown: str | None = None, at: float | None = None,
+           services: list[Part] | None = None) -> str:
     """The text of the metrics file for one round.
 
     `report` is None when no check ran (the round stopped before probing); `state` is None when
@@ -65,17 +73,22 @@ def render(report: RoundReport | None, state: State | None, hosts: list[str], st
     def gauge(name: str, labels: tuple[str, ...] = ()) -> Gauge:
         return Gauge(name, _HELP[name], labels, registry=registry)
 
-    up = gauge("failover_check_up", ("host", "check", "family"))
-    latency = gauge("failover_check_latency_seconds", ("host", "check", "family"))
-    down = gauge("failover_host_down", ("host",))
-    active = gauge("failover_active", ("host",))
-    for r in report.results if report is not None else ():
-        up.labels(r.host, r.check, r.family).set(int(r.ok))
-        latency.labels(r.host, r.check, r.family).set(r.latency)
-    if state is not None:
-        for host in hosts:
-            down.labels(host).set(int(host in state.hosts and state.hosts[host].down))
-            active.labels(host).set(int(host == state.active))
+    extra = ("service",) if services else ()
+    up = gauge("failover_check_up", ("host", "check", "family", *extra))
+    latency = gauge("failover_check_latency_seconds", ("host", "check", "family", *extra))
+    down = gauge("failover_host_down", ("host", *extra))
+    active = gauge("failover_active", ("host", *extra))
+    parts: list[tuple[str, RoundReport | None, State | None, list[str]]] = \
+        list(services) if services else [("", report, state, hosts)]
+    for name, report_, state_, hosts_ in parts:
+        tag = (name,) if services else ()
+        for r in report_.results if report_ is not None else ():
+            up.labels(r.host, r.check, r.family, *tag).set(int(r.ok))
+            latency.labels(r.host, r.check, r.family, *tag).set(r.latency)
+        for host in hosts_ if state_ is not None else ():
+            assert state_ is not None
+            down.labels(host, *tag).set(int(host in state_.hosts and state_.hosts[host].down))
+            active.labels(host, *tag).set(int(host == state_.active))
     finished = report.finished_at if report is not None else at if at is not None else time.time()
     gauge("failover_round_timestamp_seconds").set(finished)
     gauge("failover_status").set(status)
@@ -86,8 +99,9 @@ def render(report: RoundReport | None, state: State | None, hosts: list[str], st
 
 def write_prom_file(path: Path, report: RoundReport | None, state: State | None,
                     hosts: list[str], status: int, *, unknown: str | None = None,
-                    at: float | None = None) -> None:
+                    at: float | None = None, services: list[Part] | None = None) -> None:
     """Write the metrics of one round to `path`, atomically (0644)."""
-    write_atomic(path, render(report, state, hosts, status, unknown=unknown, at=at), mode=0o644)
+    write_atomic(path, render(report, state, hosts, status, unknown=unknown, at=at,
+                              services=services), mode=0o644)
     log.info("metrics written: path=%s status=%d checks=%d", path, status,
              len(report.results) if report is not None else 0)

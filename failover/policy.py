@@ -25,6 +25,7 @@ from failover.families import family_streaks, passes
 from failover.freshness import refusal
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
+from failover.model.services import who
 from failover.model.state import HostState, State, Streak
 from failover.model.types import format_duration
 
@@ -36,7 +37,7 @@ class Status(Enum):  # not an exit code: cli/exits.py maps it to one
     UNKNOWN = 3
 
 
-Action = Literal["none", "failover", "failback"]
+Action = Literal["none", "failover", "failback", "fallback"]  # fallback: engine/fallback.py
 
 # Why automation did not act although the active host is down; one page per reason and window.
 PageReason = Literal["no_healthy_standby", "auto_failover_off", "cooldown", "max_auto_failovers",
@@ -74,7 +75,8 @@ def preferred_host(inventory: Inventory) -> str:
 
 def override_command(inventory: Inventory, action: str, to: str, *extra: str) -> str:
     """The exact command a person runs to do what automation did not (global options last)."""
-    return shlex.join(["failover", action, "--to", to, "--yes", *extra,
+    service = ["--service", inventory.service] if inventory.service else []
+    return shlex.join(["failover", action, "--to", to, *service, "--yes", *extra,
                        "-i", str(inventory.path)])
 
 
@@ -97,7 +99,7 @@ def lock_held_page(inventory: Inventory, state: State, detail: str) -> Page | No
     assert state.active is not None
     standby = next(h for h in inventory.hosts if h != state.active)
     command = override_command(inventory, "failover", standby)
-    return Page("lock_held", f"{inventory.site}: active host {state.active} is down (by the last "
+    return Page("lock_held", f"{who(inventory)}: active host {state.active} is down (by the last "
                              f"round) and automatic failover cannot run: {detail}; if that run is "
                              f"stuck, stop it, then a person can fail over: `{command}`")
 
@@ -241,7 +243,7 @@ def unfenced(state: State) -> list[str]:
 def _blocked(inventory: Inventory, reason: PageReason, why: str, block: str, from_: str,
              to: str | None) -> Decision:
     """CRITICAL, nothing done, and a page saying why and how a person overrides it."""
-    page = Page(reason, f"{inventory.site}: {why}; {block}")
+    page = Page(reason, f"{who(inventory)}: {why}; {block}")
     return Decision(Status.CRITICAL, "none", (why, block), from_, to, page=page)
 
 

@@ -36,7 +36,10 @@ class App(msgspec.Struct):
     verbosity: int = 0  # -1 with -q (also: only the status line on check's stdout), 1-2 with -v
     command: str = ""
     clock: Any = time.time
+    service: str | None = None  # --service: the one a command acts on (default: the first)
+    _site: Inventory | None = None
     _inventory: Inventory | None = None
+    _site_store: StateBackend | None = None
     _store: StateBackend | None = None
 
     @property
@@ -50,32 +53,61 @@ class App(msgspec.Struct):
         configure_logging(LOG_LEVELS[self.verbosity])
 
     @property
-    def inventory(self) -> Inventory:
-        if self._inventory is None:
+    def site(self) -> Inventory:
+        """The whole inventory, every service (validate, check, status)."""
+        if self._site is None:
             from failover.config import load_inventory
 
             if not self.inventory_path.exists():
                 raise ConfigError([Reason(str(self.inventory_path), None, None, "",
                                           _no_inventory(self.inventory_path))])
-            self._inventory = load_inventory(self.inventory_path)
-            register_inventory(self._inventory)  # from here on, its secrets are masked
+            self._site = load_inventory(self.inventory_path)
+            register_inventory(self._site)  # from here on, its secrets are masked
+        return self._site
+
+    @property
+    def inventory(self) -> Inventory:
+        """The service this command acts on (--service, else the first), as an inventory of
+        its own (model/services.py); the whole inventory when it has no `services:`."""
+        if self._inventory is None:
+            from failover.model.services import service_names, view
+
+            names = service_names(self.site)
+            if self.service is not None and self.service not in names:
+                raise UsageError(f"--service {self.service}: no such service; services: "
+                                 f"{', '.join(names)}")
+            self._inventory = view(self.site, self.service or names[0])
         return self._inventory
 
     @property
     def store(self) -> StateBackend:
-        """One backend per command: it fences its saves with the lock it holds."""
+        """One backend per command: it fences its saves with the lock it holds; the state of
+        the service the command acts on (state/services.py)."""
         if self._store is None:
+            from failover.state.services import service_store
+
+            self._store = service_store(self.site_store, self.inventory)
+        return self._store
+
+    @property
+    def site_store(self) -> StateBackend:
+        if self._site_store is None:
             from failover.state import open_state
 
-            self._store = open_state(self.inventory)
-        return self._store
+            self._site_store = open_state(self.site)
+        return self._site_store
+
+    def for_service(self, name: str) -> App:
+        """This App acting on service `name` (check and status go through every service)."""
+        return msgspec.structs.replace(self, service=name, _inventory=None, _store=None,
+                                       _site=self.site, _site_store=self.site_store)
 
     @property
     def audit(self) -> AuditLog:
         from failover.who import started_via
 
         return AuditLog(self.inventory.state_dir, clock=self.clock,
-                        via=started_via(self.command))
+                        via=started_via(self.command), service=self.inventory.service)
 
     def out(self, text: str = "") -> None:
         """A line of the human result on stdout (nothing in --json mode)."""

@@ -43,6 +43,8 @@ class CheckRound(msgspec.Struct):
     judged: State  # the state the round was judged in (the table shows it, not the run's end)
     run_lines: list[str] = msgspec.field(default_factory=list)  # the playbook's progress, if any
     timeline: list[Any] = msgspec.field(default_factory=list)  # of a run that moved DNS
+    # with `services:`: each service's round (cli/services.py); the fields above are the worst's
+    services: list[tuple[str, CheckRound]] = msgspec.field(default_factory=list)
 
 
 @click.command()
@@ -68,7 +70,22 @@ def one_round(app: App, *, no_act: bool, wait: float, prom_file: Path | None) ->
     (bad inventory, lock held, a provider down) still writes the metrics file, pages a person
     when the lock keeps automation from acting on a down host, then raises.
     """
+    from failover.model.services import service_names
+
     try:
+        if app.service is None and len(names := service_names(app.site)) > 1:
+            from failover.cli.services import site_round
+
+            # each service's round as `check --service NAME`, then one metrics file
+            site: CheckRound = site_round(app, names, lambda unit: one_round(
+                unit, no_act=no_act, wait=wait, prom_file=None))
+            if prom_file is not None:
+                o = site.outcome
+                parts = [(n, d.outcome.report, d.outcome.state,
+                          list(app.for_service(n).inventory.hosts)) for n, d in site.services]
+                _write_metrics(prom_file, o.report, o.state, [], exit_status(
+                    "check", o.decision.status), None, services=parts)
+            return site
         done = _round(app, no_act=no_act, wait=wait)
     except (FailoverError, KeyboardInterrupt) as e:
         if isinstance(e, LockHeld) and not no_act:
@@ -129,16 +146,20 @@ def _coordinated(app: App, *, no_act: bool, wait: float) -> CheckRound:
 
 def _page_lock_held(app: App, error: LockHeld) -> None:
     """The lock kept this round from acting: page a person if the active host is down (by the
-    last round in state.json, read only: the lock holder owns that file)."""
+    last round in state.json, read only: the lock holder owns that file); with `services:`,
+    for each service whose active host is down."""
     from failover.engine.guard import page_lock_held
 
     try:
-        inv, state = app.inventory, app.store.load()
+        units = [app] if app.service is not None or len(app.site.services) < 2 else \
+            [app.for_service(name) for name in app.site.services]
+        found = [(unit, unit.inventory, unit.store.load()) for unit in units]
     except (ConfigError, ProviderError):
         return
-    note = page_lock_held(inv, state, app.audit, str(error), app.clock())
-    if note is not None:
-        click.echo(f"failover: {note}", err=True)
+    for unit, inv, state in found:
+        note = page_lock_held(inv, state, unit.audit, str(error), app.clock())
+        if note is not None:
+            click.echo(f"failover: {note}", err=True)
 
 
 def _write_unknown_metrics(app: App, path: Path, error: BaseException) -> None:
@@ -152,17 +173,23 @@ def _write_unknown_metrics(app: App, path: Path, error: BaseException) -> None:
 
 
 def _write_metrics(path: Path, report: RoundReport | None, state: State | None, hosts: list[str],
-                   status: int, unknown: str | None, at: float | None = None) -> None:
+                   status: int, unknown: str | None, at: float | None = None,
+                   services: list[Any] | None = None) -> None:
     from failover.metrics import write_prom_file
 
     try:
-        write_prom_file(path, report, state, hosts, status, unknown=unknown, at=at)
+        write_prom_file(path, report, state, hosts, status, unknown=unknown, at=at,
+                        services=services)
     except OSError as e:  # the round stands; the metrics file could not be written
         click.echo(f"failover: metrics file {path}: {e.strerror or e}", err=True)
 
 
 def show(app: App, done: CheckRound, *, json_lines: bool = False) -> None:
     """Print the round: status line first (monitoring-plugin form), then the details."""
+    if done.services:
+        from failover.cli.services import show_site
+
+        return show_site(app, done, details, json_lines=json_lines)
     o, inv = done.outcome, app.inventory
     if app.json:
         doc = outcome_json(o, inv, no_act=done.no_act)
@@ -172,10 +199,14 @@ def show(app: App, done: CheckRound, *, json_lines: bool = False) -> None:
             doc["timeline"] = timeline_json(done.timeline)
         click.echo(dumps(doc)) if json_lines else app.print_json(doc)
         return
-    d = o.decision
-    app.out(status_line(d.status, summary(o, no_act=done.no_act), perfdata(o, inv)))
-    if app.quiet:
-        return
+    app.out(status_line(o.decision.status, summary(o, no_act=done.no_act), perfdata(o, inv)))
+    if not app.quiet:
+        details(app, done)
+
+
+def details(app: App, done: CheckRound) -> None:
+    """The lines after the status line: the round's table, reasons, page, run and verdict."""
+    o, d = done.outcome, done.outcome.decision
     for line in round_table(o.report, done.judged):
         app.out(line)
     for reason in d.reasons:

@@ -20,7 +20,41 @@ def dns() -> None:
 @dns.command()
 @click.pass_obj
 def show(app: App) -> bool:
-    """Current values of every managed record, per zone, and the host they point at."""
+    """Current values of every managed record, per zone, and the host they point at (with
+    `services:` and no --service: every service's)."""
+    if app.service is not None or len(app.site.services) < 2:
+        return _show(app)
+    if app.json:
+        app.print_json({"site": app.site.site, "services": {
+            name: _read(app.for_service(name)) for name in app.site.services}})
+        return True
+    for name in app.site.services:
+        app.out(f"== service {name}")
+        _show(app.for_service(name))
+    return True
+
+
+def _show(app: App) -> bool:
+    doc = _read(app)
+    if app.json:
+        app.print_json(doc)
+        return True
+    zones, active = doc["zones"], doc["points_at"]
+    for z in zones:
+        where = z["points_at"] or "no single host (values match none, or a mix)"
+        app.out(f"{z['zone']} ({z['provider']}{'' if z['atomic'] else ', not atomic'}): "
+                f"points at {where}")
+        rows = [["NAME", "TYPE", "TTL", "VALUES"]]
+        rows += [[r["name"], r["type"], "-" if r["ttl"] is None else str(r["ttl"]),
+                  ", ".join(r["values"]) or "(absent)"] for r in z["records"]]
+        for line in table(rows):
+            app.out("  " + line)
+    app.out(f"DNS points at: {active or 'no single host: zones disagree or match no host'}")
+    return True
+
+
+def _read(app: App) -> dict[str, Any]:
+    """The managed records of the app's inventory (or service) as the providers return them."""
     from failover.dns.plan import active_host, points_at
     from failover.dns.registry import provider_for
 
@@ -38,21 +72,7 @@ def show(app: App) -> bool:
         zones.append({"zone": provider.zone_name, "provider": provider.name,
                       "atomic": provider.ATOMIC, "points_at": points_at(inv, zone, current),
                       "records": records})
-    active = active_host(inv, currents)
-    if app.json:
-        app.print_json({"site": inv.site, "points_at": active, "zones": zones})
-        return True
-    for z in zones:
-        where = z["points_at"] or "no single host (values match none, or a mix)"
-        app.out(f"{z['zone']} ({z['provider']}{'' if z['atomic'] else ', not atomic'}): "
-                f"points at {where}")
-        rows = [["NAME", "TYPE", "TTL", "VALUES"]]
-        rows += [[r["name"], r["type"], "-" if r["ttl"] is None else str(r["ttl"]),
-                  ", ".join(r["values"]) or "(absent)"] for r in z["records"]]
-        for line in table(rows):
-            app.out("  " + line)
-    app.out(f"DNS points at: {active or 'no single host: zones disagree or match no host'}")
-    return True
+    return {"site": inv.site, "points_at": active_host(inv, currents), "zones": zones}
 
 
 @dns.command()

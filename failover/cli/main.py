@@ -34,6 +34,11 @@ def _set_inventory(ctx: click.Context, param: click.Parameter, value: Path | Non
         app.inventory_path = value
 
 
+def _set_service(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None and (app := _app(ctx, param)):
+        app.service = value
+
+
 def _set_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value and (app := _app(ctx, param)):
         app.json = True
@@ -56,6 +61,9 @@ def global_options() -> list[click.Parameter]:
                      metavar="PATH", expose_value=False, callback=_set_inventory,
                      help="The site's inventory file (default: ./inventory.yaml, or "
                           "$FAILOVER_INVENTORY when set)."),
+        click.Option(["--service"], metavar="NAME", expose_value=False, callback=_set_service,
+                     help="With `services:` in the inventory: the service to act on (default: "
+                          "the first; check and status: every service)."),
         click.Option(["--json"], is_flag=True, expose_value=False, callback=_set_json,
                      help="Print one JSON document on stdout."),
         click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_set_verbose,
@@ -123,7 +131,7 @@ def command_of(argv: list[str]) -> str:
     for arg in argv:
         if skip:
             skip = False
-        elif arg in ("-i", "--inventory"):
+        elif arg in ("-i", "--inventory", "--service"):
             skip = True
         elif arg == "--":
             return ""

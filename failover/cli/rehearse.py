@@ -30,7 +30,19 @@ from failover.interrupt import handled, signal_name
 @click.pass_obj
 def rehearse_cmd(app: App, to: str | None, canary: bool, yes: bool, wait: float) -> bool:
     """Rehearse a failover: sync and check the standby, plan DNS, estimate the time to
-    recover. Customers see nothing; exit 0 ready, 1 not ready."""
+    recover. Customers see nothing; exit 0 ready, 1 not ready. With `services:` and no
+    --service, every service in turn (ready when each one is)."""
+    if app.service is not None or len(app.site.services) < 2:
+        return _rehearse(app, to, canary, yes, wait)
+    ready = True
+    for name in app.site.services:
+        if not app.json:
+            app.out(f"== service {name}")
+        ready = _rehearse(app.for_service(name), to, canary, yes, wait) and ready
+    return ready
+
+
+def _rehearse(app: App, to: str | None, canary: bool, yes: bool, wait: float) -> bool:
     from failover.config import load_playbook
     from failover.engine.active import run_target
     from failover.rehearse.drill import rehearse

@@ -5,8 +5,9 @@ nothing, takes no lock."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,6 +27,14 @@ def _checks(app: App) -> dict[str, list[str]]:
             "warning_checks": [c.name for c in checks if c.severity == "warning"]}
 
 
+def _of_service(app: App) -> Iterator[dict[str, Any]]:
+    """The audit records of the app's service (with `services:`; else all): its rounds, runs
+    and flips, and what belongs to no service (a sync, a promote)."""
+    service = app.inventory.service
+    return (r for r in app.audit.read()
+            if service is None or r.get("service") in (None, service))
+
+
 def build_report(app: App, since: str, incident: str | None) -> Report:
     """The report of the app's inventory over `since`, or of one `incident`."""
     from failover.report.chain import chain
@@ -37,7 +46,7 @@ def build_report(app: App, since: str, incident: str | None) -> Report:
     except ValueError as e:
         raise UsageError(f"--since: {e}") from None
     try:
-        return build(app.audit.read(), site=inv.site, hosts=list(inv.hosts), **_checks(app),
+        return build(_of_service(app), site=inv.site, hosts=list(inv.hosts), **_checks(app),
                      recovery_threshold=inv.policy.recovery_threshold, start=start, now=now,
                      chain=chain(inv.state_dir), incident=incident,
                      check_interval=inv.policy.check_interval)
@@ -51,7 +60,7 @@ def run_timeline(app: App, run_id: str) -> list[Event]:
     from failover.report.incidents import run_timeline as timeline
     from failover.report.records import read
 
-    log_ = read(app.audit.read(), **_checks(app))
+    log_ = read(_of_service(app), **_checks(app))
     return timeline(log_, run_id, recovery_threshold=app.inventory.policy.recovery_threshold)
 
 

@@ -38,6 +38,13 @@ def resume(app: App, run_id: str | None, abandon: bool, yes: bool, wait: float) 
             assert isinstance(app.store, EtcdStateBackend)
             fetch_newest_run(inv, app.store)
         journal = unfinished(inv, app.store) if run_id is None else journal_of(inv, run_id)
+        if run_id is None and journal is None and app.service is None:  # another service's?
+            units = [app.for_service(name) for name in inv.services if name != inv.service]
+            journal = next((j for u in units if (j := unfinished(u.inventory, u.store))), None)
+        service = journal.variables.get("service") if journal is not None else None
+        if service and service != inv.service:  # a run moves one service: resume that one
+            app = app.for_service(service)
+            inv = app.inventory
         if journal is None:
             if run_id is not None:
                 raise UsageError(f"RUN_ID: no run {run_id!r} in {inv.state_dir / 'runs'}")

@@ -18,7 +18,17 @@ from failover.policy import auto_flips_in_window, cooldown_left
 @click.command()
 @click.pass_obj
 def status(app: App) -> bool:
-    """Show what the state file knows; contacts nothing (but etcd, with coordination:)."""
+    """Show what the state file knows; contacts nothing (but etcd, with coordination:). With
+    `services:`, every service."""
+    from failover.model.services import service_names
+
+    names = service_names(app.site)
+    if app.service is None and len(names) > 1:
+        return _services(app, names)
+    return _one(app)
+
+
+def _one(app: App) -> bool:
     inv = app.inventory
     state = app.store.load()
     now = app.clock()
@@ -94,6 +104,31 @@ def status(app: App) -> bool:
 
         for line in coordination_lines(app, coordination_doc(app)):
             app.out(line)
+    return True
+
+
+def _services(app: App, names: list[str]) -> bool:
+    """A line per service (where it lives, how its active host is), then each one's details."""
+    units = [(name, app.for_service(name)) for name in names]
+    if app.json:
+        docs = {}
+        for name, unit in units:
+            state = unit.store.load()
+            docs[name] = {**state.to_json(), "cooldown_left": round(cooldown_left(
+                unit.inventory, state, app.clock()), 1)}
+            docs[name].pop("services", None)
+        app.print_json({"site": app.site.site, "services": docs})
+        return True
+    for name, unit in units:
+        state = unit.store.load()
+        me = state.hosts.get(state.active or "")
+        health = "unchecked" if me is None else "DOWN" if me.down else (
+            "failing" if me.fail else "up")
+        app.out(f"service {name}: active host {state.active or 'unknown'} ({health})")
+    for name, unit in units:
+        app.out("")
+        app.out(f"== service {name}")
+        _one(unit)  # what `status --service NAME` shows
     return True
 
 

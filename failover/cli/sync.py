@@ -61,7 +61,30 @@ def sync_cmd(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: 
         raise UsageError("--host goes with --rollback SET; to choose targets use --to HOST")
     runs: list[SyncRun] = []
     with until_changes(lambda: any(r.transfers for r in runs)):
-        return _sync(app, sets, dry_run, yes, source, targets, wait, allow_deletes, runs)
+        ok = True
+        for unit, chosen in _services(app, sets):  # each from its own active host
+            ok = _sync(unit, chosen, dry_run, yes, source, targets, wait, allow_deletes,
+                       runs) and ok
+        return ok
+
+
+def _services(app: App, sets: tuple[str, ...]) -> list[tuple[App, tuple[str, ...]]]:
+    """With `services:` and no --service: every service that has sets (of those named, if
+    any), each synced from its own active host to its own standbys. Else: this App's."""
+    if app.service is not None or not app.site.services:
+        return [(app, sets)]
+    units = []
+    known = set()
+    for name in app.site.services:
+        unit = app.for_service(name)
+        mine = [s.name for s in unit.inventory.sync]
+        known.update(mine)
+        chosen = tuple(s for s in sets if s in mine)
+        if mine and (chosen or not sets):
+            units.append((unit, chosen))
+    if any(s not in known for s in sets) or not units:  # the first service says what is wrong
+        return [(app, sets)]
+    return units
 
 
 def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,

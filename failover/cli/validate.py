@@ -22,14 +22,16 @@ def validate(app: App) -> bool:
     from failover.config import load_playbook
     from failover.config.lint import lint
     from failover.errors import ConfigError
+    from failover.model.services import service_names, view
 
-    inv = app.inventory
+    inv = app.site
     reasons = []
-    for path in inv.playbooks.values():
-        try:
-            load_playbook(path, inv)
-        except ConfigError as e:
-            reasons += e.reasons
+    for unit in [view(inv, name) for name in service_names(inv)]:  # each service's playbooks
+        for path in unit.playbooks.values():
+            try:
+                load_playbook(path, unit)
+            except ConfigError as e:
+                reasons += [r for r in e.reasons if r not in reasons]
     if reasons:
         raise ConfigError(reasons)
     warnings = lint(inv)

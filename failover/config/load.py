@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from failover.config.canary import check_canary
 from failover.config.env import expand
+from failover.config.services import check_services
 from failover.config.validate import check_inventory, check_playbook
 from failover.config.yamlmarks import Document, KeyPath, read_yaml
 from failover.errors import ConfigError, Reason
@@ -31,7 +32,8 @@ from failover.model.playbook import Playbook
 log = logging.getLogger(__name__)
 
 DEFAULT_STATE_DIR = ".failover"
-LOADER_KEYS = ("path",)  # set by the loader; not a key users may write
+# set by the loader (service and whole: by a view, model/services.py); not keys users write
+LOADER_KEYS = ("path", "service", "whole")
 
 M = TypeVar("M")
 
@@ -55,7 +57,8 @@ def load_inventory(path: Path, environ: Mapping[str, str] | None = None) -> Inve
     data.setdefault("state_dir", DEFAULT_STATE_DIR)
     _resolve_paths(data, absolute.parent, environ)
     inventory = _validate(Inventory, doc, data, reasons, skip, hidden=LOADER_KEYS)
-    _raise(check_inventory(inventory, doc) + check_canary(inventory, doc))
+    _raise(check_inventory(inventory, doc) + check_canary(inventory, doc)
+           + check_services(inventory, doc))
     log.debug("loaded: inventory=%s hosts=%d zones=%d checks=%d", absolute, len(inventory.hosts),
               len(inventory.dns), len(inventory.checks))
     return inventory
@@ -75,7 +78,7 @@ def load_playbook(path: Path, inventory: Inventory,
     role = next((name for name in ("failover", "failback")
                  if (known := inventory.playbooks.get(name)) is not None
                  and known.resolve() == path.resolve()), None)
-    _raise(check_playbook(playbook, inventory, doc, role=role))
+    _raise(check_playbook(playbook, inventory.whole or inventory, doc, role=role))
     log.debug("loaded: playbook=%s steps=%d rescue=%d", path, len(playbook.steps),
               len(playbook.rescue))
     return playbook
@@ -129,6 +132,11 @@ def _resolve_paths(data: dict[str, Any], folder: Path, environ: Mapping[str, str
     if isinstance(playbooks, dict):
         for name in list(playbooks):
             _absolute(playbooks, name, folder, environ)
+    services = data.get("services")
+    for service in services.values() if isinstance(services, dict) else ():
+        if isinstance(service, dict) and isinstance(service.get("playbooks"), dict):
+            for name in list(service["playbooks"]):
+                _absolute(service["playbooks"], name, folder, environ)
     zones = data.get("dns")
     for zone in zones if isinstance(zones, list) else ():  # issue 5: rfc2136 tsig.secret_file
         if isinstance(zone, dict) and isinstance(zone.get("tsig"), dict):

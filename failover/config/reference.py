@@ -105,7 +105,7 @@ SECTIONS: list[tuple[str, Any]] = [
     ("dns[]", "DnsZone"), ("dns[].records[]", "Record"),
     ("dns[].tsig", "failover.dns.rfc2136:Tsig"),
     ("checks[]", "Check"), ("policy", "Policy"), ("sync[]", "SyncSet"),
-    ("notify[]", "Notifier"),
+    ("notify[]", "Notifier"), ("services.NAME", "Service"),
     ("coordination", "failover.model.coordination:Coordination"),
     ("coordination.etcd", "failover.model.coordination:Etcd"),
 ]
@@ -144,7 +144,7 @@ def _section(where: str, tp: Any) -> Iterator[str]:
             yield " ".join(model.__doc__.split()) + "\n"
         yield "| key | type | default | meaning |\n|---|---|---|---|"
         for f in fields_of(model):
-            if model is Inventory and f.name == "path":
+            if model is Inventory and f.name in ("path", "service", "whole"):
                 continue  # set by the loader
             yield (f"| `{f.encode_name}` | {_type(f.type)} | {_default(model, f)} | "
                    f"{_description(f.type)} |")

@@ -37,6 +37,8 @@ def inventory_schema() -> dict[str, Any]:
     """The inventory's JSON Schema (draft 2020-12), as users write the file."""
     schema = _schema(Inventory)
     schema["properties"].pop("path", None)
+    schema["properties"].pop("service", None)
+    schema["properties"].pop("whole", None)
     schema["required"] = [k for k in schema["required"] if k not in ("path", "state_dir")]
     schema["properties"]["state_dir"]["default"] = ".failover"
     schema["title"] = "failover inventory"

@@ -21,6 +21,7 @@ from failover.errors import Reason
 from failover.model.coerce import one_of, suggest
 from failover.model.inventory import Inventory, Record
 from failover.model.playbook import Playbook, Step
+from failover.model.services import check_owner, hosts_of, owner
 from failover.model.templating import RUN_VARS, TemplateError, fence_variables, names_in, render
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
             reasons += _absolute_paths(doc, ("sync", s, "path"), sync_set.path)
         if isinstance(sync_set.path, dict):
             reasons += _host_keys(doc, ("sync", s, "path"), sync_set.path, hosts)
-            missing = [h for h in hosts if h not in sync_set.path]
+            served = hosts_of(inv, owner(inv, sync_set.service), fallback=False)
+            missing = [h for h in served if h not in sync_set.path]
             if missing:
                 reasons.append(doc.reason(("sync", s, "path"), f"no path for host "
                                           f"{one_of(missing)} (give a path for every host, or "
@@ -59,7 +61,8 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
         if isinstance(sync_set.client_options, dict):
             at = ("sync", s, "client_options")
             reasons += _host_keys(doc, at, sync_set.client_options, hosts)
-            missing = [h for h in hosts if h not in sync_set.client_options]
+            served = hosts_of(inv, owner(inv, sync_set.service), fallback=False)
+            missing = [h for h in served if h not in sync_set.client_options]
             if missing:
                 reasons.append(doc.reason(at, f"no client_options for host {one_of(missing)} "
                                           "(give them for every host, or one string for all)"))
@@ -72,8 +75,8 @@ def check_inventory(inv: Inventory, doc: Document) -> list[Reason]:
             reasons += [doc.reason(("checks", c, "type"), f"a {check.type} check logs in to "
                                    f"every host; host {name} has no ssh identity (add hosts."
                                    f"{name}.ssh: {{user: deploy, identity: ~/.ssh/key}})")
-                        for name, host in inv.hosts.items()
-                        if host.ssh is None or host.ssh.identity is None]
+                        for name in hosts_of(inv, check_owner(inv, check), fallback=False)
+                        if (host := inv.hosts[name]).ssh is None or host.ssh.identity is None]
     known_hosts = _file(doc, ("ssh", "known_hosts"), inv.ssh.known_hosts)
     reasons += known_hosts or _host_keys_known(inv, doc)
     if inv.policy.preferred is not None:  # where failback goes: must be one of the hosts
@@ -153,6 +156,10 @@ def check_playbook(playbook: Playbook, inv: Inventory, doc: Document, *,
             at: KeyPath = (section, i, step.action)
             for key, value in _host_params(step):
                 reasons += _known(doc, (*at, key), value, list(inv.hosts), "host", "hosts")
+                if value in inv.hosts and inv.hosts[value].role == "fallback":
+                    reasons.append(doc.reason((*at, key), f"{value} is a `role: fallback` host: "
+                                              "never a playbook's target (a round points the "
+                                              "records at it when every host is down)"))
             if step.check is not None:
                 for n, name in enumerate(step.check.checks or []):
                     reasons += _known(doc, (*at, "checks", n), name, checks, "check", "checks")
@@ -167,7 +174,7 @@ def check_playbook(playbook: Playbook, inv: Inventory, doc: Document, *,
 
 def _variables(playbook: Playbook, inv: Inventory, doc: Document) -> list[Reason]:
     reasons: list[Reason] = []
-    base = {*RUN_VARS, *inv.vars}
+    base = {*RUN_VARS, *inv.vars, *(["service"] if inv.services else [])}
     everywhere = set.intersection(*(set(h.vars) for h in inv.hosts.values()))
     raw = doc.data if isinstance(doc.data, dict) else {}
     for section in ("steps", "rescue"):
@@ -219,10 +226,10 @@ def _known(doc: Document, at: KeyPath, value: str, valid: list[str], kind: str,
 
 
 def _record(inv: Inventory, record: Record, at: KeyPath, doc: Document) -> list[Reason]:
-    hosts = list(inv.hosts)
+    hosts = hosts_of(inv, owner(inv, record.service))  # of its service (model/services.py)
     if record.values is None:
         if record.type == "AAAA":
-            missing = [h for h, host in inv.hosts.items() if host.address6 is None]
+            missing = [h for h in hosts if inv.hosts[h].address6 is None]
             if missing:
                 return [doc.reason(at, "an AAAA record without `values` follows each host's "
                                        f"address6; missing on: {one_of(missing)} (add address6 "
@@ -231,7 +238,7 @@ def _record(inv: Inventory, record: Record, at: KeyPath, doc: Document) -> list[
             return [doc.reason((*at, "values"),
                                f"required for {record.type} records (one value per host)")]
         return []
-    reasons = _host_keys(doc, (*at, "values"), record.values, hosts)
+    reasons = _host_keys(doc, (*at, "values"), record.values, list(inv.hosts))
     missing = [h for h in hosts if h not in record.values]
     if missing:
         reasons.append(doc.reason((*at, "values"), f"no value for host {one_of(missing)} "

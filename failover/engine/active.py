@@ -19,7 +19,7 @@ def resolve_active(inventory: Inventory, state: State, audit: AuditLog) -> State
     names a host the inventory no longer has, ProviderError when a zone cannot be read.
     """
     if state.active is not None:
-        if state.active not in inventory.hosts:
+        if state.active not in inventory.hosts and not _on_fallback(inventory, state.active):
             raise UsageError(f"state.json says the active host is {state.active!r}, which the "
                              f"inventory no longer has; hosts: {', '.join(inventory.hosts)}")
         return state
@@ -30,6 +30,15 @@ def resolve_active(inventory: Inventory, state: State, audit: AuditLog) -> State
     active = active_host(inventory, currents) or next(iter(inventory.hosts))
     audit.write("active_resolved", active=active, source="dns")
     return state.replace(active=active)
+
+
+def _on_fallback(inventory: Inventory, active: str) -> bool:
+    """The records point at one of the service's `role: fallback` hosts (engine/fallback.py)."""
+    if inventory.whole is None:
+        return False
+    from failover.engine.fallback import fallbacks
+
+    return active in fallbacks(inventory)
 
 
 def run_target(inventory: Inventory, playbook: str, active: str, to: str | None) -> str:

@@ -44,7 +44,7 @@ def send_page(page: Page, inventory: Inventory, audit: AuditLog, now: float) -> 
     """
     window = inventory.policy.auto_failover_window
     try:
-        with PageMarks(inventory.state_dir) as marks:
+        with PageMarks(inventory.state_dir, inventory.service) as marks:
             if not page_due(marks.marks, page.reason, now, window):
                 ago = format_duration(max(0.0, now - marks.marks[page.reason]))
                 log.info("page skipped: reason=%s sent=%s ago", page.reason, ago)
@@ -81,10 +81,10 @@ def _send(page: Page, inventory: Inventory, audit: AuditLog, marks: PageMarks,
 
 def clear_pages(inventory: Inventory) -> None:
     """The active host is up again: the next incident pages afresh, whatever the window says."""
-    if not has_marks(inventory.state_dir):
+    if not has_marks(inventory.state_dir, inventory.service):
         return
     try:
-        with PageMarks(inventory.state_dir) as marks:
+        with PageMarks(inventory.state_dir, inventory.service) as marks:
             if marks.marks:
                 log.info("page marks cleared: reasons=%s", ",".join(sorted(marks.marks)))
             marks.clear()

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from failover import dualstack, policy
+from failover.engine import fallback
 from failover.errors import FailoverError, Interrupted, UnsafePlan, UsageError
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
+from failover.model.services import who
 from failover.model.state import HostState, State
 from failover.policy import Decision, Status
 from failover.state.audit import AuditLog
@@ -69,6 +71,10 @@ def run_playbook(ctx: RunContext, name: str, variables: dict[str, str],
     from failover.config import load_playbook
     from failover.engine.runner import Runner
 
+    if ctx.inventory.whole is not None:  # leaving a fallback host: it is among the hosts
+        from failover.engine.fallback import leaving
+
+        ctx.inventory = leaving(ctx.inventory, variables.get("from"))
     inv = ctx.inventory
     path = playbook_path(inv, name)
     playbook = load_playbook(path, inv)
@@ -79,7 +85,13 @@ def run_playbook(ctx: RunContext, name: str, variables: dict[str, str],
             raise UnsafePlan(reason)
     if name == "failback" and resume is None:
         _failback_gate(ctx, variables.get("to", ""))
-    return Runner(ctx, playbook, path, variables, name=name, resume=resume).run()
+    journal = Runner(ctx, playbook, path, variables, name=name, resume=resume).run()
+    left = inv.hosts.get(variables.get("from", ""))
+    if left is not None and left.role == "fallback" and journal.status == "ok":
+        from failover.engine.fallback import arrived
+
+        ctx.save_state(arrived(ctx.state, variables["to"], ctx.clock()))
+    return journal
 
 
 def _failback_gate(ctx: RunContext, to: str) -> None:
@@ -158,8 +170,7 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
         from failover.notify.events import round_notices
 
         notices = round_notices(inventory, audit, state, counted, report)
-    decision = policy.decide(inventory, counted, report, now)
-    decision = dualstack.refine(inventory, counted, report, decision, now)  # issue 20
+    decision = _decide(inventory, counted, report, now)
     decision = _freshness(inventory, counted, decision, now)
     decision = _unfinished(inventory, store, decision)
     if record:
@@ -174,6 +185,15 @@ def assess(inventory: Inventory, store: StateBackend, audit: AuditLog, state: St
             hosts=sorted({r.host for r in report.results}))
         store.save(counted)
     return RoundOutcome(report, decision, counted, notes=notes, warm=warm, notices=notices)
+
+
+def _decide(inventory: Inventory, state: State, report: RoundReport, now: float) -> Decision:
+    """policy.decide; for a service with a `role: fallback` host, engine/fallback.py's too."""
+    if inventory.whole is not None and state.active in fallback.fallbacks(inventory):
+        return fallback.on_fallback(inventory, state, report)
+    decision = policy.decide(inventory, state, report, now)
+    decision = dualstack.refine(inventory, state, report, decision, now)  # issue 20
+    return fallback.reconsider(inventory, state, report, decision)  # as it was, without one
 
 
 def _healthy(report: RoundReport, decision: Decision) -> bool:
@@ -244,6 +264,10 @@ def _act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit
     started = clock()
     from failover.engine.context import RunContext
 
+    if decision.action == "fallback":  # records to the "back soon" page: a flip, no playbook
+        from failover.engine.fallback import to_fallback
+
+        return to_fallback(outcome, inventory, store, audit, emit=emit, clock=clock)
     ctx = RunContext(inventory=inventory, store=store, audit=audit, state=outcome.state,
                      emit=emit, clock=clock, ssh_masters=masters,
                      ssh_unanswered=ssh_unanswered(inventory, outcome.report))
@@ -262,9 +286,10 @@ def _act(outcome: RoundOutcome, inventory: Inventory, store: StateBackend, audit
         if not ctx.run_id:  # refused before its first step: tell a person
             audit.write("run_refused", playbook=decision.action, to=decision.to, error=str(e))
             command = policy.override_command(inventory, decision.action, decision.to)
-            page = policy.Page("refused", f"{inventory.site}: automatic {decision.action} from "
-                                          f"{decision.from_} to {decision.to} refused: {e}; to "
-                                          f"run it by hand: `{command}`")
+            page = policy.Page("refused", f"{who(inventory)}: automatic "
+                                          f"{decision.action} from {decision.from_} to "
+                                          f"{decision.to} refused: {e}; to run it by hand: "
+                                          f"`{command}`")
             outcome.page_note = send_page(page, inventory, audit, clock())
     finally:
         for master in ctx.ssh_masters.values():  # the runner closes them; not if it never ran

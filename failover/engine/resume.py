@@ -51,9 +51,14 @@ def journal_of(inventory: Inventory, run_id: str) -> Journal | None:
 def unfinished(inventory: Inventory, store: StateBackend) -> Journal | None:
     """The newest run, if it did not finish: it died (its journal says `running` and no live
     run holds the lock), or it was interrupted once it had begun a DNS step. A newer run of
-    any playbook supersedes it."""
-    runs = sorted((inventory.state_dir / "runs").glob("*.json"))
-    journal = journal_of(inventory, runs[-1].stem) if runs else None
+    any playbook supersedes it. With `services:`, the newest run of the inventory's service."""
+    runs = sorted((inventory.state_dir / "runs").glob("*.json"), reverse=True)
+    journal = None
+    for run in runs:
+        journal = journal_of(inventory, run.stem)
+        if journal is None or journal.variables.get("service") == inventory.service:
+            break
+        journal = None
     if journal is None or journal.dry_run or journal.status not in UNFINISHED:
         return None
     if journal.status == "running" and store.other_run_live():
@@ -74,7 +79,8 @@ def stuck_reason(journal: Journal) -> str:
     """What `check` and `status` say about an unfinished run, and what a person does."""
     v = journal.variables
     how = "was interrupted" if journal.status == "interrupted" else "did not finish (it died)"
-    return (f"run {journal.id} ({journal.title}: {v.get('from')} -> {v.get('to')}) {how}; "
+    of = f" of service {v['service']}" if v.get("service") else ""
+    return (f"run {journal.id}{of} ({journal.title}: {v.get('from')} -> {v.get('to')}) {how}; "
             f"last completed step: {last_done(journal)}; no new run starts until a person "
             f"continues it (`failover resume {journal.id}`) or rolls it back "
             f"(`failover resume --abandon {journal.id}`)")

@@ -81,6 +81,8 @@ class Runner:
             # the journal and the audit keep the run's own values; the inventory's `vars:` stay
             # in the inventory (one may be a webhook URL or a password for a command)
             recorded = {**variables, "site": ctx.inventory.site, "run_id": run_id}
+            if ctx.inventory.service:  # the service it moves: {{ service }}, resume, report
+                recorded["service"] = ctx.inventory.service
         else:
             run_id, recorded = resume.id, dict(resume.variables)
         self.variables = {**ctx.inventory.vars, **recorded}

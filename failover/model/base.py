@@ -6,7 +6,7 @@ values; `Model.parse(data)` (model/coerce.py) turns plain data (parsed YAML or J
 says, for every problem at once, where and what is valid.
 """
 
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self, get_args, get_origin
 
 import msgspec
 
@@ -48,3 +48,22 @@ class Model(msgspec.Struct, metaclass=_KeywordOnly, frozen=True, forbid_unknown_
         return msgspec.to_builtins(self, enc_hook=json_default)
 
 
+def optional_model(model: type[Model], name: str, doc: str) -> type[Model]:
+    """`model` with every field optional and None by default: None is "not given", so a
+    partial section names only the keys it changes (a service's `policy:`: model/services.py)."""
+    fields: list[tuple[str, object, None]] = []
+    for f in msgspec.structs.fields(model):
+        base, meta = f.type, ()
+        if get_origin(base) is Annotated:
+            base, *metas = get_args(base)
+            inner = [m for m in metas if not isinstance(m, msgspec.Meta) or m.description is None]
+            meta = tuple(m for m in metas if m not in inner)
+            base = Annotated[(base, *inner)] if inner else base  # bounds stay on the value
+        fields.append((f.encode_name, Annotated[(base | None, *meta)] if meta else base | None,
+                       None))
+    namespace: dict[str, object] = {"__annotations__": {n: t for n, t, _ in fields},
+                                    "__module__": __name__, "__qualname__": name}
+    namespace.update({n: d for n, _, d in fields})
+    made: type[Model] = _KeywordOnly(name, (Model,), namespace)
+    made.__doc__ = doc
+    return made

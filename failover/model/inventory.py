@@ -18,6 +18,8 @@ import msgspec
 
 from failover.model.base import Model
 from failover.model.coordination import Coordination
+from failover.model.policy import Policy as Policy  # re-exported: the inventory's own section
+from failover.model.policy import Service
 from failover.model.syncset import SyncSet
 from failover.model.types import (
     After,
@@ -57,6 +59,10 @@ class Host(Model):
         description="the hoster's networks, for the blast-radius lint")] = []
     vars: Annotated[dict[Name, str], Meta(
         description="override `vars` in playbook steps acting on this host")] = {}
+    role: Annotated[Literal["fallback"] | None, Meta(
+        description="fallback: a last-resort \"back soon\" page (a third provider); never given "
+                    "data or playbooks, it gets a service's records only while every real host "
+                    "of the service is down")] = None
 
 
 class SshSettings(Model):
@@ -78,6 +84,8 @@ class Record(Model):
     ttl: Annotated[int, Meta(ge=1, le=604800, description="seconds; keep it low (60)")] = 60
     values: Annotated[dict[Name, str | list[str]] | None, Meta(
         description="the record's value(s) per host; required except for A/AAAA")] = None
+    service: Annotated[Name | None, Meta(
+        description="the service whose flips change it (default: the first service)")] = None
 
 
 def _nameservers(value: list[str]) -> list[str]:
@@ -122,6 +130,11 @@ class CheckBase(Model):
         ge=0, le=10, description="extra attempts in the same round before it fails")] = 0
     severity: Annotated[Severity, Meta(
         description="warning: reported (exit 1), never makes a host down")] = "critical"
+    service: Annotated[Name | None, Meta(
+        description="the service it judges (default: the first service)")] = None
+    fallback: Annotated[bool, Meta(
+        description="true: probes the service's `role: fallback` host (its \"back soon\" page) "
+                    "instead of the real hosts")] = False
     family: Annotated[Family, Meta(
         description="both: over IPv4 and, for a host with address6, IPv6 in the same round; "
                     "ipv4 or ipv6 narrows it")] = "both"
@@ -130,46 +143,6 @@ class CheckBase(Model):
 
 # A check entry is one check type's settings model, beside the check (checks/http.py ...).
 Check = Annotated[CheckBase, Plugin("type", "failover.checks.registry")]
-
-
-class Policy(Model):
-    """When automation acts. Without `auto_failover: true` a person decides every failover."""
-
-    failure_threshold: Annotated[int, Meta(
-        ge=1, description="failed rounds in a row before a host is down")] = 3
-    recovery_threshold: Annotated[int, Meta(
-        ge=1, description="passed rounds in a row before a down host counts as up")] = 5
-    cooldown: Annotated[Duration, Meta(
-        description="no automatic flip within this time of the last flip")] = 1800.0
-    auto_failover: Annotated[bool, Meta(
-        description="true: check and watch fail over without asking (the consent)")] = False
-    auto_failback: Annotated[bool, Meta(
-        description="true: move back to the preferred host once it recovered")] = False
-    failback_after: Annotated[Duration, Meta(
-        description="auto_failback waits for this long a run of passed rounds of the "
-                    "preferred host (its stability window)")] = 1800.0
-    max_auto_failovers: Annotated[int, Meta(
-        ge=0, description="automatic flips per window; past it a person is paged")] = 1
-    auto_failover_window: Annotated[Duration, Meta(
-        description="the window max_auto_failovers counts in")] = 86400.0
-    preferred: Annotated[Name | None, Meta(
-        description="where failback goes; default: the first host")] = None
-    fence_timeout: Annotated[Duration, Meta(
-        description="how long the `fence:` commands may take on the old host, in all")] = 30.0
-    check_interval: Annotated[Duration, Meta(
-        description="how often check runs: cron every minute, or watch --interval "
-                    "(rehearse's detection time)")] = 60.0
-    rto_target: Annotated[Duration | None, Meta(
-        description="the longest recovery you accept; rehearse fails when its estimate is "
-                    "longer")] = None
-    partial_family: Annotated[Literal["refuse", "allow"], Meta(
-        description="a standby that passes its checks over one family only (IPv4 but not IPv6): "
-                    "refuse (and page), or allow: move that family's records and remove the "
-                    "other's (A or AAAA), audited")] = "refuse"
-    failover_on: Annotated[Literal["any_family", "all_families"], Meta(
-        description="any_family: a primary failing over IPv4 or IPv6 alone counts as failing "
-                    "(degraded, then down); all_families: only when every family fails")] = \
-        "any_family"
 
 
 # What a notify channel can subscribe to (`events:`); notify/events.py says when each is sent.
@@ -236,6 +209,11 @@ class Inventory(Model):
     fence: Annotated[list[str], Meta(
         description="commands a `fence` step runs on the old host when it still answers "
                     "(maintenance page, stop order intake); {{ host }} and vars apply")] = []
+    services: Annotated[dict[Name, Service], Meta(
+        description="parts of the site that fail over on their own (web, mail); without it "
+                    "everything is one service named \"site\"")] = {}
+    service: str | None = None  # set by model/services.view: the service this view covers
+    whole: "Inventory | None" = None  # set by model/services.view: the inventory it was cut from
     canary: Annotated[Fqdn | None, Meta(
         description="a record in a managed zone that rehearse --canary really flips to the "
                     "standby and puts back (e.g. failover-drill.shop.example.); no customer "

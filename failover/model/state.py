@@ -84,3 +84,6 @@ class State(Model):
     demoted: dict[str, Demoted] = {}  # host -> why automation must never choose it
     auto_flips: list[float] = []  # start times of automatic failover/failback runs (max_auto_*)
     paged_at: float | None = None  # no longer written (page marks: state/pages.py); old files
+    # with `services:` in the inventory: every service but the first -> its own state (active
+    # host, streaks, flips, demoted marks); mirrors stay here (state/services.py)
+    services: dict[str, "State"] = {}

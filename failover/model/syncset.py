@@ -46,6 +46,8 @@ class SyncSet(Model):
                      "connect, never a password), the same on every host or one per host"))] = ""
     failback: Annotated[bool, Meta(
         description="a failback brings this set home from the standby before DNS moves")] = False
+    service: Annotated[Name | None, Meta(
+        description="the service whose runs sync it (default: the first service)")] = None
     mode: Annotated[Literal["dump", "replica"], Meta(description=(
         "mysql: dump (the mirror's dumps are loaded on the standbys) or replica (each standby "
         "is a MariaDB/MySQL replica of the active host: a sync checks it, a failover's "

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from failover.model.services import who
 from failover.notify.base import Notice
 
 if TYPE_CHECKING:
@@ -78,6 +79,8 @@ def host_changes(inventory: Inventory, before: State, after: State,
     """host_down / host_recovered for every host whose `down` mark this round changed."""
     notices = []
     site, policy = inventory.site, inventory.policy
+    about = who(inventory)  # with `services:` the service too: "shop.test mail"
+    key = f"{inventory.service}:" if inventory.service else ""  # one notice per service
     for name, host in after.hosts.items():
         old = before.hosts.get(name)
         if host.down == (old.down if old is not None else False):
@@ -88,14 +91,14 @@ def host_changes(inventory: Inventory, before: State, after: State,
             failing = tuple(f"{r.check}: {r.detail}" for r in report.results
                             if r.host == name and not r.ok)
             notices.append(Notice(
-                f"{site}: host {name} ({role}) is DOWN: {host.fail} failed rounds in a row "
+                f"{about}: host {name} ({role}) is DOWN: {host.fail} failed rounds in a row "
                 f"(policy.failure_threshold {policy.failure_threshold})", site, "host_down",
-                f"{name}:host_down:{at}", lines=failing))
+                f"{key}{name}:host_down:{at}", lines=failing))
         else:
             notices.append(Notice(
-                f"{site}: host {name} ({role}) recovered: {host.ok} passed rounds in a row "
+                f"{about}: host {name} ({role}) recovered: {host.ok} passed rounds in a row "
                 f"(policy.recovery_threshold {policy.recovery_threshold})", site,
-                "host_recovered", f"{name}:host_recovered:{at}"))
+                "host_recovered", f"{key}{name}:host_recovered:{at}"))
     return notices
 
 

@@ -47,10 +47,12 @@ MAX_BYTES = 8 * 1024 * 1024  # the live file is rotated past this size
 
 class AuditLog:
     def __init__(self, state_dir: Path, *, clock: Any = time.time,
-                 max_bytes: int = MAX_BYTES, compact: bool = True, via: str = "") -> None:
+                 max_bytes: int = MAX_BYTES, compact: bool = True, via: str = "",
+                 service: str | None = None) -> None:
         from failover.who import started_via, user_at_host
 
         self.dir = state_dir
+        self.service = service  # with `services:`: every record says which service it is of
         self.path = state_dir / LIVE
         self.who = user_at_host()
         self.via = via or started_via()  # cron, watch, terminal, ... (failover/who.py)
@@ -73,19 +75,21 @@ class AuditLog:
         """One round: counted into the `rounds` summary when `healthy`, else written in full
         (a `round` line and a `decision` line)."""
         now = round(self.clock(), 3)
+        key = "pending" if self.service is None else f"pending:{self.service}"
         with self._locked() as meta:
-            pending = meta.get("pending")
+            pending = meta.get(key)
             active = round_fields.get("active")
             if healthy and self.compact:
                 if pending and (pending["active"] != active or pending["hosts"] != hosts
                                 or now - pending["first"] >= SUMMARY_EVERY):
-                    self._flush(meta)
+                    self._flush(meta, key)
                     pending = None
                 if pending:
                     pending.update(last=now, count=pending["count"] + 1)
                 else:
-                    meta["pending"] = {"first": now, "last": now, "count": 1,
-                                       "active": active, "hosts": hosts}
+                    meta[key] = {"first": now, "last": now, "count": 1, "active": active,
+                                 "hosts": hosts, **({"service": self.service} if self.service
+                                                    else {})}
             else:
                 self._flush(meta)
                 self._append(meta, self._record("round", round_fields, now))
@@ -97,9 +101,9 @@ class AuditLog:
         for entry in entries(self.dir):
             if entry.record is not None:
                 yield entry.record
-        pending = read_meta(self.dir).get("pending")
-        if pending:
-            yield self._summary(pending)
+        meta = read_meta(self.dir)
+        for key in [k for k in meta if k == "pending" or k.startswith("pending:")]:
+            yield self._summary(meta[key])
 
     # -- inside the lock ------------------------------------------------------------------
     @contextmanager
@@ -121,17 +125,20 @@ class AuditLog:
 
     def _record(self, event: str, fields: dict[str, Any],
                 ts: float | None = None) -> dict[str, Any]:
+        service = {"service": self.service} if self.service else {}
         return {"ts": round(self.clock(), 3) if ts is None else ts, "event": event,
-                "who": self.who, "via": self.via, "pid": os.getpid(), **fields}
+                "who": self.who, "via": self.via, "pid": os.getpid(), **service, **fields}
 
     def _summary(self, pending: dict[str, Any]) -> dict[str, Any]:
         return {"ts": pending["last"], "event": "rounds", "who": self.who, "via": self.via,
                 "pid": os.getpid(), **pending}
 
-    def _flush(self, meta: dict[str, Any]) -> None:
-        pending = meta.pop("pending", None)
-        if pending:
-            self._append(meta, self._summary(pending))
+    def _flush(self, meta: dict[str, Any], key: str | None = None) -> None:
+        """Write the pending summary `key` (None: every service's) as a `rounds` line."""
+        for k in [key] if key else [k for k in meta if k == "pending" or k.startswith("pending:")]:
+            pending = meta.pop(k, None)
+            if pending:
+                self._append(meta, self._summary(pending))
 
     def _append(self, meta: dict[str, Any], record: dict[str, Any]) -> None:
         head = meta.get("head")

@@ -28,8 +28,8 @@ LOCK_WAIT = 120.0  # seconds: longer than one page takes (each channel has its o
 class PageMarks:
     """`with PageMarks(state_dir) as marks:` read, change and (on a change) save the marks."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / "pages.json"
+    def __init__(self, state_dir: Path, service: str | None = None) -> None:
+        self.path = state_dir / marks_file(service)
         self._lock = FileLock(state_dir / "pages.lock", LOCK_WAIT)
         self.marks: dict[str, float] = {}
         self._changed = False
@@ -74,6 +74,12 @@ class PageMarks:
         return {k: float(v) for k, v in data.items()}
 
 
-def has_marks(state_dir: Path) -> bool:
+def marks_file(service: str | None) -> str:
+    """pages.json; with `services:`, one file per service (pages-mail.json): mail's outage and
+    web's each page once, and web being up clears only web's marks."""
+    return "pages.json" if service is None else f"pages-{service}.json"
+
+
+def has_marks(state_dir: Path, service: str | None = None) -> bool:
     """Cheap test (no lock) whether any mark may exist: rounds without one skip the lock."""
-    return (state_dir / "pages.json").exists()
+    return (state_dir / marks_file(service)).exists()

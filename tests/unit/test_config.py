@@ -102,8 +102,8 @@ def test_duplicate_key() -> None:
 def test_unknown_key_at_top_level() -> None:
     assert problems(MINIMAL + "    polcy: {}\n") == [
         "inventory.yaml:14:1 polcy: unknown key; valid keys here: canary, checks, control_targets, "
-        "coordination, dns, fence, hosts, notify, playbooks, policy, site, ssh, state_dir, sync, "
-        "vars (did you mean 'policy'?)"
+        "coordination, dns, fence, hosts, notify, playbooks, policy, services, site, ssh, "
+        "state_dir, sync, vars (did you mean 'policy'?)"
     ]
 
 
@@ -123,7 +123,7 @@ def test_unknown_key_in_a_host() -> None:
         checks:
           - {name: storefront, type: http, url: "https://shop.example/"}
     """) == ["inventory.yaml:3:36 hosts.ovh-gra.adress6: unknown key; valid keys here: address, "
-             "address6, networks, provider, ssh, vars (did you mean 'address6'?)"]
+             "address6, networks, provider, role, ssh, vars (did you mean 'address6'?)"]
 
 
 def test_unknown_key_in_a_dns_zone_names_the_providers_keys() -> None:
@@ -484,8 +484,8 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_top_level_must_be_a_mapping() -> None:
     assert problems("- site: shop.example\n") == [
         "inventory.yaml:1:1 expected a mapping (keys: canary, checks, control_targets, "
-        "coordination, dns, fence, hosts, notify, playbooks, policy, site, ssh, state_dir, sync, "
-        "vars), got a list"
+        "coordination, dns, fence, hosts, notify, playbooks, policy, services, site, ssh, "
+        "state_dir, sync, vars), got a list"
     ]
 
 
@@ -649,8 +649,8 @@ def test_state_dir_defaults_next_to_the_inventory(site: Path) -> None:
 def test_the_loader_owns_path() -> None:
     assert problems(MINIMAL + "    path: /elsewhere\n") == [
         "inventory.yaml:14:1 path: unknown key; valid keys here: canary, checks, control_targets, "
-        "coordination, dns, fence, hosts, notify, playbooks, policy, site, ssh, state_dir, sync, "
-        "vars"
+        "coordination, dns, fence, hosts, notify, playbooks, policy, services, site, ssh, "
+        "state_dir, sync, vars"
     ]
 
 

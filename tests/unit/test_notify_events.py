@@ -49,7 +49,7 @@ def test_a_run_starts_and_ends_by_its_status_with_its_timeline() -> None:
 
 
 def test_a_host_declared_down_or_recovered_is_told_once_per_change() -> None:
-    inv = SimpleNamespace(site="shop.test", policy=Policy())
+    inv = SimpleNamespace(site="shop.test", policy=Policy(), service=None)
     report = RoundReport(0.0, 1.0, (CheckResult("primary", "storefront", False, 0.1,
                                                 "connection refused"),))
     up = State(active="primary", hosts={"primary": HostState(fail=2)})

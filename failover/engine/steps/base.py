@@ -81,3 +81,12 @@ def known_host(ctx: RunContext, name: str, key: str) -> str:
     if name not in ctx.inventory.hosts:
         raise StepFailed(f"{key}: unknown host {name!r}; hosts: {', '.join(ctx.inventory.hosts)}")
     return name
+
+
+def on_fallback(ctx: RunContext, host: str | None, what: str) -> Outcome | None:
+    """A skip for a step that would `what` a `role: fallback` host (engine/fallback.py: never a
+    source or target of data, nothing to fence), else None."""
+    found = ctx.inventory.hosts.get(host or "")
+    if found is None or found.role != "fallback":
+        return None
+    return Outcome(detail=f"skipped: {host} is the fallback host (a \"back soon\" page): {what}")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from failover.engine.context import RunContext
 from failover.engine.outcome import Outcome
-from failover.engine.steps.base import Action, known_host
+from failover.engine.steps.base import Action, known_host, on_fallback
 from failover.errors import StepFailed, SyncError, UnsafePlan
 from failover.model.playbook import SyncAction
 from failover.model.state import MirrorState
@@ -38,6 +38,16 @@ log = logging.getLogger(__name__)
 
 class SyncStep(Action[SyncAction, None]):
     key = "sync"
+
+    def run(self, ctx: RunContext, p: SyncAction) -> Outcome:
+        """A set of another service (`services:`) is not this run's: one playbook serves every
+        service, and each run syncs only the sets of the service it moves."""
+        whole, service = ctx.inventory.whole, ctx.inventory.service
+        if whole is not None and service and p.set not in {s.name for s in ctx.inventory.sync} \
+                and p.set in {s.name for s in whole.sync}:
+            return Outcome(detail=f"skipped: set {p.set} is not service {service}'s")
+        return on_fallback(ctx, p.from_, f"no data there; {p.to} keeps its own") or \
+            on_fallback(ctx, p.to, "never given data") or super().run(ctx, p)
 
     def validate(self, ctx: RunContext, p: SyncAction) -> None:
         known_host(ctx, p.to, "sync.to")
