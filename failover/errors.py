@@ -89,6 +89,12 @@ class UnsafePlan(FailoverError, kind=ErrorKind.UNSAFE):
     """A safety gate stopped a change before it happened. The message names the override."""
 
 
+class TargetBehind(UnsafePlan):
+    """A push to the host a run moves the site to failed: it would serve an older copy than
+    the mirror holds. Stops the whole run (`ignore_errors` does not cover it) unless the run
+    accepts stale data (`--accept-stale`)."""
+
+
 class HostKeyMismatch(FailoverError, kind=ErrorKind.HOSTKEY):
     """A host presented an unknown or changed SSH host key. Stops the whole run."""
 

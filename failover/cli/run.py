@@ -87,10 +87,16 @@ def _run(app: App, playbook: str, opts: RunOptions, runs: list[RunContext]) -> b
                           accept_stale=opts.accept_stale, allow_deletes=opts.allow_deletes,
                           force=opts.force)
 
-    def go() -> bool:
+    def go(seen: str | None = None) -> bool:
         state = app.resolve_active(app.store.load())
         active = state.active
         assert active is not None
+        if seen is not None and active != seen and to is None:
+            last = state.last_run
+            by = f" (run {last.id}: {last.playbook})" if last is not None else ""
+            raise UnsafePlan(f"the site moved from {seen} to {active} while this command waited "
+                             f"for the lock{by}; nothing done: check `failover status`, then run "
+                             "it again if it is still needed")
         # interrupted after it moved DNS: the same command continues that run (engine/resume.py)
         resume = continuable(inv, state, playbook_path(inv, playbook), to)
         if resume is not None:
@@ -119,8 +125,9 @@ def _run(app: App, playbook: str, opts: RunOptions, runs: list[RunContext]) -> b
 
     if dry_run:
         return go()
+    seen = app.store.load().active  # where the site was when the person asked
     with app.store.lock(opts.wait):
-        return go()
+        return go(seen)
 
 
 def show_run(app: App, journal: Journal, active: str | None, *, verdict: str,

@@ -5,7 +5,8 @@ Contract:
   so a typo never leaves a half-done change.
 - A failing step without `ignore_errors` stops the steps and runs `rescue` (each rescue step is
   tried even if an earlier one fails); the journal says `failed` or `rescued` (Journal.failed).
-- HostKeyMismatch stops the run whatever `ignore_errors` says; rescue still runs.
+- HostKeyMismatch, and a push that left the target behind the mirror (TargetBehind), stop the
+  run whatever `ignore_errors` says; rescue still runs.
 - Ctrl-C or SIGTERM marks the journal `interrupted`, makes the state true, tells the team if DNS
   moved (engine/interrupted.py) and raises Interrupted carrying what the run had changed.
 - `resume=` continues an interrupted run from its journal (engine/resume.py).
@@ -36,6 +37,7 @@ from failover.errors import (
     Interrupted,
     Reason,
     StepFailed,
+    TargetBehind,
 )
 from failover.interrupt import checkpoint, handled
 from failover.model.playbook import Playbook, Step, WebhookAction
@@ -246,7 +248,7 @@ class Runner:
                 rec.status, rec.detail = "failed", str(e)
             except FailoverError as e:
                 rec.status, rec.detail = "failed", str(e)
-                if isinstance(e, HostKeyMismatch) and phase == "steps":
+                if isinstance(e, HostKeyMismatch | TargetBehind) and phase == "steps":
                     self._finish(rec, prefix, step)
                     return e
             rec.finished_at = ctx.clock()

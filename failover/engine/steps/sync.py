@@ -11,6 +11,9 @@ host) into the mirror, then push the mirror to B.
 - A dry run lists what the real run will report, the pull by rsync's own dry run and the push
   predicted from it (mirror.plan_pull, sync/predict.py): describe and apply are the same
   transfer, one with `dry` set.
+- A push that fails stops the run whatever `ignore_errors` says (TargetBehind): `to` would
+  serve an older copy than the mirror holds (`ignore_errors` on a failover's sync is for the
+  pull from a host that may be gone). `--accept-stale` lets the run go on with `to`'s copy.
 - `pull: required` (a failback) keeps `to`'s own copy of a plain file set before the push
   overwrites it (sync/kept.py): its stale copy may hold orders it took before it went down.
 - Safe to repeat: a pull and a push converge on the source; a push publishes whole or not at
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from failover.engine.context import RunContext
 from failover.engine.outcome import Outcome
 from failover.engine.steps.base import Action, known_host, on_fallback
-from failover.errors import StepFailed, SyncError, UnsafePlan
+from failover.errors import StepFailed, SyncError, TargetBehind, UnsafePlan
 from failover.model.playbook import SyncAction
 from failover.model.state import MirrorState
 
@@ -104,8 +107,16 @@ def _transfer(ctx: RunContext, p: SyncAction, *, dry: bool) -> Outcome:
     with ctx.change("push", p.to, p.set) as push:
         if p.pull == "required":  # a failback: `to`'s own copy may hold what nobody else has
             lines += _keep(mirror, p, dry=dry)
-        pushed = mirror.push(p.set, p.to, dry_run=dry, tree=tree,
-                             master=ctx.ssh_masters.get(p.to))
+        try:
+            pushed = mirror.push(p.set, p.to, dry_run=dry, tree=tree,
+                                 master=ctx.ssh_masters.get(p.to))
+        except SyncError as e:
+            if ctx.accept_stale:
+                raise
+            raise TargetBehind(
+                f"push to {p.to} failed ({e}); {p.to} would serve an older copy of set "
+                f"{p.set} than the mirror holds, without the newest orders: fix {p.to} and run "
+                "again, or run with --accept-stale to move the site to it as it is") from e
         push.end("changed" if pushed.changed else "unchanged")
     lines += [f"{would}push mirror -> {p.to}:"] + ["  " + x for x in pushed.lines()]
     data["push"] = pushed.to_json()
