@@ -120,6 +120,10 @@ class SyncError(FailoverError, kind=ErrorKind.SYNC):
     """rsync or ssh failed; the message is the plain-language reading of the exit code."""
 
 
+class MirrorUnusable(SyncError):
+    """The mirror has no copy a push can use (empty, or its dump damaged): nothing was sent."""
+
+
 class HostUnreachable(SyncError):
     """ssh got no answer from the host (timeout, refused, no route): nothing ran there."""
 

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from failover.errors import SyncError, UnsafePlan
+from failover.errors import MirrorUnusable, SyncError, UnsafePlan
 from failover.model.syncset import SyncSet
 from failover.remote.openssh import SshMaster, shared
 from failover.remote.ssh import ssh_target
@@ -197,7 +197,7 @@ class DatabaseSet(MirroredSet):
     def _source(self) -> tuple[Path, DumpInfo]:
         good = self.snapshots.last_good()
         if good is None or not (good.path / DUMP).exists():
-            raise SyncError(f"mirror of set {self.sset.name} holds no dump; run a pull first "
+            raise MirrorUnusable(f"mirror of set {self.sset.name} holds no dump; run a pull first "
                             f"(failover sync {self.sset.name})")
         return good.path, DumpInfo.load(good.path)
 

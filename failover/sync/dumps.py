@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from failover.errors import SyncError
+from failover.errors import MirrorUnusable, SyncError
 from failover.interrupt import checkpoint
 from failover.remote.openssh import kill_group
 from failover.sync.changes import ChangeList
@@ -73,7 +73,7 @@ class DumpInfo:
             data: dict[str, Any] = json.loads((folder / INFO).read_text(encoding="utf-8"))
             return cls(**data)
         except (OSError, ValueError, TypeError) as exc:
-            raise SyncError(f"the mirror's dump in {folder} has no readable {INFO} ({exc}); "
+            raise MirrorUnusable(f"the mirror's dump in {folder} has no readable {INFO} ({exc}); "
                             "pull again") from None
 
 
@@ -86,9 +86,9 @@ def verify(folder: Path, info: DumpInfo) -> Path:
             while block := f.read(CHUNK):
                 digest.update(block)
     except OSError as exc:
-        raise SyncError(f"the mirror's dump {path} cannot be read: {exc.strerror}") from None
+        raise MirrorUnusable(f"the mirror's dump {path} cannot be read: {exc.strerror}") from None
     if digest.hexdigest() != info.sha256 or path.stat().st_size != info.size:
-        raise SyncError(f"the mirror's dump {path} is damaged: its checksum is not the one "
+        raise MirrorUnusable(f"the mirror's dump {path} is damaged: its checksum is not the one "
                         "recorded when it was pulled (a truncated or changed file); nothing "
                         "was loaded. Pull again, or load an older snapshot by hand")
     return path

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from failover.errors import SyncError
+from failover.errors import MirrorUnusable, SyncError
 from failover.model.syncset import SyncSet
 from failover.remote.openssh import SshMaster
 from failover.remote.ssh import SshTarget, ssh_target
@@ -168,7 +168,7 @@ class FileSet(MirroredSet):
         it is empty (pushing it would wipe the host)."""
         good = self.snapshots.last_good()
         if good is None or not any(p.name != PARTIAL_DIR for p in good.path.iterdir()):
-            raise SyncError(f"mirror of set {self.sset.name} is empty; run a pull first "
+            raise MirrorUnusable(f"mirror of set {self.sset.name} is empty; run a pull first "
                             f"(failover sync {self.sset.name})")
         return good.path
 

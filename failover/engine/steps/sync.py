@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from failover.engine.context import RunContext
 from failover.engine.outcome import Outcome
 from failover.engine.steps.base import Action, known_host, on_fallback
-from failover.errors import StepFailed, SyncError, TargetBehind, UnsafePlan
+from failover.errors import MirrorUnusable, StepFailed, SyncError, TargetBehind, UnsafePlan
 from failover.model.playbook import SyncAction
 from failover.model.state import MirrorState
 
@@ -110,6 +110,8 @@ def _transfer(ctx: RunContext, p: SyncAction, *, dry: bool) -> Outcome:
         try:
             pushed = mirror.push(p.set, p.to, dry_run=dry, tree=tree,
                                  master=ctx.ssh_masters.get(p.to))
+        except MirrorUnusable:
+            raise  # nothing was sent: `to` is not behind anything the mirror can give
         except SyncError as e:
             if ctx.accept_stale:
                 raise
