@@ -14,6 +14,7 @@ How it is told, in order:
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import socket
@@ -24,6 +25,7 @@ CRON_NAMES = frozenset({"cron", "crond", "CROND", "anacron", "busybox-crond"})
 VIAS = ("watch", "terminal", "cron", "systemd", "script")
 
 
+@functools.cache  # facts of this process: looked up once, however many audit logs ask
 def user_at_host() -> str:
     try:
         user = getpass.getuser()
@@ -56,6 +58,7 @@ def _under_cron(levels: int = 4) -> bool:
     return False
 
 
+@functools.cache
 def started_via(command: str = "") -> str:
     """One of VIAS: how this process was started (see the module's docstring)."""
     if command == "watch":

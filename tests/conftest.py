@@ -37,6 +37,7 @@ _worker_identity()
 
 from tests.rig import Rig, RigError, port_offset  # noqa: E402
 from tests.rig.dnsservers import DnsServers  # noqa: E402
+from tests.rig.etcd import EtcdCluster  # noqa: E402
 
 pytest_plugins = ["tests.faults.table"]  # the fault matrix's table (make faults, make test)
 
@@ -85,6 +86,22 @@ def databases(rig: Rig) -> Iterator[Rig]:
     ``databases.primary.mariadb``, ``databases.standby.postgres``... stopped after the session."""
     with running("database servers", rig.start_databases, rig.stop_databases):
         yield rig
+
+
+@pytest.fixture(scope="module")
+def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdCluster]:
+    """A 3-member etcd cluster on loopback (tests/rig/etcd.py), one per test module."""
+    cluster = EtcdCluster(tmp_path_factory.mktemp("etcd") / "cluster", port_offset())
+
+    def start() -> None:
+        try:
+            cluster.start()
+        except RigError:
+            cluster.stop()  # the members that did start
+            raise
+
+    with running("etcd", start, cluster.stop):
+        yield cluster
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from tests.rig import Rig
 
 REPO = Path(__file__).resolve().parent.parent
 FAILOVER = str(Path(sys.executable).parent / "failover")
+BIND_ZONE = "two.test."  # one of the zones the rig's BIND serves (tests/rig/dnsservers.py)
 ZONE = "shop.test."
 PAGE = "<html><body><h1>Shop</h1><button>Add to cart</button> {}</body></html>\n"
 
@@ -127,6 +128,19 @@ class Site:
         data = yaml.safe_load(self.inventory.read_text())
         change(data)
         self.inventory.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    def add_bind_zone(self, bind: Any, zone: str = BIND_ZONE) -> None:
+        """`zone` on the rig's BIND (RFC 2136 + TSIG), at the primary, first in the inventory's
+        `dns:` list; `bind`: DnsServers.bind."""
+        ip = self.primary.address
+        bind.set_records(zone, {("@", "A"): (60, [ip]), ("www", "A"): (60, [ip])})
+        self.env["TSIG_SECRET"] = bind.secret
+        self.edit(lambda inv: inv["dns"].insert(0, {
+            "provider": "rfc2136", "zone": zone, "server": bind.server, "timeout": "3s",
+            "tsig": {"name": bind.key_name, "algorithm": "hmac-sha256",
+                     "secret": "${TSIG_SECRET}"},
+            "nameservers": [bind.server],
+            "records": [{"name": "@", "type": "A", "ttl": 60}, {"name": "www", "type": "A"}]}))
 
     def edit_playbook(self, name: str, change: Callable[[dict[str, Any]], None]) -> None:
         path = self.dir / "playbooks" / f"{name}.yaml"

@@ -15,10 +15,9 @@ from tests.faults.conftest import RowRecord
 from tests.faults.ledger import Ledger
 from tests.rig.dnsservers import DnsServers
 from tests.rig.faultproxy import FaultProxy, Rule
-from tests.site import FAILOVER, ZONE, Site, at
+from tests.site import BIND_ZONE, FAILOVER, ZONE, Site, at
 
 SECOND = "shop2.test."
-BIND_ZONE = "two.test."  # one of the zones the rig's BIND serves (tests/rig/dnsservers.py)
 
 
 @pytest.fixture
@@ -196,13 +195,7 @@ def test_a_skewed_clock_is_refused_by_tsig_and_changes_nothing(
     site = warm_site
     bind = dns_servers.bind
     ip = site.primary.address
-    bind.set_records(BIND_ZONE, {("@", "A"): (60, [ip]), ("www", "A"): (60, [ip])})
-    site.env["TSIG_SECRET"] = bind.secret
-    site.edit(lambda inv: inv["dns"].insert(0, {
-        "provider": "rfc2136", "zone": BIND_ZONE, "server": bind.server, "timeout": "3s",
-        "tsig": {"name": bind.key_name, "algorithm": "hmac-sha256", "secret": "${TSIG_SECRET}"},
-        "nameservers": [bind.server],
-        "records": [{"name": "@", "type": "A", "ttl": 60}, {"name": "www", "type": "A"}]}))
+    site.add_bind_zone(bind)
     ledger = Ledger(site)
     p = subprocess.run(["faketime", "-f", "+600s", FAILOVER, "-i", str(site.inventory),
                         "failover", "--yes"], env=site.env, capture_output=True, text=True,

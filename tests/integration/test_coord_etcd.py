@@ -18,22 +18,7 @@ from failover.model.coordination import Coordination
 from failover.model.state import State
 from failover.state.base import Lock, StateBackend
 from tests.contract.state_contract import StateBackendContract
-from tests.rig import port_offset
 from tests.rig.etcd import EtcdCluster
-from tests.rig.proc import RigError
-
-
-@pytest.fixture(scope="module")
-def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdCluster]:
-    cluster = EtcdCluster(tmp_path_factory.mktemp("etcd") / "cluster", port_offset())
-    try:
-        cluster.start()
-    except RigError as exc:
-        cluster.stop()
-        pytest.fail(f"etcd did not start:\n{exc}", pytrace=False)
-    yield cluster
-    cluster.stop()
-
 
 OPEN: list[Session] = []
 

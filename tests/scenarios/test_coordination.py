@@ -26,23 +26,10 @@ import yaml
 
 from failover.coord.etcd import EtcdClient
 from failover.model.coordination import Etcd
-from tests.rig import Rig, port_offset
+from tests.rig import Rig
 from tests.rig.checkerns import CheckerNets
 from tests.rig.etcd import EtcdCluster
-from tests.rig.proc import RigError
 from tests.site import FAILOVER, Site, WebhookReceiver, at
-
-
-@pytest.fixture(scope="module")
-def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdCluster]:
-    cluster = EtcdCluster(tmp_path_factory.mktemp("etcd") / "cluster", port_offset())
-    try:
-        cluster.start()
-    except RigError as exc:
-        cluster.stop()
-        pytest.fail(f"etcd did not start:\n{exc}", pytrace=False)
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture(scope="module")

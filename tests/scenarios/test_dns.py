@@ -10,23 +10,13 @@ import pytest
 
 from tests.rig.dnsservers import DnsServers
 from tests.rig.faultproxy import FaultProxy, Rule
-from tests.site import ZONE, Site
-
-BIND_ZONE = "two.test."
+from tests.site import BIND_ZONE, ZONE, Site
 
 
 @pytest.fixture
 def two_zones(site: Site, dns_servers: DnsServers) -> Site:
     """The site with a second zone first in line: two.test. on BIND (RFC 2136 + TSIG)."""
-    bind = dns_servers.bind
-    ip = site.primary.address
-    bind.set_records(BIND_ZONE, {("@", "A"): (60, [ip]), ("www", "A"): (60, [ip])})
-    site.env["TSIG_SECRET"] = bind.secret
-    site.edit(lambda inv: inv["dns"].insert(0, {
-        "provider": "rfc2136", "zone": BIND_ZONE, "server": bind.server, "timeout": "3s",
-        "tsig": {"name": bind.key_name, "algorithm": "hmac-sha256", "secret": "${TSIG_SECRET}"},
-        "nameservers": [bind.server],
-        "records": [{"name": "@", "type": "A", "ttl": 60}, {"name": "www", "type": "A"}]}))
+    site.add_bind_zone(dns_servers.bind)
     return site
 
 
