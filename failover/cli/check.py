@@ -136,9 +136,13 @@ def _coordinated(app: App, *, no_act: bool, wait: float) -> CheckRound:
         lines.append(line)
         log.info("run: %s", line)
 
-    assert isinstance(app.store, EtcdStateBackend)
-    site = Site(app.inventory, app.store, app.audit, app.clock, app.resolve_active)
-    outcome, judged, notes = coordinated_round(site, no_act=no_act, wait=wait, emit=emit)
+    def site_of(unit: App) -> Site:
+        backend = unit.site_store
+        assert isinstance(backend, EtcdStateBackend)
+        return Site(unit.inventory, unit.store, backend, unit.audit, unit.clock,
+                    unit.resolve_active, other=lambda name: site_of(app.for_service(name)))
+
+    outcome, judged, notes = coordinated_round(site_of(app), no_act=no_act, wait=wait, emit=emit)
     outcome.notes = [*outcome.notes, *notes]
     timeline = [] if outcome.run is None else run_timeline(app, outcome.run.id)
     return CheckRound(outcome, no_act=no_act, judged=judged, run_lines=lines, timeline=timeline)

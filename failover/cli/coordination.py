@@ -35,30 +35,28 @@ def status(app: App) -> bool:
 
 
 def coordination_doc(app: App) -> dict[str, Any]:
-    """What etcd says now: members, live checkers and their views, the leader."""
+    """What etcd says now: members, live checkers and their views, the leader. With
+    `services:` the views are per service: the one --service names, else every one's (under
+    "services")."""
     from failover.coord.backend import EtcdStateBackend
-    from failover.coord.views import read_views, summary
-    from failover.model.state import HostState
+    from failover.model.services import service_names
 
-    inv, store = app.inventory, app.store
+    inv, store = app.inventory, app.site_store
     assert inv.coordination is not None
     assert isinstance(store, EtcdStateBackend)
     session = store.session
     client, now = session.client, time.time()
-    views = read_views(session)
     leader = client.get(session.key("leader"))
     doc: dict[str, Any] = {
         "prefix": session.prefix, "quorum": inv.coordination.needed,
         "expected_checkers": inv.coordination.expected_checkers,
         "members": [{"name": m["name"], "urls": m["urls"], "healthy": m["status"] is not None}
                     for m in client.members()],
-        "checkers": [{"checker": v.checker, "round": v.round, "age": round(now - v.at, 1),
-                      "online": v.online, "active": v.active, "provider": v.provider,
-                      "hosts": {h: _word(v.hosts.get(h, HostState())) for h in inv.hosts}}
-                     for v in sorted(views.values(), key=lambda v: v.checker)],
-        "agreement": [line.removeprefix("coordination: ")
-                      for line in summary(list(inv.hosts), views, inv.coordination.needed)[1:]],
         "leader": None, "last_leader": None}
+    if app.service is None and len(names := service_names(app.site)) > 1:
+        doc["services"] = {name: _views(app.for_service(name), session, now) for name in names}
+    else:
+        doc.update(_views(app, session, now))
     last = client.get(session.key("last-leader"))
     if last is not None:
         holder = json.loads(last.value)
@@ -71,6 +69,23 @@ def coordination_doc(app: App) -> dict[str, Any]:
                          "held_for": round(now - float(holder.get("since", now)), 1),
                          "lease_ttl_left": int(left or 0)}
     return doc
+
+
+def _views(app: App, session: Any, now: float) -> dict[str, Any]:
+    """The live checkers' views of the service `app` acts on, and how far they agree."""
+    from failover.coord.views import read_views, summary
+    from failover.model.state import HostState
+
+    inv = app.inventory
+    assert inv.coordination is not None
+    views = read_views(session, inv.service)
+    return {
+        "checkers": [{"checker": v.checker, "round": v.round, "age": round(now - v.at, 1),
+                      "online": v.online, "active": v.active, "provider": v.provider,
+                      "hosts": {h: _word(v.hosts.get(h, HostState())) for h in inv.hosts}}
+                     for v in sorted(views.values(), key=lambda v: v.checker)],
+        "agreement": [line.removeprefix("coordination: ")
+                      for line in summary(list(inv.hosts), views, inv.coordination.needed)[1:]]}
 
 
 def coordination_lines(app: App, doc: dict[str, Any]) -> list[str]:
@@ -87,13 +102,17 @@ def coordination_lines(app: App, doc: dict[str, Any]) -> list[str]:
         lines.append("leader: none now (between rounds)" + (
             "" if last is None else f"; last: {last['checker']} (token {last['token']}), "
                                     f"took the lead {last['ago']}s ago"))
-    lines.append(f"checkers: {len(doc['checkers'])} alive of {doc['expected_checkers']} "
-                 f"expected, quorum {doc['quorum']}")
-    for c in doc["checkers"]:
-        seen = ", ".join(f"{h} {w}" for h, w in c["hosts"].items())
-        lines.append(f"  {c['checker']}: round {c['round']}, {c['age']}s ago"
-                     f"{'' if c['online'] else ' (offline)'}: {seen}")
-    return [*lines, *doc["agreement"]]
+    parts = doc["services"].items() if "services" in doc else [(app.inventory.service, doc)]
+    for service, part in parts:
+        of = f" of service {service}" if service else ""
+        lines.append(f"checkers{of}: {len(part['checkers'])} alive of "
+                     f"{doc['expected_checkers']} expected, quorum {doc['quorum']}")
+        for c in part["checkers"]:
+            seen = ", ".join(f"{h} {w}" for h, w in c["hosts"].items())
+            lines.append(f"  {c['checker']}: round {c['round']}, {c['age']}s ago"
+                         f"{'' if c['online'] else ' (offline)'}: {seen}")
+        lines += part["agreement"]
+    return lines
 
 
 def _word(h: Any) -> str:

@@ -35,8 +35,8 @@ def resume(app: App, run_id: str | None, abandon: bool, yes: bool, wait: float) 
             from failover.coord.backend import EtcdStateBackend
             from failover.coord.round import fetch_newest_run
 
-            assert isinstance(app.store, EtcdStateBackend)
-            fetch_newest_run(inv, app.store)
+            assert isinstance(app.site_store, EtcdStateBackend)
+            fetch_newest_run(inv, app.site_store)
         journal = unfinished(inv, app.store) if run_id is None else journal_of(inv, run_id)
         if run_id is None and journal is None and app.service is None:  # another service's?
             units = [app.for_service(name) for name in inv.services if name != inv.service]

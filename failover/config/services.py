@@ -18,9 +18,6 @@ from failover.model.services import IMPLICIT, check_owner, fallback_hosts, owner
 def check_services(inv: Inventory, doc: Document) -> list[Reason]:
     names = service_names(inv)
     reasons = _claims(inv, doc, names) + _section(inv, doc)
-    if inv.services and inv.coordination is not None:  # the etcd round judges one service
-        reasons.append(doc.reason(("services",), "not yet with `coordination:` (several "
-                                  "checkers judge one service); keep one of the two"))
     for name in names if not reasons else ():  # what is judged: once the claims are right
         reasons += _judged(inv, doc, name)
     return reasons

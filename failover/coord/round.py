@@ -25,6 +25,7 @@ from failover.model.coordination import View
 from failover.model.inventory import Inventory
 from failover.model.results import RoundReport
 from failover.model.state import State
+from failover.state.base import StateBackend
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -37,12 +38,16 @@ log = logging.getLogger(__name__)
 
 
 class Site:
-    """What a coordinated round works with (cli/check.py builds it from its App)."""
+    """What a coordinated round works with (cli/check.py builds it from its App): the service
+    it judges (`inventory`, a view with `services:`), that service's state (`store`: etcd's,
+    or its part of it, state/services.py), the etcd backend itself, and `other(name)`: the same
+    for another service (a dead leader's run may be another service's)."""
 
-    def __init__(self, inventory: Inventory, store: EtcdStateBackend, audit: AuditLog,
-                 clock: Callable[[], float], resolve: Callable[[State], State]) -> None:
-        self.inventory, self.store, self.audit = inventory, store, audit
-        self.clock, self.resolve = clock, resolve
+    def __init__(self, inventory: Inventory, store: StateBackend, backend: EtcdStateBackend,
+                 audit: AuditLog, clock: Callable[[], float], resolve: Callable[[State], State],
+                 other: Callable[[str], Site] | None = None) -> None:
+        self.inventory, self.store, self.backend, self.audit = inventory, store, backend, audit
+        self.clock, self.resolve, self.other = clock, resolve, other
 
 
 def coordinated_round(site: Site, *, no_act: bool, wait: float, emit: Callable[[str], None]
@@ -52,7 +57,7 @@ def coordinated_round(site: Site, *, no_act: bool, wait: float, emit: Callable[[
     from failover.checks import run_round
     from failover.engine.monitor import act, assess
 
-    inv, store = site.inventory, site.store
+    inv, store, session = site.inventory, site.store, site.backend.session
     assert inv.coordination is not None
     needed = inv.coordination.needed
     state = site.resolve(store.load())
@@ -65,7 +70,7 @@ def coordinated_round(site: Site, *, no_act: bool, wait: float, emit: Callable[[
     with store.lock(wait):
         resumed = resume_dead_run(site, emit)
         # judged on what etcd holds now: the wait for the leadership may have been long
-        views = {**read_views(store.session), store.session.checker: views[store.session.checker]}
+        views = {**read_views(session, inv.service), session.checker: views[session.checker]}
         fresh = site.resolve(store.load())
         outcome = assess(inv, store, site.audit, fresh, record=True, clock=site.clock,
                          report=report, count=quorum_count(views, needed))
@@ -75,15 +80,15 @@ def coordinated_round(site: Site, *, no_act: bool, wait: float, emit: Callable[[
             outcome.run = resumed
             if resumed.failed:
                 outcome.run_error = f"run {resumed.id} {resumed.status}: {resumed.error}"
-    lines = [f"coordination: leader this round: {store.session.checker}",
+    lines = [f"coordination: leader this round: {session.checker}",
              *notes(site, views, outcome.state)]
     return outcome, judged, lines
 
 
 def publish(site: Site, state: State, report: RoundReport, *, write: bool) -> dict[str, View]:
     """This checker's view of this round (written unless `write` is False); every live view."""
-    inv, session = site.inventory, site.store.session
-    views = read_views(session)
+    inv, session = site.inventory, site.backend.session
+    views = read_views(session, inv.service)
     mine = views.get(session.checker)
     own = policy.record_round(inv, state.replace(hosts=mine.hosts if mine else {}), report,
                               site.clock())
@@ -92,7 +97,7 @@ def publish(site: Site, state: State, report: RoundReport, *, write: bool) -> di
                 online=report.online, active=state.active, hosts=own.hosts,
                 provider=inv.coordination.provider)
     if write:
-        write_view(session, view)
+        write_view(session, view, inv.service)
     views[session.checker] = view
     return views
 
@@ -108,24 +113,28 @@ def quorum_count(views: dict[str, View], needed: int) -> Callable[
 def resume_dead_run(site: Site, emit: Callable[[str], None]) -> Journal | None:
     """As leader: continue the newest run if a leader died in it (etcd says `running`). Its
     journal is copied to this checker's runs/ folder first, so `status`, `report` and `resume`
-    see it here too. Returns the finished run, or None when there was none to continue."""
+    see it here too. With `services:`, the run moves the service it was started for, whichever
+    service this round judges. Returns the finished run, or None when there was none to continue."""
     from failover.config import load_playbook
     from failover.engine.context import RunContext
     from failover.engine.journal import Journal
     from failover.engine.runner import Runner
 
-    store, inv = site.store, site.inventory
-    found = fetch_newest_run(inv, store)
+    found = fetch_newest_run(site.inventory, site.backend)
     if found is None:
         return None
     checker, path = found
     journal = Journal.load(path)
     if journal.status != "running" or journal.dry_run:
         return None
+    service = journal.variables.get("service")
+    if service and service != site.inventory.service and site.other is not None:
+        site = site.other(service)
+    store, inv = site.store, site.inventory
     playbook = _playbook(inv, journal.playbook)
     emit(f"run {journal.id}: its leader ({checker}) is gone; continuing it as leader "
-         f"{store.session.checker}")
-    log.warning("resuming: run=%s dead_leader=%s", journal.id, checker)
+         f"{site.backend.session.checker}")
+    log.warning("resuming: run=%s dead_leader=%s service=%s", journal.id, checker, service)
     ctx = RunContext(inventory=inv, store=store, audit=site.audit, state=store.load(),
                      emit=emit, clock=site.clock)
     return Runner(ctx, load_playbook(playbook, inv), playbook, dict(journal.variables),
@@ -170,5 +179,5 @@ def notes(site: Site, views: dict[str, View], state: State) -> list[str]:
     inv = site.inventory
     assert inv.coordination is not None
     lines = summary(list(inv.hosts), views, inv.coordination.needed)
-    flip = last_flip_note(site.store, state)
+    flip = last_flip_note(site.backend, state)
     return [*lines, flip] if flip else lines

@@ -10,6 +10,7 @@ Keys below the site's prefix:
     leader          {"checker", "since", "pid"}: held with the leader's lease
     last-leader     the same, kept after the leader lets go (for `coordination status`)
     views/<id>      a checker's last round (views.py), under its lease
+    services/<name>/views/<id>   the same per service, with `services:` in the inventory
     state           the automation state (model/state.py), written by the leader only
     runs/<run id>   {"checker", "journal"}: run journals, so a new leader can resume a run
 """

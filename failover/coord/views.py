@@ -2,7 +2,8 @@
 
 A view is a checker's own streaks per host (policy.record_round counted on its own rounds only),
 written each round to <prefix>views/<checker> under the checker's lease: a checker that dies or
-loses etcd drops out of the count `lease_ttl` later, by itself.
+loses etcd drops out of the count `lease_ttl` later, by itself. With `services:` each service
+is judged on its own checks, so each has its own views: <prefix>services/<name>/views/<checker>.
 
 The quorum (pure, `combine`): a host counts as down only when at least `needed` live checkers
 say so, each by its own failure_threshold streak; with fewer live views than `needed`, no host
@@ -25,14 +26,20 @@ from failover.model.state import HostState
 log = logging.getLogger(__name__)
 
 
-def write_view(session: Session, view: View) -> None:
+def views_key(session: Session, service: str | None) -> str:
+    """Where the views of `service` live (None: the inventory has no `services:`)."""
+    return session.key("views/" if service is None else f"services/{service}/views/")
+
+
+def write_view(session: Session, view: View, service: str | None) -> None:
     lease = session.ensure_lease()
-    session.client.put(session.key(f"views/{view.checker}"), msgspec.json.encode(view), lease)
+    session.client.put(views_key(session, service) + view.checker, msgspec.json.encode(view),
+                       lease)
 
 
-def read_views(session: Session) -> dict[str, View]:
+def read_views(session: Session, service: str | None) -> dict[str, View]:
     views = {}
-    for kv in session.client.get_prefix(session.key("views/")):
+    for kv in session.client.get_prefix(views_key(session, service)):
         try:
             view = msgspec.json.decode(kv.value, type=View)
         except msgspec.ValidationError as exc:  # a foreign or older writer: leave it out

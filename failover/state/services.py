@@ -50,6 +50,9 @@ class ServiceStateBackend(StateBackend):
     def other_run_live(self) -> bool:
         return self.site.other_run_live()
 
+    def save_journal(self, run_id: str, text: str) -> None:
+        self.site.save_journal(run_id, text)  # etcd: fenced, for a new leader to resume
+
     def lock(self, wait: float) -> Lock:
         return self.site.lock(wait)  # one acting run at a time, whichever service it moves
 

@@ -345,3 +345,47 @@ def test_a_person_continues_a_run_another_machine_left(site: Site, etcd: EtcdClu
     done = runs(etcd, "/q8/")
     assert [(r["checker"], r["journal"]["status"]) for r in done] == [("desk", "ok")]
     assert len(dns_steps(done[0]["journal"])) == 1
+
+
+def test_three_checkers_fail_over_the_mail_service_alone(site: Site, etcd: EtcdCluster,
+                                                         nets: CheckerNets) -> None:
+    """Issue 15 with issue 16: `services:` and `coordination:` together. The SMTP server on
+    the primary stops: the checkers agree on mail only, one leader flips MX and the mail A
+    record, web stays on the primary on every count."""
+    from tests.scenarios.test_services import MX, mail_site, records
+
+    mail_site(site)
+
+    def quick(inv: dict[str, Any]) -> None:
+        inv["ssh"].update(connect_timeout="1s")
+        for check in inv["checks"]:
+            check["timeout"] = "1s"
+
+    site.edit(quick)
+    primary, standby = site.primary.address, site.standby.address
+    site.primary.smtp.stop()
+    checkers = [Checker(site, etcd, f"c{i}", "/q9/", nets=nets) for i in (1, 2, 3)]
+    for c in checkers:
+        c.watch()
+    try:
+        wait_for(lambda: records(site)["mx"] == [MX["standby"]], 90, "MX at the standby")
+        wait_for(lambda: all(j["journal"]["status"] == "ok" for j in runs(etcd, "/q9/")),
+                 60, "the run finished")
+        agreed = checkers[0].run("coordination", "status")
+    finally:
+        outputs = stop(checkers)
+    done = runs(etcd, "/q9/")
+    assert len(done) == 1, outputs  # one failover, of mail, by one leader
+    assert done[0]["journal"]["variables"]["service"] == "mail"
+    assert len(dns_steps(done[0]["journal"])) == 1
+    assert records(site) == {"web": [primary, primary], "mail_a": [standby],
+                             "mx": [MX["standby"]]}
+    assert agreed.returncode == 0, agreed.stderr
+    web, mail = agreed.stdout.split("checkers of service mail: ")
+    assert "checkers of service web: 3 alive of 3 expected, quorum 2" in web, agreed.stdout
+    assert "primary down for c1, c2, c3" not in web, agreed.stdout
+    assert mail.startswith("3 alive of 3 expected, quorum 2"), agreed.stdout
+    p = checkers[1].run("status")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[:2] == ["service web: active host primary (up)",
+                                         "service mail: active host standby (up)"], p.stdout
