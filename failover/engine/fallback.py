@@ -9,8 +9,9 @@ Route 53's failover-to-a-static-site and Cloudflare's fallback pool, for one ser
 - While the records are there, every round is CRITICAL and pages (a person must know customers
   see the page). As soon as a real host passes a round, the records move to it through the
   inventory's normal failover playbook, from the fallback host (`on_fallback`); no cooldown holds
-  that back: customers are seeing a maintenance page. Its sync and fence steps skip the fallback
-  host: it holds no data and serves nothing to fence.
+  that back: customers are seeing a maintenance page. Nothing is pulled from or fenced on the
+  fallback host; the host that served last keeps its copy, any other is pushed the last good
+  mirror (engine/steps/sync.py).
 """
 
 from __future__ import annotations

@@ -40,8 +40,8 @@ def sorry_page() -> Iterator[str]:
     thread.join()
 
 
-def test_every_host_down_the_records_go_to_the_fallback_page_and_come_back(
-        site: Site, sorry_page: str) -> None:
+def with_fallback(site: Site, sorry_page: str) -> None:
+    """The page's host in the inventory (`role: fallback`), and the check that it serves."""
     port = sorry_page.rsplit(":", 1)[1].strip("/")
 
     def fallback(inv: dict[str, Any]) -> None:
@@ -52,6 +52,11 @@ def test_every_host_down_the_records_go_to_the_fallback_page_and_come_back(
                               "timeout": "2s"})
 
     site.edit(fallback)
+
+
+def test_every_host_down_the_records_go_to_the_fallback_page_and_come_back(
+        site: Site, sorry_page: str) -> None:
+    with_fallback(site, sorry_page)
     primary = site.primary.address
     assert site.run("check").returncode == 0
     site.primary.stop_http()
@@ -86,3 +91,28 @@ def test_every_host_down_the_records_go_to_the_fallback_page_and_come_back(
     p = site.run("check")
     assert p.returncode == 1, p.stdout + p.stderr  # the standby's web is still down: WARNING
     assert p.stdout.startswith("FAILOVER WARNING - standby standby unhealthy"), p.stdout
+
+
+def test_records_leaving_the_page_for_a_host_that_did_not_serve_last_get_the_mirror(
+        warm_site: Site, sorry_page: str) -> None:
+    """The primary served last; the standby comes back first: it is pushed the last good
+    mirror (nothing is pulled from the page's host), so it does not serve an old copy."""
+    site = warm_site
+    with_fallback(site, sorry_page)
+    site.edit(lambda inv: inv["policy"].update(failure_threshold=1))
+    behind = site.standby.webroot / "orders.txt"
+    behind.unlink()  # the standby lags the mirror
+    site.primary.stop_http()
+    site.standby.stop_http()
+    p = site.run("check")
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert site.dns() == at("127.0.0.1"), p.stdout
+    site.standby.start_http()
+    p = site.run("check")
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "standby passes again: moving the records to it" in p.stdout
+    assert "no data on the fallback host sorry-page; standby did not serve last (primary " \
+        "did): the last good mirror" in p.stdout, p.stdout
+    assert "failover done" in p.stdout, p.stdout
+    assert site.dns() == at(site.standby.address)
+    assert behind.read_text() == (site.primary.webroot / "orders.txt").read_text()

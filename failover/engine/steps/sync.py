@@ -22,8 +22,11 @@ host) into the mirror, then push the mirror to B.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from failover.engine.context import RunContext
 from failover.engine.outcome import Outcome
@@ -49,8 +52,8 @@ class SyncStep(Action[SyncAction, None]):
         if whole is not None and service and p.set not in {s.name for s in ctx.inventory.sync} \
                 and p.set in {s.name for s in whole.sync}:
             return Outcome(detail=f"skipped: set {p.set} is not service {service}'s")
-        return on_fallback(ctx, p.from_, f"no data there; {p.to} keeps its own") or \
-            on_fallback(ctx, p.to, "never given data") or super().run(ctx, p)
+        return on_fallback(ctx, p.to, "never given data") or _from_fallback(ctx, p) or \
+            super().run(ctx, p)
 
     def validate(self, ctx: RunContext, p: SyncAction) -> None:
         known_host(ctx, p.to, "sync.to")
@@ -75,6 +78,24 @@ class SyncStep(Action[SyncAction, None]):
 
     def apply(self, ctx: RunContext, p: SyncAction, plan: None) -> Outcome:
         return _transfer(ctx, p, dry=False)
+
+
+def _from_fallback(ctx: RunContext, p: SyncAction) -> Outcome | None:
+    """Records leaving a `role: fallback` host (engine/fallback.py): nothing to pull there. The
+    host the records left for the page served last and keeps its own copy (the newest); any
+    other host is pushed the last good mirror, as when the old host of a failover is gone."""
+    skip = on_fallback(ctx, p.from_, "")
+    if skip is None:
+        return None
+    flip = ctx.state.last_flip
+    served = flip.from_ if flip is not None and flip.to == p.from_ else None
+    if served is None or served == p.to:
+        return on_fallback(ctx, p.from_, f"no data there; {p.to} served last and keeps its own "
+                                         "copy")
+    out = SyncStep().run(ctx, msgspec.structs.replace(p, from_=None))
+    return dataclasses.replace(out, detail=(
+        f"no data on the fallback host {p.from_}; {p.to} did not serve last ({served} did): "
+        f"the last good mirror: {out.detail}"))
 
 
 def _transfer(ctx: RunContext, p: SyncAction, *, dry: bool) -> Outcome:
