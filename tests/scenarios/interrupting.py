@@ -109,11 +109,12 @@ def report(err: str) -> list[str]:
     return [line.strip() for line in lines[starts[-1]:]]
 
 
-def killed_after(site: Site, done: int) -> str:
-    """Start a failover, SIGKILL its whole process group once step `done` has finished (the
-    next one has begun), as a power loss of the machine would; return the run's id."""
+def killed_after(site: Site, done: int, *options: str) -> str:
+    """Start a failover (with `options`), SIGKILL its whole process group once step `done` has
+    finished (the next one has begun), as a power loss of the machine would; return the run's
+    id."""
     proc = subprocess.Popen([FAILOVER, "-i", str(site.inventory), "failover", "--to",
-                             "standby", "--yes"], env=site.env, stdout=subprocess.PIPE,
+                             "standby", "--yes", *options], env=site.env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
                             start_new_session=True)
     wait_until(proc, f"step {done + 1}", running(site, index=done, phase="steps"))

@@ -389,3 +389,33 @@ def test_three_checkers_fail_over_the_mail_service_alone(site: Site, etcd: EtcdC
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[:2] == ["service web: active host primary (up)",
                                          "service mail: active host standby (up)"], p.stdout
+
+
+def test_a_round_of_any_service_continues_a_dead_leaders_mail_run(site: Site,
+                                                                  etcd: EtcdCluster) -> None:
+    """The leader died in a run of the mail service; the next leader's round (web first, as
+    `check` goes through the services in order) continues that run for mail, not for web."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from tests.scenarios.interrupting import killed_after
+    from tests.scenarios.test_services import MX, mail_site, records
+
+    mail_site(site)
+    laptop, desk = (Checker(site, etcd, name, "/q10/") for name in ("laptop", "desk"))
+    on_laptop = SimpleNamespace(inventory=laptop.inventory, env=laptop.env, rig=site.rig,
+                                state_dir=laptop.dir / ".failover", primary=site.primary,
+                                standby=site.standby)
+    run_id = killed_after(cast(Site, on_laptop), 3, "--service", "mail")  # after the maildir
+    p = desk.run("check", "--wait", "30")  # waits out the laptop's lease, then leads
+    assert f"run {run_id}: its leader (laptop) is gone; continuing it" in p.stdout, p.stdout
+    assert f"run {run_id} (service mail): ok" in p.stdout, p.stdout
+    primary, standby = site.primary.address, site.standby.address
+    assert records(site) == {"web": [primary, primary], "mail_a": [standby],
+                             "mx": [MX["standby"]]}
+    done = runs(etcd, "/q10/")
+    assert [(r["checker"], r["journal"]["status"], r["journal"]["variables"]["service"])
+            for r in done] == [("desk", "ok", "mail")]
+    p = desk.run("status")
+    assert p.stdout.splitlines()[:2] == ["service web: active host primary (up)",
+                                         "service mail: active host standby (up)"], p.stdout
