@@ -62,12 +62,12 @@ def decision_delay(stores: list[EtcdStateBackend]) -> tuple[list[float], list[fl
             s = stores[i].session
             write_view(s, View(checker=s.checker, at=t, round=trial, online=True,
                                active="primary", hosts={"primary": HostState(
-                                   fail=streak[i], down=streak[i] >= THRESHOLD)}))
+                                   fail=streak[i], down=streak[i] >= THRESHOLD)}), None)
             if first is None and streak[i] >= THRESHOLD:
                 first = t
             if single is None and i == 0 and streak[i] >= THRESHOLD:
                 single = t
-            views = {k: v for k, v in read_views(s).items() if v.round == trial}
+            views = {k: v for k, v in read_views(s, None).items() if v.round == trial}
             if quorum is None and combine(HOSTS, views, 2)["primary"].down:
                 quorum = t
             if single is not None and quorum is not None:
@@ -90,8 +90,8 @@ def round_cost(store: EtcdStateBackend, local: LocalStateBackend, n: int = 30
     s = store.session
     t0 = time.perf_counter()
     for k in range(n):
-        read_views(s)
-        write_view(s, View(checker=s.checker, at=k, round=k, online=True, active="primary"))
+        read_views(s, None)
+        write_view(s, View(checker=s.checker, at=k, round=k, online=True, active="primary"), None)
         with store.lock(5):
             store.load()
             store.save(state)
