@@ -117,7 +117,8 @@ def _services(app: App, names: list[str]) -> bool:
             docs[name] = {**state.to_json(), "cooldown_left": round(cooldown_left(
                 unit.inventory, state, app.clock()), 1)}
             docs[name].pop("services", None)
-        app.print_json({"site": app.site.site, "services": docs})
+        app.print_json({"site": app.site.site, "services": docs,
+                        "notifications_owed": owed(app.site.state_dir, app.clock())})
         return True
     for name, unit in units:
         state = unit.store.load()

@@ -8,7 +8,9 @@ on its own or takes orders behind our back.
 - The host is marked demoted either way (`demote`): automation never chooses a demoted host
   (policy.decide), `status` shows the mark, and while the host is not fenced `check` says so
   (WARNING). A round in which an unfenced demoted host answers again fences it then
-  (`fence_again`): hosters restore power in their own order, often hours later.
+  (`fence_again`): hosters restore power in their own order, often hours later. When that
+  fails otherwise than the last time, the round tells people (fencing_failed: notify/events.py
+  fence_changes compares the mark's `detail` before and after the round).
 - `failover promote HOST` (a person) or a run that makes the host active again clears the mark.
 """
 

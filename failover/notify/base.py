@@ -31,6 +31,9 @@ class Notice(msgspec.Struct, frozen=True):
     # a receiver that keeps the ids it saw can drop the repeat; "" for a message never repeated
     id: str = ""
     who: str = ""  # who started the run or round: `deploy@checker1 (cron)` (failover/who.py)
+    # the service it is about, with `services:` in the inventory (`mail`); "" without: a
+    # receiver tells services apart by this field, not by the text (notify/dispatch.py sets it)
+    service: str = ""
     lines: tuple[str, ...] = ()  # details: a run's timeline, one line per step (email shows it)
 
     def to_json(self) -> dict[str, str]:
@@ -39,19 +42,25 @@ class Notice(msgspec.Struct, frozen=True):
             body["id"] = self.id
         if self.who:
             body["who"] = self.who
+        if self.service:
+            body["service"] = self.service
         return body
 
     def subject(self) -> str:
-        """A one-line title (an email's subject, an apprise title)."""
-        return f"[{self.site}] {self.event.replace('_', ' ')}"
+        """A one-line title (an email's subject, an apprise title): `[shop.test] host down`,
+        `[shop.test mail] host down` for a service."""
+        about = f"{self.site} {self.service}" if self.service else self.site
+        return f"[{about}] {self.event.replace('_', ' ')}"
 
     def body(self) -> str:
-        """The plain-text message: the text, the details, who started it."""
+        """The plain-text message: the text, the details, the service, who started it."""
         parts = [self.text]
         if self.lines:
             parts += ["", *self.lines]
-        if self.who:
-            parts += ["", f"started by {self.who}"]
+        footer = [f"service: {self.service}"] if self.service else []
+        footer += [f"started by {self.who}"] if self.who else []
+        if footer:
+            parts += ["", *footer]
         return "\n".join(parts)
 
 

@@ -105,9 +105,13 @@ class Dispatcher:
         self._drop: dict[str, str] = {}  # owed entries to drop -> why
 
     def post(self, notice: Notice) -> list[Delivery]:
-        """Start sending `notice` to every channel subscribed to its event; returns at once."""
+        """Start sending `notice` to every channel subscribed to its event; returns at once.
+        The notice gets who started the run (the audit's) and, with `services:`, the service
+        this dispatcher's inventory covers, unless it has them."""
         if not notice.who and self.audit is not None:
             notice = msgspec.structs.replace(notice, who=self.audit.started_by)
+        if not notice.service and self.inventory.service:  # every notice names its service
+            notice = msgspec.structs.replace(notice, service=self.inventory.service)
         if self.owe and not notice.id:  # an owed message needs an id to be sent once
             notice = msgspec.structs.replace(notice, id=f"{notice.event}:{uuid.uuid4().hex[:12]}")
         started = []

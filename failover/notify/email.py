@@ -8,7 +8,8 @@ clear and is refused with a password. The login comes from the environment (`${S
 `${SMTP_PASSWORD}`): the password is a Secret and never appears in a message; errors name the
 server (`email smtp mail.example:587`), never the login. A server that takes some recipients and
 refuses others raised (the message reached somebody, but not everybody it should).
-The body is plain text: the notice, the run's steps (its timeline) and who started it.
+The body is plain text: the notice, the run's steps (its timeline), the service (with
+`services:`) and who started it.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ class EmailNotifier(Notifier):
         if notice.id:  # the same for a message sent again: a filter can drop the repeat
             msg["X-Failover-Notice"] = notice.id
         msg["X-Failover-Event"] = notice.event
+        if notice.service:  # with `services:`: which one (a filter needs no text to read)
+            msg["X-Failover-Service"] = notice.service
         msg.set_content(notice.body() + "\n")
         return msg
 

@@ -10,7 +10,8 @@
 | failover_rescued / failback_rescued | a step failed and the rescue steps ran (DNS put back) |
 | auto_failover_blocked | the active host is down and automation does not act (a page) |
 | run_interrupted | Ctrl-C or SIGTERM stopped a run after it changed DNS |
-| fencing_failed | the old host could not be fenced (its `fence:` commands failed) |
+| fencing_failed | the old host could not be fenced (its `fence:` commands failed), by the run, |
+| | or by a later round that tried again and failed otherwise than before (fence_changes) |
 | notify | a playbook's `notify:` step |
 
 Ids: the same event of the same run (or host state change) always has the same id, so a receiver
@@ -109,12 +110,39 @@ def fencing_failed(site: str, host: str, detail: str, run_id: str,
                   f"{run_id}:fencing_failed:{host}", lines=tuple(lines))
 
 
+def fence_changes(inventory: Inventory, before: State, after: State) -> list[Notice]:
+    """fencing_failed for every demoted host that this round fenced again (it answered:
+    engine/fence.py fence_again) and could not, when the failure is not the one told before
+    ("not reachable" -> "1 of 1 fence command(s) failed"): a host whose fencing fails the same
+    way every round is told once, not every minute."""
+    notices = []
+    key = f"{inventory.service}:" if inventory.service else ""
+    at = f"{after.last_round_at or 0:.0f}"  # one id per message: an owed repeat keeps it
+    for host, mark in after.demoted.items():
+        old = before.demoted.get(host)
+        if old is None or mark.fenced or _failure(mark.detail) == _failure(old.detail):
+            continue
+        notices.append(Notice(
+            f"{who(inventory)}: demoted host {host} answers again, but fencing it FAILED: "
+            f"{mark.detail}; it may still serve or take orders: check it by hand", inventory.site,
+            "fencing_failed", f"{key}{host}:fencing_failed:{at}"))
+    return notices
+
+
+def _failure(detail: str) -> str:
+    """A fencing failure, as fence_changes compares them: every "not reachable: ..." (SSH gave
+    no answer, whatever its words this time) is one failure."""
+    return "not reachable" if detail.startswith("not reachable") else detail
+
+
 def round_notices(inventory: Inventory, audit: AuditLog, before: State, after: State,
                   report: RoundReport) -> Dispatcher | None:
     """A recorded round's notices, started in the background: the hosts it declared down or
-    recovered, and one more attempt for every message earlier runs still owe. The round settles
-    them once it has acted (engine/monitor.py act). None when there is nothing to send."""
-    changes = host_changes(inventory, before, after, report)
+    recovered, a demoted host it could not fence (fence_changes), and one more attempt for every
+    message earlier runs still owe. The round settles them once it has acted
+    (engine/monitor.py act). None when there is nothing to send."""
+    changes = host_changes(inventory, before, after, report) + fence_changes(inventory, before,
+                                                                            after)
     owing = (inventory.state_dir / "outbox.json").exists()
     if not inventory.notify or not (changes or owing):
         return None  # a healthy round imports no more than this module

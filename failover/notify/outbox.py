@@ -5,8 +5,9 @@ one entry per notice and channel, and the run or round that sent it says WARNING
 `check` round (not --no-act) tries every entry once more; an entry leaves the file when its
 channel took it, so a message owed is delivered once. Acting rounds and runs hold the run lock,
 so two of them never send the same entry; the file's own short lock (`outbox.lock`) guards each
-read-change-write. The notice's text is kept as sent (secrets already masked). An entry whose
-channel left the inventory, or older than OWED_FOR, is dropped, with an audit line.
+read-change-write. The notice is kept as sent, every field (its id, who, the service it is
+about), its text with secrets already masked. An entry whose channel left the inventory, or older
+than OWED_FOR, is dropped, with an audit line.
 
 A damaged file is logged and read as empty (a lost reminder is better than a round that fails).
 """
@@ -81,7 +82,11 @@ def editing(state_dir: Path) -> Iterator[list[Owed]]:
 
 
 def summary(state_dir: Path, now: float) -> list[dict[str, Any]]:
-    """What `status` shows: each owed message, its channel, since when and the last error."""
+    """What `status` shows (and the --json of `status`, `check` and the run commands, as
+    `notifications_owed`): each owed message, its channel, since when and the last error; the
+    service it is about, with `services:`."""
     return [{"event": e.notice.event, "id": e.notice.id, "channel": f"notify[{e.channel}]",
              "where": e.where, "owed_for": round(max(0.0, now - e.owed_at), 1),
-             "attempts": e.attempts, "error": e.error} for e in read(state_dir)]
+             "attempts": e.attempts, "error": e.error,
+             **({"service": e.notice.service} if e.notice.service else {})}
+            for e in read(state_dir)]

@@ -1,11 +1,12 @@
 """POST JSON to a webhook (Slack, Mattermost, Teams, a paging service's inbound hook).
 
 Implementation notes: with `format: json` (the default) the body is the notice as JSON
-(`{"text", "site", "event", "id", "who"}`). With `format: slack` it is `{"text": ...}` only, in
-Slack's mrkdwn (a bold title line, the message, the run's steps, who started it): the body that
-Slack's and Mattermost's incoming webhooks show as a message (Slack answers 400 `invalid_payload`
-to bodies it cannot read; both ignore keys they do not know, but a strict proxy may not, so the
-slack body holds nothing else). URLs carry their token in the path or query, so messages name
+(`{"text", "site", "event", "id", "who"}`, and `"service"` with `services:`). With
+`format: slack` it is `{"text": ...}` only, in Slack's mrkdwn (a bold title line, naming the
+service, the message, the run's steps, who started it): the body that Slack's and Mattermost's
+incoming webhooks show as a message (Slack answers 400 `invalid_payload` to bodies it cannot
+read; both ignore keys they do not know, but a strict proxy may not, so the slack body holds
+nothing else). URLs carry their token in the path or query, so messages name
 only the scheme and host (`redact_url`). One attempt per send, within the channel's `timeout`
 (requests' connect and read timeouts). `post_json` is also what a playbook's `webhook:` step uses.
 """
@@ -26,9 +27,10 @@ log = logging.getLogger(__name__)
 
 class WebhookNotify(NotifyBase):
     """POST the message as JSON to a chat or paging webhook. `format: json`: {"text", "site",
-    "event", "id", "who"} (the id is the same when the message is sent again: a resumed run, a
-    message owed and sent by a later round). `format: slack`: {"text"} in Slack's mrkdwn, for
-    Slack's and Mattermost's incoming webhooks."""
+    "event", "id", "who"}, and "service" (`mail`) with `services:` (the id is the same when the
+    message is sent again: a resumed run, a message owed and sent by a later round).
+    `format: slack`: {"text"} in Slack's mrkdwn, for Slack's and Mattermost's incoming
+    webhooks."""
 
     type: Literal["webhook"]
     url: Annotated[Secret, Meta(description="write ${CHAT_WEBHOOK}: its path is a secret")]

@@ -4,7 +4,8 @@ receiver (tests/contract/test_notifiers.py), as the DNS contract does for provid
 A binding sets TYPE and gives `settings(secret, timeout)` for a channel that delivers, whose
 configuration holds `secret` (a token or password), `refusing_settings(secret)` for one whose
 server refuses, `unreachable_settings(secret, timeout)` for one whose server never answers, and
-`delivered()`: the notices the receiver got, as {"text", "site", "event"} dicts.
+`delivered()`: the notices the receiver got, as {"text", "site", "event"} dicts, and "service"
+when the notice named one.
 """
 
 from __future__ import annotations
@@ -50,6 +51,14 @@ class NotifierContract:
         notifier.send(Notice("shop.test moved from primary to standby", "shop.test", "notify"))
         assert self.delivered() == [{"text": "shop.test moved from primary to standby",
                                      "site": "shop.test", "event": "notify"}]
+
+    def test_a_notice_about_a_service_names_it_apart_from_its_text(self, secret: str) -> None:
+        notifier_for(self.settings(secret)).send(Notice(
+            "shop.test mail: host primary is DOWN", "shop.test", "host_down", service="mail"))
+        [got] = self.delivered()
+        assert (got["site"], got["event"], got.get("service")) == ("shop.test", "host_down",
+                                                                   "mail")
+        assert got["text"].startswith("shop.test mail: host primary is DOWN")
 
     def test_a_secret_in_the_text_goes_out_masked(self, secret: str) -> None:
         notifier_for(self.settings(secret)).send(Notice(f"token {secret} leaked", "shop.test"))

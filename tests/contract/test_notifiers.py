@@ -64,10 +64,13 @@ class TestWebhook(HttpBound):
         return [r["body"] for r in self.receiver.received]
 
 
-def _from_subject(subject: str) -> tuple[str, str]:
-    """`[shop.test] auto failover blocked: ...` -> ("shop.test", "auto_failover_blocked")."""
-    site, _, rest = subject[1:].partition("] ")
-    return site, rest.partition(":")[0].replace(" ", "_")
+def _from_subject(subject: str) -> dict[str, str]:
+    """`[shop.test] auto failover blocked: ...` -> {"site": "shop.test", "event":
+    "auto_failover_blocked"}; `[shop.test mail] host down` -> also {"service": "mail"}."""
+    about, _, rest = subject[1:].partition("] ")
+    site, _, service = about.partition(" ")
+    got = {"site": site, "event": rest.partition(":")[0].replace(" ", "_")}
+    return {**got, "service": service} if service else got
 
 
 class TestApprise(HttpBound):
@@ -87,11 +90,8 @@ class TestApprise(HttpBound):
                                     "urls": [f"json://127.0.0.1:{self.silent_port}/{secret}"]})
 
     def delivered(self) -> list[dict[str, Any]]:
-        out = []
-        for r in self.receiver.received:
-            site, event = _from_subject(r["body"]["title"])
-            out.append({"text": r["body"]["message"], "site": site, "event": event})
-        return out
+        return [{"text": r["body"]["message"], **_from_subject(r["body"]["title"])}
+                for r in self.receiver.received]
 
 
 class TestEmail(NotifierContract):
@@ -123,9 +123,10 @@ class TestEmail(NotifierContract):
     def delivered(self) -> list[dict[str, Any]]:
         out = []
         for msg, text in zip(self.box.messages, self.box.texts(), strict=True):
-            site, _ = _from_subject(str(msg["Subject"]))
-            out.append({"text": text.rstrip("\n"), "site": site,
-                        "event": str(msg["X-Failover-Event"])})
+            about = _from_subject(str(msg["Subject"]))
+            service = {"service": str(msg["X-Failover-Service"])} if "service" in about else {}
+            out.append({"text": text.rstrip("\n"), "site": about["site"],
+                        "event": str(msg["X-Failover-Event"]), **service})
         return out
 
     def test_the_login_went_over_starttls_with_the_environments_password(

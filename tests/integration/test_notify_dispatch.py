@@ -33,10 +33,11 @@ def _quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dispatch, "BACKOFF_FIRST", 0.05)  # the schedule, not the behaviour
 
 
-def site(tmp_path: Path, *channels: dict[str, Any]) -> Any:
-    """What a Dispatcher reads of an inventory: its channels and its state folder."""
+def site(tmp_path: Path, *channels: dict[str, Any], service: str | None = None) -> Any:
+    """What a Dispatcher reads of an inventory: its channels, its state folder, and the service
+    it covers (model/services.py view; None without `services:`)."""
     return SimpleNamespace(notify=[WebhookNotify.parse({"type": "webhook", **c})
-                                   for c in channels], state_dir=tmp_path)
+                                   for c in channels], state_dir=tmp_path, service=service)
 
 
 def events(audit: AuditLog, name: str) -> list[dict[str, Any]]:
@@ -68,6 +69,31 @@ def test_owed_after_the_deadline_then_delivered_once_by_a_later_round(
     assert hook.received[-1]["body"]["who"].endswith(" (script)")
     assert outbox.read(tmp_path) == []
     assert Dispatcher(inv, audit).owed() == 0  # delivered once: nothing is sent again
+
+
+def test_a_services_messages_name_it_and_an_owed_one_keeps_its_service(
+        tmp_path: Path, hook: WebhookReceiver) -> None:
+    audit = AuditLog(tmp_path, via="script")
+    hook.status = 503
+    mail = Dispatcher(site(tmp_path, {"url": hook.url, "deadline": "0s"}, service="mail"), audit)
+    mail.post(Notice("shop.test mail: host primary is DOWN", "shop.test", "host_down", "m1"))
+    mail.settle()
+    assert hook.received[-1]["body"]["service"] == "mail"
+    [owed] = outbox.summary(tmp_path, time.time())
+    assert (owed["event"], owed["channel"], owed["service"]) == ("host_down", "notify[0]", "mail")
+
+    hook.status = 200
+    tried = len(hook.received)
+    web = Dispatcher(site(tmp_path, {"url": hook.url}, service="web"), audit)  # the next round
+    assert web.owed() == 1
+    web.post(Notice("shop.test web: host primary is DOWN", "shop.test", "host_down", "w1"))
+    web.settle()
+    got = {r["body"]["id"]: r["body"].get("service") for r in hook.received[tried:]}
+    assert got == {"m1": "mail", "w1": "web"}  # sent by web's round, still about mail
+    one = Dispatcher(site(tmp_path, {"url": hook.url}), None)  # no `services:`: no field
+    one.post(Notice("shop.test: host primary is DOWN", "shop.test", "host_down"))
+    assert one.settle() == []
+    assert "service" not in hook.received[-1]["body"]
 
 
 def test_only_the_channels_subscribed_to_an_event_hear_it(

@@ -73,3 +73,32 @@ def test_failback_waits_for_a_healthy_preferred_host_and_auto_failback_for_its_w
                            timeout=180, stdin=subprocess.DEVNULL, check=False)
     assert "failback done" in later.stdout, later.stdout + later.stderr
     assert site.dns() == at(site.primary.address)
+
+
+def test_a_later_round_that_cannot_fence_the_old_host_tells_it_once_per_failure(
+        site: Site) -> None:
+    site.edit(lambda inv: inv.update(fence=["false"]))  # e.g. a service that will not stop
+    site.edit(lambda inv: inv["notify"][0].update(events=["fencing_failed"]))
+    site.primary.stop_sshd()  # the old host's SSH gives no answer during the run
+    p = site.run("failover", "--to", "standby", "--yes", "--accept-stale")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert site.state()["demoted"]["primary"]["detail"].startswith("not reachable: ")
+    [run_time] = site.hook.received
+    assert run_time["body"]["text"].startswith("shop.test: fencing primary FAILED: not reachable")
+
+    site.primary.start_sshd()  # it answers again (hours later), and its fence command fails
+    first = site.run("check")
+    assert "demoted host primary answers again: 1 of 1 fence command(s) failed" in first.stdout, \
+        first.stdout + first.stderr
+    [_, retry] = site.hook.received
+    assert retry["body"]["event"] == "fencing_failed"
+    assert retry["body"]["text"] == (
+        "shop.test: demoted host primary answers again, but fencing it FAILED: 1 of 1 fence "
+        "command(s) failed; it may still serve or take orders: check it by hand")
+    assert retry["body"]["id"].startswith("primary:fencing_failed:")
+    assert retry["body"]["id"] != run_time["body"]["id"]
+
+    again = site.run("check")  # the same failure the next round: nobody hears it twice
+    assert "demoted host primary answers again: 1 of 1 fence command(s) failed" in again.stdout
+    assert len(site.hook.received) == 2, site.hook.received
+    assert site.state()["demoted"]["primary"]["fenced"] is False

@@ -176,3 +176,33 @@ def test_with_every_channel_down_the_failover_completes_and_the_next_round_deliv
     assert again.returncode == nxt.returncode, again.stdout
     assert len(site.hook.received) == tried + len(got)  # nothing sent twice
     assert len(mailbox.messages) == 2
+
+
+def test_with_every_channel_down_the_json_of_a_run_and_of_a_round_says_what_is_owed(
+        channels: Site, mailbox: Mailbox) -> None:
+    site = channels
+    site.hook.status = 503
+    mailbox.stop()
+    p = site.run("failover", "--to", "standby", "--yes", "--json")
+    assert p.returncode == 0, p.stdout + p.stderr
+    doc = json.loads(p.stdout)  # one document on stdout; the WARNING lines are on stderr
+    assert doc["run"]["status"] == "ok"
+    assert "WARNING: failover_done message not delivered to notify[2]" in p.stderr
+    owed = {(o["event"], o["channel"], o["where"].split()[0]): o
+            for o in doc["notifications_owed"]}
+    assert {("failover_done", "notify[0]", "webhook"), ("failover_done", "notify[1]", "webhook"),
+            ("failover_done", "notify[2]", "email"), ("failover_done", "notify[3]", "apprise"),
+            ("notify", "notify[0]", "webhook")} <= set(owed), sorted(owed)
+    email = owed["failover_done", "notify[2]", "email"]
+    assert email["where"] == f"email smtp {mailbox.address}"
+    assert email["error"].startswith(f"email smtp {mailbox.address}: ")
+    assert email["attempts"] >= 2
+    status = json.loads(site.run("status", "--json").stdout)["notifications_owed"]
+    assert [{**o, "owed_for": 0} for o in status] == [{**o, "owed_for": 0}
+                                                      for o in doc["notifications_owed"]]
+
+    r = site.run("check", "--json")  # a round tries each once more; still owed, and says so
+    after = json.loads(r.stdout)["notifications_owed"]
+    assert {o["id"] for o in after} == {o["id"] for o in doc["notifications_owed"]}, r.stdout
+    assert all(o["attempts"] > owed[o["event"], o["channel"], o["where"].split()[0]]["attempts"]
+               for o in after)

@@ -68,6 +68,9 @@ def test_mail_fails_over_alone_then_web_on_its_own(site: Site) -> None:
     assert records(site) == {"web": [primary, primary], "mail_a": [standby],
                              "mx": [MX["standby"]]}
     assert any("shop.test mail moved from primary to standby" in m for m in site.hook.messages())
+    told = {r["body"]["event"]: r["body"] for r in site.hook.received}  # all mail's, so far
+    assert {"host_down", "failover_started", "failover_done", "notify"} <= set(told), told
+    assert {b.get("service") for b in told.values()} == {"mail"}  # a field: no text to parse
     assert (site.standby.dir / "mail" / "new" / "1.eml").exists()  # the maildir went along
     assert not (site.primary.webroot / ".maintenance").exists()  # mail fences nothing (fence: [])
 
@@ -107,6 +110,12 @@ def test_mail_fails_over_alone_then_web_on_its_own(site: Site) -> None:
         in p.stdout.splitlines()[0]
     assert records(site) == {"web": [standby, standby], "mail_a": [standby],
                              "mx": [MX["standby"]]}
+    done = [r["body"] for r in site.hook.received if r["body"]["event"] == "failover_done"]
+    assert [b["service"] for b in done] == ["mail", "web"]
+    # mail's old host answers every round (its web serves) and is never fenced (mail's
+    # `fence: []`): told by the run, not again by each round; web's old host was fenced
+    assert [r["body"].get("service") for r in site.hook.received
+            if r["body"]["event"] == "fencing_failed"] == ["mail"]
     state = site.state()
     assert (state["active"], state["services"]["mail"]["active"]) == ("standby", "standby")
     assert state["last_flip"]["run_id"] != state["services"]["mail"]["last_flip"]["run_id"]

@@ -1,5 +1,6 @@
 """The events people hear about, in words (notify/events.py): a run's end by its status, with its
-timeline; a round's hosts declared down or recovered, once per change; stable ids."""
+timeline; a round's hosts declared down or recovered, once per change; a demoted host a round
+could not fence, once per failure; stable ids; the service a notice is about, as a field."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from types import SimpleNamespace
 from failover.engine.journal import Journal, StepRecord
 from failover.model.inventory import Policy
 from failover.model.results import CheckResult, RoundReport
-from failover.model.state import HostState, State
-from failover.notify.events import host_changes, run_ended, run_started
+from failover.model.state import Demoted, HostState, State
+from failover.notify.base import Notice
+from failover.notify.events import fence_changes, host_changes, run_ended, run_started
 
 
 def journal(status: str, error: str | None = None) -> Journal:
@@ -65,3 +67,42 @@ def test_a_host_declared_down_or_recovered_is_told_once_per_change() -> None:
     [notice] = host_changes(inv, down, back, report)
     assert notice.event == "host_recovered"
     assert notice.text.startswith("shop.test: host primary (a standby) recovered: 5 passed")
+
+
+def test_a_round_that_cannot_fence_a_demoted_host_tells_each_new_failure_once() -> None:
+    inv = SimpleNamespace(site="shop.test", service="web")
+
+    def mark(detail: str, fenced: bool = False) -> Demoted:
+        return Demoted(since=10.0, why="lost the site in run R1", fenced=fenced, detail=detail,
+                       run_id="R1")
+
+    def state(detail: str, at: float, fenced: bool = False) -> State:
+        return State(active="standby", last_round_at=at,
+                     demoted={"primary": mark(detail, fenced)})
+
+    unreachable = state("not reachable: ssh primary: connection refused", 60.0)
+    failing = state("1 of 1 fence command(s) failed", 120.0)
+    [notice] = fence_changes(inv, unreachable, failing)
+    assert (notice.event, notice.id) == ("fencing_failed", "web:primary:fencing_failed:120")
+    assert notice.text == ("shop.test web: demoted host primary answers again, but fencing it "
+                           "FAILED: 1 of 1 fence command(s) failed; it may still serve or take "
+                           "orders: check it by hand")
+    assert fence_changes(inv, failing, state("1 of 1 fence command(s) failed", 180.0)) == []
+    timed_out = state("not reachable: ssh primary: timed out", 180.0)  # SSH still silent
+    assert fence_changes(inv, unreachable, timed_out) == []
+    assert fence_changes(inv, unreachable, state("fenced: 1 command(s) ran", 180.0, True)) == []
+    assert fence_changes(inv, State(active="standby"), failing) == []  # a run's: told by it
+
+
+def test_a_notice_names_its_service_as_a_field_in_the_title_and_in_the_body() -> None:
+    plain = Notice("shop.test: host primary is DOWN", "shop.test", "host_down", "i", who="me@h")
+    assert "service" not in plain.to_json()
+    assert plain.subject() == "[shop.test] host down"
+    assert plain.body().splitlines()[-2:] == ["", "started by me@h"]
+    mail = Notice("shop.test mail: host primary is DOWN", "shop.test", "host_down", "i",
+                  who="me@h", service="mail", lines=("smtp: refused",))
+    assert mail.to_json()["service"] == "mail"
+    assert mail.subject() == "[shop.test mail] host down"
+    assert mail.body().splitlines() == ["shop.test mail: host primary is DOWN", "",
+                                        "smtp: refused", "", "service: mail",
+                                        "started by me@h"]
