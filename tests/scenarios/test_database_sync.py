@@ -147,14 +147,11 @@ def test_a_sync_loads_the_standby_and_keeps_the_copy_it_replaced(db: Db) -> None
 
 def test_200_mb_reach_the_standby_and_a_reader_never_sees_a_mix(site: Site, engine: str) -> None:
     db = with_set(site, engine, "bigshop")
-    # the primary's shop, and an older, smaller one on the standby, made side by side
-    makers = [threading.Thread(target=create_shop, args=(server, "bigshop", size, seed))
-              for seed, (server, size) in enumerate(((db.primary, BIG_MB),
-                                                     (db.standby, BIG_MB - 10)))]
-    for maker in makers:
-        maker.start()
-    for maker in makers:
-        maker.join()
+    # the primary's 200 MB shop, and an older, smaller one on the standby: small, so that the
+    # reader's COUNT(*)s on it, in a loop for the whole sync, do not take the cores the dump and
+    # the load need (a mix would show as well: the two data sets' counts differ either way)
+    create_shop(db.primary, "bigshop", BIG_MB)
+    create_shop(db.standby, "bigshop", SMALL_MB, seed=1)
     for server in (db.primary, db.standby):
         grant_shop_user(server, "bigshop")
     try:
