@@ -43,6 +43,19 @@ pytest_plugins = ["tests.faults.table"]  # the fault matrix's table (make faults
 
 log = logging.getLogger(__name__)
 
+# The files whose tests take longest (`make test` prints the slowest 25), longest first. Under
+# --dist loadfile each worker is handed whole files in collection order; these go out first, so
+# that no worker starts one of them while the others are finishing.
+SLOW_FIRST = ("tests/scenarios/test_database_sync.py", "tests/scenarios/test_database_big.py",
+              "tests/scenarios/test_docs_run.py", "tests/scenarios/test_report.py",
+              "tests/scenarios/test_coordination.py", "tests/scenarios/test_secrets.py",
+              "tests/scenarios/test_failover.py", "tests/scenarios/test_dry_run.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable
+
 
 @contextmanager
 def running(what: str, start: Callable[[], object], stop: Callable[[], object]) -> Iterator[None]:
