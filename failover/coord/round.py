@@ -76,9 +76,8 @@ def coordinated_round(site: Site, *, no_act: bool, wait: float, emit: Callable[[
                          report=report, count=quorum_count(views, needed))
         judged = outcome.state
         act(outcome, inv, store, site.audit, emit=emit, clock=site.clock)
-        theirs = resumed is not None and resumed.variables.get("service", inv.service) \
-            != inv.service  # another service's run: its output says so, this round's does not
-        if theirs and resumed is not None:
+        if resumed is not None and resumed.variables.get("service", inv.service) != inv.service:
+            # another service's run: its own lines say how it went; this round's outcome is not it
             emit(f"run {resumed.id} (service {resumed.variables['service']}): {resumed.status}")
         elif outcome.run is None and resumed is not None:
             outcome.run = resumed

@@ -15,7 +15,6 @@ from pathlib import Path
 from failover.engine.context import RunContext
 from failover.engine.journal import Journal
 from failover.interrupt import handled
-from failover.model.services import who
 
 
 def run_kind(ctx: RunContext, name: str, journal: Journal) -> str | None:
@@ -39,7 +38,7 @@ def announce_start(ctx: RunContext, name: str, journal: Journal, *, resumed: boo
 
     ctx.notices = Dispatcher(ctx.inventory, ctx.audit)
     if not resumed:
-        ctx.notices.post(run_started(who(ctx.inventory), kind, journal))
+        ctx.notices.post(run_started(ctx.inventory, kind, journal))
 
 
 def announce_end(ctx: RunContext, name: str, journal: Journal) -> None:
@@ -51,7 +50,7 @@ def announce_end(ctx: RunContext, name: str, journal: Journal) -> None:
 
     if journal.status == "interrupted":
         notices.hurry()
-    elif (notice := run_ended(who(ctx.inventory), kind, journal,
+    elif (notice := run_ended(ctx.inventory, kind, journal,
                               ctx.state.active)) is not None:
         notices.post(notice)
     try:

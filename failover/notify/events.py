@@ -36,30 +36,32 @@ if TYPE_CHECKING:
 RUN_KINDS = ("failover", "failback")  # playbooks whose runs are events (by their name)
 
 
-def run_started(site: str, kind: str, journal: Journal) -> Notice:
-    v = journal.variables
-    return Notice(f"{site}: {kind} started: {v.get('from') or '?'} -> {v.get('to') or '?'} "
-                  f"(run {journal.id}, {journal.title})", site, f"{kind}_started",
+def run_started(inventory: Inventory, kind: str, journal: Journal) -> Notice:
+    v, about = journal.variables, who(inventory)
+    return Notice(f"{about}: {kind} started: {v.get('from') or '?'} -> {v.get('to') or '?'} "
+                  f"(run {journal.id}, {journal.title})", inventory.site, f"{kind}_started",
                   f"{journal.id}:{kind}_started")
 
 
-def run_ended(site: str, kind: str, journal: Journal, active: str | None) -> Notice | None:
-    """done / failed / rescued (None for a run that ended otherwise: interrupted, dry run)."""
+def run_ended(inventory: Inventory, kind: str, journal: Journal,
+              active: str | None) -> Notice | None:
+    """done / failed / rescued (None for a run that ended otherwise: interrupted, dry run). The
+    text names the service too ("shop.test mail: ..."); the notice's `site` is the site's."""
     phase = {"ok": "done", "failed": "failed", "rescued": "rescued"}.get(journal.status)
     if phase is None:
         return None
-    v = journal.variables
+    v, about = journal.variables, who(inventory)
     took = (journal.finished_at or journal.started_at) - journal.started_at
     if phase == "done":
-        text = (f"{site}: {kind} done: the shop runs on {v.get('to')} (was {v.get('from')}); "
+        text = (f"{about}: {kind} done: the shop runs on {v.get('to')} (was {v.get('from')}); "
                 f"run {journal.id} took {took:.0f}s")
     elif phase == "rescued":
-        text = (f"{site}: {kind} FAILED and its rescue steps ran: {journal.error}; active "
+        text = (f"{about}: {kind} FAILED and its rescue steps ran: {journal.error}; active "
                 f"host: {active} (run {journal.id})")
     else:
-        text = (f"{site}: {kind} FAILED: {journal.error}; active host: {active}; no rescue "
+        text = (f"{about}: {kind} FAILED: {journal.error}; active host: {active}; no rescue "
                 f"steps ran (run {journal.id})")
-    return Notice(text, site, f"{kind}_{phase}", f"{journal.id}:{kind}_{phase}",
+    return Notice(text, inventory.site, f"{kind}_{phase}", f"{journal.id}:{kind}_{phase}",
                   lines=timeline(journal))
 
 
@@ -103,10 +105,11 @@ def host_changes(inventory: Inventory, before: State, after: State,
     return notices
 
 
-def fencing_failed(site: str, host: str, detail: str, run_id: str,
+def fencing_failed(inventory: Inventory, host: str, detail: str, run_id: str,
                    lines: list[str]) -> Notice:
-    return Notice(f"{site}: fencing {host} FAILED: {detail}; it is marked demoted, but it may "
-                  "still serve or take orders: check it by hand", site, "fencing_failed",
+    return Notice(f"{who(inventory)}: fencing {host} FAILED: {detail}; it is marked demoted, but "
+                  "it may still serve or take orders: check it by hand", inventory.site,
+                  "fencing_failed",
                   f"{run_id}:fencing_failed:{host}", lines=tuple(lines))
 
 

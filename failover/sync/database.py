@@ -197,8 +197,8 @@ class DatabaseSet(MirroredSet):
     def _source(self) -> tuple[Path, DumpInfo]:
         good = self.snapshots.last_good()
         if good is None or not (good.path / DUMP).exists():
-            raise MirrorUnusable(f"mirror of set {self.sset.name} holds no dump; run a pull first "
-                            f"(failover sync {self.sset.name})")
+            raise MirrorUnusable(f"mirror of set {self.sset.name} holds no dump; run a pull "
+                                 f"first (failover sync {self.sset.name})")
         return good.path, DumpInfo.load(good.path)
 
     def _last_info(self) -> DumpInfo | None:

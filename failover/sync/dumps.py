@@ -73,8 +73,8 @@ class DumpInfo:
             data: dict[str, Any] = json.loads((folder / INFO).read_text(encoding="utf-8"))
             return cls(**data)
         except (OSError, ValueError, TypeError) as exc:
-            raise MirrorUnusable(f"the mirror's dump in {folder} has no readable {INFO} ({exc}); "
-                            "pull again") from None
+            raise MirrorUnusable(f"the mirror's dump in {folder} has no readable {INFO} "
+                                 f"({exc}); pull again") from None
 
 
 def verify(folder: Path, info: DumpInfo) -> Path:
@@ -88,9 +88,9 @@ def verify(folder: Path, info: DumpInfo) -> Path:
     except OSError as exc:
         raise MirrorUnusable(f"the mirror's dump {path} cannot be read: {exc.strerror}") from None
     if digest.hexdigest() != info.sha256 or path.stat().st_size != info.size:
-        raise MirrorUnusable(f"the mirror's dump {path} is damaged: its checksum is not the one "
-                        "recorded when it was pulled (a truncated or changed file); nothing "
-                        "was loaded. Pull again, or load an older snapshot by hand")
+        raise MirrorUnusable(f"the mirror's dump {path} is damaged: its checksum is not the "
+                             "one recorded when it was pulled (a truncated or changed file); "
+                             "nothing was loaded. Pull again, or load an older snapshot by hand")
     return path
 
 

@@ -169,7 +169,7 @@ class FileSet(MirroredSet):
         good = self.snapshots.last_good()
         if good is None or not any(p.name != PARTIAL_DIR for p in good.path.iterdir()):
             raise MirrorUnusable(f"mirror of set {self.sset.name} is empty; run a pull first "
-                            f"(failover sync {self.sset.name})")
+                                 f"(failover sync {self.sset.name})")
         return good.path
 
     def _push_set(self) -> SyncSet:

@@ -24,19 +24,22 @@ def journal(status: str, error: str | None = None) -> Journal:
                    started_at=100.0, finished_at=103.0, status=status, error=error, steps=steps)
 
 
+SITE = SimpleNamespace(site="shop.test", service=None)  # an inventory without `services:`
+
+
 def test_a_run_starts_and_ends_by_its_status_with_its_timeline() -> None:
-    started = run_started("shop.test", "failover", journal("running"))
+    started = run_started(SITE, "failover", journal("running"))
     assert (started.event, started.id) == ("failover_started", "R1:failover_started")
     assert started.text == "shop.test: failover started: primary -> standby (run R1, Fail over)"
 
-    done = run_ended("shop.test", "failover", journal("ok"), "standby")
+    done = run_ended(SITE, "failover", journal("ok"), "standby")
     assert done is not None
     assert (done.event, done.id) == ("failover_done", "R1:failover_done")
     assert done.text == ("shop.test: failover done: the shop runs on standby (was primary); "
                          "run R1 took 3s")
     assert done.lines == ("[1] Point DNS at the standby: OK (1.5s) - DNS points at standby",)
 
-    rescued = run_ended("shop.test", "failback", journal("rescued", "step 1 (x): boom"),
+    rescued = run_ended(SITE, "failback", journal("rescued", "step 1 (x): boom"),
                         "standby")
     assert rescued is not None
     assert rescued.event == "failback_rescued"
@@ -44,10 +47,10 @@ def test_a_run_starts_and_ends_by_its_status_with_its_timeline() -> None:
                                    "(x): boom; active host: standby")
     assert rescued.lines[-1] == "[rescue 1] Put DNS back: OK (0.2s)"
 
-    failed = run_ended("shop.test", "failover", journal("failed", "boom"), "primary")
+    failed = run_ended(SITE, "failover", journal("failed", "boom"), "primary")
     assert failed is not None
     assert failed.event == "failover_failed"
-    assert run_ended("shop.test", "failover", journal("interrupted"), "x") is None
+    assert run_ended(SITE, "failover", journal("interrupted"), "x") is None
 
 
 def test_a_host_declared_down_or_recovered_is_told_once_per_change() -> None:
@@ -106,3 +109,12 @@ def test_a_notice_names_its_service_as_a_field_in_the_title_and_in_the_body() ->
     assert mail.body().splitlines() == ["shop.test mail: host primary is DOWN", "",
                                         "smtp: refused", "", "service: mail",
                                         "started by me@h"]
+
+
+def test_a_run_of_a_service_names_it_in_the_text_and_keeps_the_site_apart() -> None:
+    mail = SimpleNamespace(site="shop.test", service="mail")
+    done = run_ended(mail, "failover", journal("ok"), "standby")
+    assert done is not None
+    assert done.text.startswith("shop.test mail: failover done")
+    assert done.site == "shop.test"  # the dispatcher adds service="mail": "[shop.test mail]"
+    assert run_started(mail, "failover", journal("running")).site == "shop.test"

@@ -83,10 +83,15 @@ def known_host(ctx: RunContext, name: str, key: str) -> str:
     return name
 
 
+def is_fallback(ctx: RunContext, host: str | None) -> bool:
+    """Is `host` a `role: fallback` host of the run's inventory (engine/fallback.py)?"""
+    found = ctx.inventory.hosts.get(host or "")
+    return found is not None and found.role == "fallback"
+
+
 def on_fallback(ctx: RunContext, host: str | None, what: str) -> Outcome | None:
     """A skip for a step that would `what` a `role: fallback` host (engine/fallback.py: never a
     source or target of data, nothing to fence), else None."""
-    found = ctx.inventory.hosts.get(host or "")
-    if found is None or found.role != "fallback":
+    if not is_fallback(ctx, host):
         return None
     return Outcome(detail=f"skipped: {host} is the fallback host (a \"back soon\" page): {what}")

@@ -13,7 +13,6 @@ from failover.engine.outcome import Outcome
 from failover.engine.steps.base import Action, known_host, on_fallback
 from failover.errors import StepFailed
 from failover.model.playbook import FenceAction
-from failover.model.services import who
 
 
 class FenceStep(Action[FenceAction, list[str]]):
@@ -58,6 +57,6 @@ class FenceStep(Action[FenceAction, list[str]]):
         if not result.fenced and ctx.notices is not None:  # people hear of it (fencing_failed)
             from failover.notify.events import fencing_failed
 
-            ctx.notices.post(fencing_failed(who(ctx.inventory), p.host, result.detail,
+            ctx.notices.post(fencing_failed(ctx.inventory, p.host, result.detail,
                                             ctx.run_id, result.lines))
         return Outcome("ok" if result.fenced else "warning", detail, lines=result.lines)

@@ -30,7 +30,7 @@ import msgspec
 
 from failover.engine.context import RunContext
 from failover.engine.outcome import Outcome
-from failover.engine.steps.base import Action, known_host, on_fallback
+from failover.engine.steps.base import Action, is_fallback, known_host, on_fallback
 from failover.errors import MirrorUnusable, StepFailed, SyncError, TargetBehind, UnsafePlan
 from failover.model.playbook import SyncAction
 from failover.model.state import MirrorState
@@ -84,8 +84,7 @@ def _from_fallback(ctx: RunContext, p: SyncAction) -> Outcome | None:
     """Records leaving a `role: fallback` host (engine/fallback.py): nothing to pull there. The
     host the records left for the page served last and keeps its own copy (the newest); any
     other host is pushed the last good mirror, as when the old host of a failover is gone."""
-    skip = on_fallback(ctx, p.from_, "")
-    if skip is None:
+    if not is_fallback(ctx, p.from_):
         return None
     flip = ctx.state.last_flip
     served = flip.from_ if flip is not None and flip.to == p.from_ else None
