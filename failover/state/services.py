@@ -56,6 +56,14 @@ class ServiceStateBackend(StateBackend):
     def lock(self, wait: float) -> Lock:
         return self.site.lock(wait)  # one acting run at a time, whichever service it moves
 
+    @property
+    def held(self) -> Lock | None:
+        return self.site.held  # the site's lock fences the site's save, which is ours
+
+    @held.setter
+    def held(self, lock: Lock | None) -> None:
+        pass  # the site's lock sets the site's mark (StateBackend.__init__ clears it: no-op)
+
     def _new_lock(self, wait: float) -> Lock:
         return self.site.lock(wait)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from failover.dns.registry import PROVIDERS
 from tests.contract.dns_contract import DnsProviderContract
 from tests.rig import Rig
 from tests.rig.dnsservers import DnsServers
@@ -18,6 +19,11 @@ def rig_hosts(rig: Rig) -> dict[str, str]:
     net = rig.primary.address.rsplit(".", 1)[0]
     return {"primary": rig.primary.address, "standby": rig.standby.address,
             "elsewhere": f"{net}.99"}  # record data only, never contacted
+
+
+def test_every_registered_provider_is_bound_to_the_contract() -> None:
+    bound = {cls.PROVIDER for cls in DnsProviderContract.__subclasses__()}
+    assert bound == set(PROVIDERS)
 
 
 class TestPowerDns(DnsProviderContract):
