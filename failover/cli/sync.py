@@ -90,9 +90,10 @@ def _services(app: App, sets: tuple[str, ...]) -> list[tuple[App, tuple[str, ...
 def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str | None,
           targets: tuple[str, ...], wait: float, allow_deletes: int | None,
           runs: list[SyncRun]) -> bool:
-    from failover.sync.cycle import SyncRun, plan_sync, run_sync, state_updates
+    from failover.sync.cycle import SyncRun, plan_sync, record, run_sync
 
     inv = app.inventory
+    override = {} if allow_deletes is None else {"allow_deletes": allow_deletes}
 
     def go() -> bool:
         state = app.resolve_active(app.store.load())
@@ -113,18 +114,12 @@ def _sync(app: App, sets: tuple[str, ...], dry_run: bool, yes: bool, source: str
             if dry_run:
                 raise Interrupted("interrupted during a dry run; nothing changed",
                                   nothing_changed=True) from None
-            app.store.save(state_updates(state, run, started))
-            override = {} if allow_deletes is None else {"allow_deletes": allow_deletes}
-            for t in run.transfers:
-                app.audit.write("sync", **t.to_json(), interrupted=not t.done, **override)
+            record(app.store, app.audit, state, run, started, interrupted=True, **override)
             report = interrupt_report(inv, run, exc)
             app.audit.write("sync_interrupted", signal=report.signal, facts=report.facts)
             raise Interrupted("sync interrupted", report=report) from None
         if not dry_run:
-            app.store.save(state_updates(state, run, started))
-            override = {} if allow_deletes is None else {"allow_deletes": allow_deletes}
-            for t in run.transfers:
-                app.audit.write("sync", **t.to_json(), **override)
+            record(app.store, app.audit, state, run, started, interrupted=False, **override)
         if app.json:
             app.print_json({"ok": run.ok, "dry_run": dry_run, "source": plan.source,
                             "targets": plan.targets,

@@ -119,7 +119,7 @@ def _sync(inventory: Inventory, store: StateBackend, audit: AuditLog, state: Sta
           drill: Rehearsal, clock: Callable[[], float]
           ) -> tuple[State, dict[str, float], list[str]]:
     """What `failover sync --to TO --yes` does: (new state, seconds per set, errors)."""
-    from failover.sync.cycle import SyncRun, plan_sync, run_sync, state_updates
+    from failover.sync.cycle import SyncRun, plan_sync, record, run_sync
 
     assert state.active is not None
     plan = plan_sync(inventory, state.active, [], None, [to])
@@ -127,11 +127,10 @@ def _sync(inventory: Inventory, store: StateBackend, audit: AuditLog, state: Sta
     started = clock()
     try:
         run_sync(inventory, plan, dry_run=False, run=run)
-    finally:  # also after Ctrl-C: what was transferred is recorded, as `failover sync` does
-        state = state_updates(state, run, started)
-        store.save(state)
-        for t in run.transfers:
-            audit.write("sync", **t.to_json(), **({} if t.done else {"interrupted": True}))
+    except BaseException:  # also after Ctrl-C: what was transferred is recorded
+        record(store, audit, state, run, started, interrupted=True)
+        raise
+    state = record(store, audit, state, run, started, interrupted=False)
     seconds: dict[str, float] = {}
     for t in run.transfers:
         seconds[t.set] = seconds.get(t.set, 0.0) + t.seconds

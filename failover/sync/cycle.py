@@ -15,7 +15,8 @@ Contract:
 - `dry_run` changes nothing anywhere and lists what the real run will report: the pull is
   rsync's own dry run, the push is predicted from the tree the pull will leave in the mirror
   (mirror.plan_pull, predict.py), even when the mirror is empty or behind the source.
-- The caller records `state_updates()` (each standby's data time, per set) and audits `results`.
+- The caller keeps what was done with `record()`, also after an interruption: each set's pull
+  time and each standby's data time in the state, one audit line per transfer.
 - Interruptions: a transfer is in `run.transfers` from its start (`done` False until it ends), so
   a caller that passes its own `run` knows, after Ctrl-C or SIGTERM, which transfers completed
   and which were cut short. The pushes still running in their threads are stopped (their rsync
@@ -36,6 +37,8 @@ from typing import Any
 from failover.errors import FailoverError, HostKeyMismatch, UsageError
 from failover.model.inventory import Inventory
 from failover.model.state import MirrorState, State
+from failover.state.audit import AuditLog
+from failover.state.base import StateBackend
 from failover.sync.mirror import Mirror
 from failover.sync.report import SyncReport
 from failover.sync.rsync import TransferCancelled
@@ -202,3 +205,16 @@ def state_updates(state: State, run: SyncRun, now: float) -> State:
         mirrors[t.set] = ms.pulled(t.host, now) if pull else \
             ms.pushed_to(t.host, now, t.report.data_at if t.report else None)
     return state.replace(mirrors=mirrors)
+
+
+def record(store: StateBackend, audit: AuditLog, state: State, run: SyncRun, started: float, *,
+           interrupted: bool, **extra: Any) -> State:
+    """Keep what `run` did: `state_updates` saved, and one `sync` audit line per transfer (with
+    `extra`, e.g. the run's --allow-deletes). After an interruption each line says whether its
+    transfer was cut short (`interrupted`). Returns the saved state."""
+    state = state_updates(state, run, started)
+    store.save(state)
+    for t in run.transfers:
+        cut = {"interrupted": not t.done} if interrupted else {}
+        audit.write("sync", **t.to_json(), **cut, **extra)
+    return state
