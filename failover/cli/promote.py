@@ -22,23 +22,22 @@ from failover.errors import UsageError
 @click.pass_obj
 def promote(app: App, host: str, yes: bool, wait: float) -> bool:
     """Clear HOST's demoted mark: automation may choose it again."""
-    from failover.engine.fence import undemote
+    from failover.engine.fence import promote as clear_mark
+    from failover.model.state import Demoted
 
     inv = app.inventory
     if host not in inv.hosts:
         raise UsageError(f"HOST: unknown host {host!r}; hosts: {', '.join(inv.hosts)}")
-    with app.store.lock(wait):
-        state = app.store.load()
-        mark = state.demoted.get(host)
-        if mark is None:
-            app.out(f"{host} is not demoted; nothing to do")
-            return True
+
+    def confirm(mark: Demoted) -> None:
         fenced = "fenced" if mark.fenced else "NOT fenced"
         app.confirm(f"Clear {host}'s demoted mark ({mark.why}; {fenced})? Automation may then "
                     "move the site to it.", yes)
-        app.store.save(undemote(state, host))
-        app.audit.write("undemote", host=host, why="failover promote", since=mark.since,
-                        fenced=mark.fenced)
+
+    mark = clear_mark(app.store, app.audit, host, wait=wait, confirm=confirm)
+    if mark is None:
+        app.out(f"{host} is not demoted; nothing to do")
+        return True
     app.out(f"{host} promoted: no longer demoted (was since {stamp(mark.since)}: {mark.why})")
     return True
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from failover.errors import FailoverError, HostKeyMismatch
@@ -26,6 +27,7 @@ from failover.model.results import RoundReport
 from failover.model.state import Demoted, State
 from failover.model.templating import TemplateError, fence_variables, render
 from failover.state.audit import AuditLog
+from failover.state.base import StateBackend
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,22 @@ def demote(state: State, host: str, result: FenceResult, *, now: float, why: str
 
 def undemote(state: State, host: str) -> State:
     return state.replace(demoted={h: d for h, d in state.demoted.items() if h != host})
+
+
+def promote(store: StateBackend, audit: AuditLog, host: str, *, wait: float,
+            confirm: Callable[[Demoted], None]) -> Demoted | None:
+    """`failover promote HOST`: clear HOST's demoted mark under the run lock, audited. Returns
+    the mark cleared, None when HOST was not demoted. `confirm(mark)` may raise to stop."""
+    with store.lock(wait):
+        state = store.load()
+        mark = state.demoted.get(host)
+        if mark is None:
+            return None
+        confirm(mark)
+        store.save(undemote(state, host))
+        audit.write("undemote", host=host, why="failover promote", since=mark.since,
+                    fenced=mark.fenced)
+    return mark
 
 
 def fence_again(inventory: Inventory, state: State, report: RoundReport, audit: AuditLog,
