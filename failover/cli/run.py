@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -13,7 +13,6 @@ from failover.cli import complete
 from failover.cli.app import ALLOW_DELETES_HELP, App
 from failover.cli.interrupted import until_changes
 from failover.cli.report import run_timeline
-from failover.engine.active import run_target
 from failover.errors import UnsafePlan, UsageError
 
 if TYPE_CHECKING:
@@ -69,7 +68,7 @@ def _execute(app: App, playbook: str, opts: RunOptions) -> bool:
 def _run(app: App, playbook: str, opts: RunOptions, runs: list[RunContext]) -> bool:
     from failover.engine.context import RunContext
     from failover.engine.monitor import playbook_path, run_playbook
-    from failover.engine.resume import continuable, first_undone
+    from failover.engine.resume import launch
 
     inv, to, dry_run = app.inventory, opts.to, opts.dry_run
     hosts = list(inv.hosts)
@@ -89,33 +88,14 @@ def _run(app: App, playbook: str, opts: RunOptions, runs: list[RunContext]) -> b
 
     def go(seen: str | None = None) -> bool:
         state = app.resolve_active(app.store.load())
-        active = state.active
-        assert active is not None
-        if seen is not None and active != seen and to is None:
-            last = state.last_run
-            by = f" (run {last.id}: {last.playbook})" if last is not None else ""
-            raise UnsafePlan(f"the site moved from {seen} to {active} while this command waited "
-                             f"for the lock{by}; nothing done: check `failover status`, then run "
-                             "it again if it is still needed")
-        # interrupted after it moved DNS: the same command continues that run (engine/resume.py)
-        resume = continuable(inv, state, playbook_path(inv, playbook), to)
-        if resume is not None:
-            source, target = resume.variables["from"], resume.variables["to"]
-            step = first_undone(resume) + 1
-            question = (f"Continue run {resume.id} of playbook {playbook!r} for {inv.site} "
-                        f"({source} -> {target}; DNS already moved) from step {step}?")
-            if dry_run:
-                resume = replace(resume, path=None, steps=list(resume.steps))
-        else:
-            source, target = active, run_target(inv, playbook, active, to)
-            question = (f"Run playbook {playbook!r} for {inv.site}: {active} -> {target}? "
-                        "This changes DNS and hosts.")
-        variables = {"from": source, "to": target}
+        start = launch(inv, state, playbook, playbook_path(inv, playbook), to, seen=seen,
+                      dry_run=dry_run)
+        variables, resume = start.variables, start.resume
         if opts.approve:
             _still_approved(app, opts.approve, run_playbook(context(state, True), playbook,
                                                             variables, resume))
         if not dry_run:
-            app.confirm(question, opts.yes)
+            app.confirm(start.question, opts.yes)
         ctx = context(state, dry_run)
         runs.append(ctx)
         journal = run_playbook(ctx, playbook, variables, resume)

@@ -19,10 +19,13 @@ continues it from the first step it did not finish, or `--abandon` runs its resc
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from failover.engine.active import run_target
 from failover.engine.journal import Journal
+from failover.errors import UnsafePlan
 from failover.model.inventory import Inventory
 from failover.model.state import State
 from failover.state.base import StateBackend
@@ -100,6 +103,44 @@ def continuable(inventory: Inventory, state: State, playbook: Path,
     if any(r.phase == "rescue" or r.status == "failed" for r in journal.steps):
         return None  # it had failed and begun its rescue: not a run to finish
     return journal
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What `failover run PLAYBOOK` starts: a new run, or the interrupted one it continues."""
+
+    variables: dict[str, str]  # from, to
+    resume: Journal | None
+    question: str  # what the person confirms
+
+
+def launch(inventory: Inventory, state: State, playbook: str, path: Path, to: str | None, *,
+           seen: str | None, dry_run: bool) -> Launch:
+    """The run that `failover run PLAYBOOK [--to TO]` starts now, in `state` (active resolved).
+
+    `seen`: the active host when the person asked, before waiting for the lock; a site that
+    moved meanwhile (another run) stops this one (UnsafePlan) unless --to names the target. A
+    dry run continues a copy of an interrupted run's journal, which it never writes."""
+    active = state.active
+    assert active is not None
+    if seen is not None and active != seen and to is None:
+        last = state.last_run
+        by = f" (run {last.id}: {last.playbook})" if last is not None else ""
+        raise UnsafePlan(f"the site moved from {seen} to {active} while this command waited "
+                         f"for the lock{by}; nothing done: check `failover status`, then run "
+                         "it again if it is still needed")
+    resume = continuable(inventory, state, path, to)
+    if resume is None:
+        target = run_target(inventory, playbook, active, to)
+        return Launch({"from": active, "to": target}, None,
+                      f"Run playbook {playbook!r} for {inventory.site}: {active} -> {target}? "
+                      "This changes DNS and hosts.")
+    source, target = resume.variables["from"], resume.variables["to"]
+    question = (f"Continue run {resume.id} of playbook {playbook!r} for {inventory.site} "
+                f"({source} -> {target}; DNS already moved) from step {first_undone(resume) + 1}?")
+    if dry_run:
+        resume = replace(resume, path=None, steps=list(resume.steps))
+    return Launch({"from": source, "to": target}, resume, question)
 
 
 def first_undone(journal: Journal) -> int:
