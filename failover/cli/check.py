@@ -10,6 +10,7 @@ line too (cli/main.py for errors), and with --prom-file every round writes the m
 
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,19 @@ def _write_unknown_metrics(app: App, path: Path, error: BaseException) -> None:
         hosts, state = [], None
     _write_metrics(path, None, state, hosts, ExitStatus.UNKNOWN, unknown_reason(error),
                    at=app.clock())
+
+
+def write_usage_metrics(argv: list[str], at: float) -> None:
+    """A usage error stops check or watch before its round: a `--prom-file` the command line
+    names still gets status 3, reason `usage` (a dashboard shows why, not a stale value)."""
+    path = None  # the last one given wins, as click has it
+    for before, word in itertools.pairwise(["", *argv]):
+        if before == "--prom-file":
+            path = word
+        elif word.startswith("--prom-file="):
+            path = word.removeprefix("--prom-file=")
+    if path and not path.startswith("-"):
+        _write_metrics(Path(path), None, None, [], ExitStatus.UNKNOWN, "usage", at=at)
 
 
 def _write_metrics(path: Path, report: RoundReport | None, state: State | None, hosts: list[str],

@@ -176,6 +176,10 @@ def raw_main(argv: list[str]) -> ExitStatus:
         return _failed(app, command, e)  # and the status line (or document) of an UNKNOWN
     except click.ClickException as e:
         e.show()
+        if command in MONITORING:
+            from failover.cli.check import write_usage_metrics
+
+            write_usage_metrics(argv, app.clock())
         return _failed(app, command, click.UsageError(e.format_message()))
     except ConfigError as e:
         for reason in e.reasons:

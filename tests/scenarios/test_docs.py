@@ -118,6 +118,15 @@ def test_failover_lines_parse(line: DocLine) -> None:
     assert_parses(line)
 
 
+@pytest.mark.parametrize("line", lines("crontab"), ids=ids)
+def test_crontab_lines_find_their_program_on_crons_path(line: DocLine) -> None:
+    """cron runs a line with PATH=/usr/bin:/bin (cron(8)): a bare `failover`, installed in a venv
+    or /usr/local/bin, would be `failover: not found` every minute."""
+    program = line.argv[0]
+    assert program.startswith("/") or shutil.which(program, path="/usr/bin:/bin"), \
+        f"{line.id}: name the executable in full (cron's PATH is /usr/bin:/bin)"
+
+
 @pytest.mark.parametrize("line", lines("fragment"), ids=ids)
 def test_fragments_name_real_options(line: DocLine) -> None:
     if line.argv[0] == "failover":  # `watch --interval 10s`: a command without the program

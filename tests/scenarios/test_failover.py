@@ -75,6 +75,10 @@ def test_dns_step_refuses_a_target_that_fails_its_checks_in_the_same_run(site: S
     assert "standby failed its checks: storefront" in p.stdout
     assert site.dns() == at(site.primary.address)
     assert site.state()["active"] == "primary"
+    assert "this run changed no DNS; nothing to put back" in p.stdout
+    [told] = site.hook.messages()  # true to the run: DNS never moved, so none was "put back"
+    assert told.startswith("shop.test: failover from primary to standby FAILED; the rescue "), told
+    assert "DNS put back" not in told
 
 
 def test_step_failing_after_dns_runs_rescue_and_puts_dns_back(warm_site: Site) -> None:
@@ -95,7 +99,8 @@ def test_step_failing_after_dns_runs_rescue_and_puts_dns_back(warm_site: Site) -
     assert site.state()["active"] == "primary"
     changes = events(site, "dns_change")
     assert [c["to"] for c in changes] == ["standby", "primary"]
-    assert any("FAILED; DNS put back" in m for m in site.hook.messages())
+    assert any("FAILED; the rescue puts back any DNS change the run made" in m
+               for m in site.hook.messages())
 
 
 def test_status_shows_the_active_host_and_last_run(warm_site: Site) -> None:

@@ -154,11 +154,21 @@ def test_a_normal_round_passes_promtool(site: Site, tmp_path: Path) -> None:
     assert "failover_unknown_reason" not in metrics(prom)
 
 
-def test_usage_error_is_unknown_on_stdout(site: Site) -> None:
-    p = site.run("check", "--bogus")
+def test_usage_error_is_unknown_on_stdout_and_in_the_prom_file(site: Site,
+                                                               tmp_path: Path) -> None:
+    prom = tmp_path / "failover.prom"
+    p = site.run("check", "--prom-file", str(prom), "--bogus")
     assert p.returncode == 3
     assert p.stdout.startswith("FAILOVER UNKNOWN - usage error: No such option '--bogus'")
     assert "Traceback" not in p.stderr
+    promtool(prom)  # a cron line broken by a typo shows as status 3, not as a stale file
+    m = metrics(prom)
+    assert [s.value for s in m["failover_status"]] == [3]
+    assert [s.labels["reason"] for s in m["failover_unknown_reason"]] == ["usage"]
+    prom.unlink()
+    p = site.run("watch", f"--prom-file={prom}", "--interval", "often")
+    assert (p.returncode, p.stdout.split(" - ")[0]) == (3, "FAILOVER UNKNOWN"), p.stderr
+    assert [s.value for s in metrics(prom)["failover_status"]] == [3]
 
 
 # every command, with the global options after it: (argv, what stdout's JSON holds)

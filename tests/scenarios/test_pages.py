@@ -13,6 +13,7 @@ import subprocess
 import time
 from typing import Any
 
+from tests.scenarios.test_monitoring import status_line
 from tests.site import FAILOVER, Site, at
 
 
@@ -48,6 +49,15 @@ def test_cooldown_blocked_failover_pages_once_with_the_command_that_overrides_it
                             "in a row); failover blocked: cooldown for "), first
     assert "paged (cooldown): sent to 1 of 1 notify channel(s)" in first
     assert "page (cooldown) not repeated" in runs[4].stdout
+    quiet = site.run("check", "-q")  # CRITICAL in the Monitoring Plugins form, alone
+    assert quiet.returncode == 2
+    assert len(quiet.stdout.splitlines()) == 1, quiet.stdout
+    status, text, perf = status_line(quiet.stdout)
+    assert (status, text.split(";")[0]) == ("CRITICAL", "active host primary is down (6 failed "
+                                                        "rounds in a row)")
+    assert (perf["primary_up"]["value"], perf["standby_up"]["value"]) == ("0", "1")
+    assert (perf["primary_failed_rounds"]["value"], perf["primary_failed_rounds"]["crit"]) == (
+        "6", "3")
     assert site.dns() == at(site.primary.address)
 
     messages = site.hook.messages()
