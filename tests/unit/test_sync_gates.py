@@ -29,6 +29,9 @@ def test_the_share_counts_from_ten_files_as_octodns_does() -> None:
     assert pull_limit(webroot(max_delete_percent=100), 50)[0] == 50  # every file: no limit
     assert pull_limit(sset, 41, allow=40) == (40, "--allow-deletes 40")
     assert pull_limit(sset, 41, allow=0) == (0, "--allow-deletes 0")
+    # a database set's tables: the share counts from the first one
+    assert pull_limit(sset, 4, floor=1) == (1, "max_delete_percent=25 (1 of 4)")
+    assert pull_limit(sset, 3, floor=1) == (0, "max_delete_percent=25 (0 of 3)")
 
 
 def test_at_the_limit_a_pull_passes_one_more_is_refused() -> None:
