@@ -127,6 +127,7 @@ def test_the_mail_example_validates_and_rehearses(site: Site) -> None:
     mail_site(site)
     p = site.run("validate")
     assert p.returncode == 0, p.stdout + p.stderr
+    assert "policy of service mail: failure_threshold 2; the rest as policy\n" in p.stdout
     p = site.run("sync", "--yes")  # cron's sync: every service's sets, each from its active host
     assert p.returncode == 0, p.stdout + p.stderr
     assert (site.standby.dir / "mail" / "new" / "1.eml").exists()
