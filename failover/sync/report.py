@@ -104,10 +104,11 @@ def check_pull(sset: SyncSet, host: str, host_path: str, *, now: int, after: int
     where, key = f"{host}:{host_path}", path_key(sset, host)
     if after == 0:
         log.warning("refused: set=%s direction=pull host=%s reason=empty source", sset.name, host)
+        held = (f"the mirror holds {_files(now)} and keeps its last good copy" if now else
+                "the mirror holds nothing yet")
         raise UnsafePlan(f"sync {sset.name} from {host} refused: {where} holds no files (it is "
-                         f"empty, or holds only excluded paths); the mirror holds {_files(now)} "
-                         f"and keeps its last good copy. Check {key}: an empty source is never "
-                         "pulled (pushed, it would wipe the standbys)")
+                         f"empty, or holds only excluded paths); {held}. Check {key}: an empty "
+                         "source is never pulled (pushed, it would wipe the standbys)")
     limit, rule = pull_limit(sset, now, allow)
     if deleted <= limit:
         return limit
