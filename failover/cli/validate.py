@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import msgspec
 
 from failover.cli.app import App
 
@@ -47,7 +48,10 @@ def validate(app: App) -> bool:
         return True
     app.out(f"{inv.path}: valid: site {inv.site}, {len(inv.hosts)} hosts, {len(inv.dns)} zone(s), "
             f"{len(inv.checks)} checks, {len(inv.playbooks)} playbooks")
-    app.out(f"policy: {policy_in_effect(inv.policy, written_policy_keys(inv.path))}")
+    written = written_keys(inv.path)
+    app.out(f"policy: {policy_in_effect(inv.policy, written.get('policy', set()))}")
+    for line in in_effect_beside_policy(inv, written):
+        app.out(line)
     for line in rto.lines():  # the budget from the inventory; `rehearse` measures it
         app.out(line)
     for w in warnings:
@@ -67,12 +71,37 @@ def _rto(inv: Inventory) -> Estimate:
     return estimate(inv, playbook, Measured(), last_failover(inv))
 
 
-def written_policy_keys(path: Path) -> set[str]:
+def written_keys(path: Path) -> dict[str, set[str]]:
+    """The keys the inventory writes: of `policy`, of `sync[N]`, and at the top ("")."""
     from failover.config.yamlmarks import read_yaml
 
     data = read_yaml(path).data
-    policy = data.get("policy") if isinstance(data, dict) else None
-    return set(policy) if isinstance(policy, dict) else set()
+    data = data if isinstance(data, dict) else {}
+    sets = data.get("sync")
+    sets = sets if isinstance(sets, list) else []
+    found = {"": set(data), "policy": set(data.get("policy") or {})}
+    return found | {f"sync[{i}]": set(s) for i, s in enumerate(sets) if isinstance(s, dict)}
+
+
+def _shown(value: object) -> str:
+    return format_duration(value) if isinstance(value, float) else \
+        str(value).lower() if isinstance(value, bool) or value is None else str(value)
+
+
+def in_effect_beside_policy(inv: Inventory, written: dict[str, set[str]]) -> list[str]:
+    """What else a newcomer cannot see: each service's own policy keys, each sync set's guards
+    and the state folder, defaults marked."""
+    lines = [f"policy of service {name}: " + ", ".join(
+        f"{k} {_shown(v)}" for k, v in msgspec.structs.asdict(service.policy).items()
+        if v is not None) + "; the rest as policy"
+        for name, service in inv.services.items() if service.policy is not None]
+    for i, sset in enumerate(inv.sync):
+        keys = ("max_delete", "max_delete_percent", "keep_snapshots")
+        lines.append(f"sync {sset.name}: " + ", ".join(
+            f"{k} {getattr(sset, k)}" + ("" if k in written.get(f"sync[{i}]", ()) else
+                                         " (default)") for k in keys))
+    beside = "" if "state_dir" in written[""] else " (default: .failover beside the inventory)"
+    return [*lines, f"state: {inv.state_dir}{beside}"]
 
 
 def policy_in_effect(policy: Policy, written: set[str]) -> str:
@@ -81,8 +110,7 @@ def policy_in_effect(policy: Policy, written: set[str]) -> str:
     parts = []
     for name in policy.__struct_fields__:
         value = getattr(policy, name)
-        shown = format_duration(value) if isinstance(value, float) else \
-            str(value).lower() if isinstance(value, bool) or value is None else str(value)
+        shown = _shown(value)
         if name not in written:
             shown += " (default" + (": a person decides every failover" if
                                     name == "auto_failover" and not value else "") + ")"

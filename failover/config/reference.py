@@ -39,7 +39,8 @@ test fails when the two differ.
 - Durations are `30s`, `5m`, `1h`, `1h30m` or plain seconds.
 - Relative paths (`state_dir`, `ssh.known_hosts`, `hosts.*.ssh.identity`, `playbooks.*`,
   `ca_file`, `tsig.secret_file`) are relative to the inventory file.
-- `failover validate` prints the policy in effect, defaults included.
+- `failover validate` prints the policy in effect, each sync set's guards and the state
+  folder, defaults included.
 """
 
 EXAMPLE = """\

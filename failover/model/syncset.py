@@ -58,7 +58,8 @@ class SyncSet(Model):
         ge=0, description="a sync that would delete more files stops before any change")] = 200
     max_delete_percent: Annotated[int, Meta(ge=0, le=100, description=(
         "a pull that would delete more than this share of the mirror's files stops before any "
-        "change (counted when the mirror holds 10 files or more; 100: no share limit)"))] = 25
+        "change (counted when the mirror holds 10 files or more, a database's tables from the "
+        "first; 100: no share limit)"))] = 25
     keep_snapshots: Annotated[int, Meta(ge=1, description=(
         "good pulls the mirror keeps (unchanged files hard-linked); pushes read the newest"))] = 3
     atomic: Annotated[bool, Meta(

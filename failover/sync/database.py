@@ -109,6 +109,7 @@ class DatabaseSet(MirroredSet):
         old = self._last_info()
         if not estimated:
             raise UnsafePlan(self._empty(host, old))
+        self._check_drops(host, estimated, old)  # row estimates may be 0: rows are the pull's
         warning = (f"row counts of {host} are the server's estimates; the pull counts them "
                    "exactly in the dump")
         changes = table_changes(old.tables if old else {}, estimated, estimated=True)
@@ -225,26 +226,33 @@ class DatabaseSet(MirroredSet):
                             "(cut short); the mirror keeps its last good dump")
 
     def _check_pull(self, host: str, info: DumpInfo, old: DumpInfo | None) -> None:
-        if not info.tables:
-            raise UnsafePlan(self._empty(host, old))
+        if not info.rows:  # no tables, or tables without a row: a wrong or new database
+            raise UnsafePlan(self._empty(host, old, len(info.tables)))
+        self._check_drops(host, info.tables, old)
+
+    def _check_drops(self, host: str, tables: dict[str, int], old: DumpInfo | None) -> None:
         if old is None:
             return
-        gone = sorted(set(old.tables) - set(info.tables))
-        limit, rule = pull_limit(self.sset, len(old.tables), self.run.allow_deletes)
+        gone = sorted(set(old.tables) - set(tables))
+        limit, rule = pull_limit(self.sset, len(old.tables), self.run.allow_deletes, floor=1)
         if len(gone) > limit:
             raise UnsafePlan(
                 f"sync {self.sset.name} from {host} would drop {len(gone)} of the mirror's "
                 f"{len(old.tables)} tables ({', '.join(gone[:5])}{', ...' if len(gone) > 5 else ''}"
-                f"), more than {rule} allows. Check sync[{self.sset.name}].database and "
-                f"client_options first. If it is meant: --allow-deletes {len(gone)} for this run. "
-                "The mirror keeps its last good dump")
+                f"), more than {rule} allows: database {self.database} there holds "
+                f"{len(tables)} table{'' if len(tables) == 1 else 's'}. Check "
+                f"sync[{self.sset.name}].database and client_options first. If it is meant: "
+                f"--allow-deletes {len(gone)} for this run, or raise sync[{self.sset.name}]."
+                "max_delete_percent in the inventory. The mirror keeps its last good dump")
 
-    def _empty(self, host: str, old: DumpInfo | None) -> str:
-        held = f"{len(old.tables)} tables" if old else "nothing yet"
+    def _empty(self, host: str, old: DumpInfo | None, tables: int = 0) -> str:
+        held = (f"the mirror keeps its last good dump ({len(old.tables)} tables, {old.rows} "
+                "rows)" if old else "the mirror holds no dump yet")
+        what = f"{tables} tables without a row" if tables else "no tables (or does not exist)"
         return (f"sync {self.sset.name} from {host} refused: database {self.database} there "
-                f"holds no tables (or does not exist); the mirror holds {held} and keeps its "
-                f"last good dump. Check sync[{self.sset.name}].database and client_options: an "
-                "empty database is never pulled (pushed, it would empty the standbys)")
+                f"holds {what}; {held}. Check sync[{self.sset.name}].database and "
+                "client_options: an empty database is never pulled (pushed, it would empty the "
+                "standbys)")
 
     def _check_movable(self, info: DumpInfo) -> None:
         if info.unmovable:

@@ -79,15 +79,17 @@ def check_deletions(sset: SyncSet, host: str, plan: ChangeList, allow: int | Non
 MIN_FILES_FOR_SHARE = 10  # octoDNS checks its share thresholds only on zones of 10+ records
 
 
-def pull_limit(sset: SyncSet, now: int, allow: int | None = None) -> tuple[int, str]:
+def pull_limit(sset: SyncSet, now: int, allow: int | None = None,
+               floor: int = MIN_FILES_FOR_SHARE) -> tuple[int, str]:
     """The most files a pull may delete from a mirror of `now` files, and the rule that says
     so: the run's `--allow-deletes N`, else the lower of max_delete and max_delete_percent of
-    `now` (the share counts for a mirror of MIN_FILES_FOR_SHARE files or more)."""
+    `now` (the share counts for a mirror of `floor` files or more; a database's tables are
+    few and each one matters: its set counts the share from the first table)."""
     if allow is not None:
         return allow, f"--allow-deletes {allow}"
     limit, rule = sset.max_delete, f"max_delete={sset.max_delete}"
     share = now * sset.max_delete_percent // 100
-    if now >= MIN_FILES_FOR_SHARE and share < limit:
+    if now >= floor and share < limit:
         limit, rule = share, f"max_delete_percent={sset.max_delete_percent} ({share} of {now})"
     return limit, rule
 
@@ -102,10 +104,11 @@ def check_pull(sset: SyncSet, host: str, host_path: str, *, now: int, after: int
     where, key = f"{host}:{host_path}", path_key(sset, host)
     if after == 0:
         log.warning("refused: set=%s direction=pull host=%s reason=empty source", sset.name, host)
+        held = (f"the mirror holds {_files(now)} and keeps its last good copy" if now else
+                "the mirror holds nothing yet")
         raise UnsafePlan(f"sync {sset.name} from {host} refused: {where} holds no files (it is "
-                         f"empty, or holds only excluded paths); the mirror holds {_files(now)} "
-                         f"and keeps its last good copy. Check {key}: an empty source is never "
-                         "pulled (pushed, it would wipe the standbys)")
+                         f"empty, or holds only excluded paths); {held}. Check {key}: an empty "
+                         "source is never pulled (pushed, it would wipe the standbys)")
     limit, rule = pull_limit(sset, now, allow)
     if deleted <= limit:
         return limit

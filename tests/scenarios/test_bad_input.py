@@ -150,13 +150,18 @@ def test_an_undefined_playbook_variable_is_refused_with_its_line(tmp_path: Path)
 
 def test_validate_warns_about_an_http_check_without_expect_body_and_shows_the_policy(
         tmp_path: Path) -> None:
-    _write(tmp_path, GOOD)
+    _write(tmp_path, GOOD.replace("playbooks:\n", "sync:\n  - {name: webroot, path: /var/www/, "
+                                                "max_delete: 50}\nplaybooks:\n"))
     p = _run(tmp_path, "validate")
     assert p.returncode == 0, p.stderr
     assert ("warning: checks[0] (web): an http check without expect_body passes on any page "
             "that answers 200") in p.stdout
     assert "policy: failure_threshold 3, recovery_threshold 5 (default), cooldown 30m " \
            "(default), auto_failover false (default: a person decides every failover)" in p.stdout
+    assert ("sync webroot: max_delete 50, max_delete_percent 25 (default), keep_snapshots 3 "
+            "(default)\n") in p.stdout
+    assert f"state: {tmp_path / '.failover'} (default: .failover beside the inventory)\n" \
+        in p.stdout
 
 
 def test_usage_errors(tmp_path: Path) -> None:

@@ -18,8 +18,19 @@ import pytest
 
 from tests.rig import Rig
 from tests.rig.dbserver import DatabaseServer
-from tests.rig.shopdb import create_shop, grant_shop_user, orders_count, place_order, table_counts
+from tests.rig.shopdb import (
+    MARIADB_SCHEMA,
+    POSTGRES_SCHEMA,
+    TABLES,
+    create_shop,
+    grant_shop_user,
+    ident,
+    orders_count,
+    place_order,
+    table_counts,
+)
 from tests.site import Site
+from tests.synctree import tree
 
 ENGINES = ["mysql", "postgresql"]
 SMALL_MB = 5  # enough rows for every other behaviour, quick to dump and load
@@ -295,3 +306,53 @@ def test_a_failback_pipe_step_brings_the_rows_home_before_the_flip(databases: Ri
     finally:
         for db in (primary, standby):
             db.sql("DROP DATABASE IF EXISTS pipeshop")
+
+
+
+def wrong_database(db: Db, name: str, script: str | None) -> None:
+    """Database `name` on the primary: none (script None), or one made by `script`; the set
+    pointed at it."""
+    drop_copies(db.primary, name)
+    if script is not None:
+        db.primary.sql(f"CREATE DATABASE {ident(db.primary, name)}")
+        db.primary.sql(script, name)
+    for server in (db.primary, db.standby):  # the standby's copy is staged as the pull streams
+        grant_shop_user(server, name)
+    db.site.edit(lambda inv: inv["sync"][-1].update(database=name))
+
+
+def test_a_wrong_or_empty_database_never_replaces_the_last_good_dump(db: Db) -> None:
+    site = db.site
+    assert sync(site).returncode == 0
+    good = last_good_dump(site)
+    dump, held = tree(good), table_counts(db.standby, "shop")
+    schema = MARIADB_SCHEMA if db.engine == "mysql" else POSTGRES_SCHEMA
+    shop_tables = sorted(db.orders.replace("orders", t) for t in TABLES)
+    wrong = [  # (database, made by, what the refusal says)
+        ("nowhere", None, "there holds no tables (or does not exist); the mirror keeps its last "
+                          "good dump (4 tables, "),
+        ("no_rows", schema, "there holds 4 tables without a row; the mirror keeps"),
+        ("blog", "CREATE TABLE posts (id integer PRIMARY KEY); INSERT INTO posts VALUES (1);",
+         f"would drop 4 of the mirror's 4 tables ({', '.join(shop_tables)}), more than "
+         "max_delete_percent=25 (1 of 4) allows: database blog there holds 1 table. "
+         "Check sync[shopdb].database and client_options first. If it is meant: "
+         "--allow-deletes 4 for this run")]
+    if db.engine == "postgresql":  # the gates are the same code; only the dump's parser differs
+        wrong = wrong[1:2]
+    try:
+        for name, script, message in wrong:
+            wrong_database(db, name, script)
+            p = sync(site)
+            assert p.returncode == 1, (name, p.stdout + p.stderr)
+            assert message in p.stdout, (name, p.stdout)
+            assert last_good_dump(site) == good
+            assert tree(good) == dump
+            assert table_counts(db.standby, "shop") == held
+        if db.engine == "mysql":  # a dry run says it too (from the server's table list)
+            dry = site.run("sync", "shopdb", "--dry-run")
+            assert dry.returncode == 1, dry.stdout + dry.stderr
+            assert "dry run FAILED: sync shopdb from primary would drop 4 of" in dry.stdout
+    finally:
+        for name, _, _ in wrong:
+            drop_copies(db.primary, name)
+            drop_copies(db.standby, name)

@@ -128,6 +128,8 @@ def test_rescue_never_moves_dns_the_run_did_not_change(site: Site) -> None:
 
 def test_failback_brings_the_orders_home(warm_site: Site) -> None:
     site = warm_site
+    # a command for the standby's own layout: `vars` stay the primary's (hosts.NAME.vars)
+    site.edit(lambda inv: inv["hosts"]["standby"].update(vars={"start_shop": "echo at standby"}))
     assert site.run("failover", "--yes").returncode == 0
     assert site.dns() == at(site.standby.address)
     (site.standby.webroot / "orders.txt").write_text("order 1001\norder 1002\norder 2001\n")
@@ -155,6 +157,8 @@ def test_failback_brings_the_orders_home(warm_site: Site) -> None:
     assert (site.primary.webroot / "orders.txt").read_text().endswith("order 2001\n")
     assert site.state()["active"] == "primary"
     assert [c["to"] for c in events(site, "dns_change")] == ["standby", "primary"]
+    assert [e["detail"] for e in events(site, "step", action="ssh")] == [
+        "ran on standby: echo at standby", "ran on primary: echo shop started"]
 
 
 def test_without_auto_failover_in_the_inventory_a_person_decides(site: Site) -> None:

@@ -127,10 +127,26 @@ def test_the_mail_example_validates_and_rehearses(site: Site) -> None:
     mail_site(site)
     p = site.run("validate")
     assert p.returncode == 0, p.stdout + p.stderr
+    assert "policy of service mail: failure_threshold 2; the rest as policy\n" in p.stdout
     p = site.run("sync", "--yes")  # cron's sync: every service's sets, each from its active host
     assert p.returncode == 0, p.stdout + p.stderr
     assert (site.standby.dir / "mail" / "new" / "1.eml").exists()
     assert site.tree(site.standby.webroot) == site.tree(site.primary.webroot)
+
+    # mail's set pointed at an empty folder: refused, its last good copy kept; web still synced
+    last_good = os.readlink(site.state_dir / "mirror" / "maildir")
+    (site.primary.dir / "nomail").mkdir(exist_ok=True)
+    maildir = site.inventory.read_text()
+    site.edit(lambda inv: inv["sync"][1]["path"].update(primary=f"{site.primary.dir}/nomail/"))
+    (site.primary.webroot / "new.html").write_text("new\n")
+    p = site.run("sync", "--yes")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert f"sync maildir from primary refused: primary:{site.primary.dir}/nomail/ holds no " \
+        "files" in p.stdout
+    assert os.readlink(site.state_dir / "mirror" / "maildir") == last_good
+    assert (site.standby.dir / "mail" / "new" / "1.eml").exists()
+    assert (site.standby.webroot / "new.html").exists()
+    site.inventory.write_text(maildir)
     p = site.run("rehearse", "--yes")  # every service in turn
     assert p.returncode == 0, p.stdout + p.stderr
     web, mail = p.stdout.split("== service mail")

@@ -29,6 +29,9 @@ def test_the_share_counts_from_ten_files_as_octodns_does() -> None:
     assert pull_limit(webroot(max_delete_percent=100), 50)[0] == 50  # every file: no limit
     assert pull_limit(sset, 41, allow=40) == (40, "--allow-deletes 40")
     assert pull_limit(sset, 41, allow=0) == (0, "--allow-deletes 0")
+    # a database set's tables: the share counts from the first one
+    assert pull_limit(sset, 4, floor=1) == (1, "max_delete_percent=25 (1 of 4)")
+    assert pull_limit(sset, 3, floor=1) == (0, "max_delete_percent=25 (0 of 3)")
 
 
 def test_at_the_limit_a_pull_passes_one_more_is_refused() -> None:
@@ -66,7 +69,8 @@ def test_an_empty_source_is_refused_whatever_the_override() -> None:
             "empty, or holds only excluded paths); the mirror holds 41 files and keeps its last "
             "good copy. Check sync[webroot].path: an empty source is never pulled (pushed, it "
             "would wipe the standbys)")
-    with pytest.raises(UnsafePlan, match="holds no files"):  # the first pull too
+    with pytest.raises(UnsafePlan, match=r"holds no files .*; the mirror holds nothing yet\. "
+                                         r"Check"):  # the first pull too
         check_pull(webroot(), "primary", "/srv/empty/", now=0, after=0, deleted=0)
 
 
