@@ -32,7 +32,7 @@ from failover.model.syncset import SyncSet
 from failover.remote.openssh import SshMaster, shared
 from failover.remote.ssh import SshTarget
 from failover.sync import predict
-from failover.sync.report import SyncReport, check_pull, make_report
+from failover.sync.report import SyncReport, check_pull, make_report, path_key
 from failover.sync.rsync import NoRsync, RsyncResult, ran, remote_path, rsync_argv, run_rsync
 from failover.sync.rsync_output import in_place
 from failover.sync.snapshots import Stage
@@ -54,10 +54,16 @@ def _gated_dry_run(sset: SyncSet, target: SshTarget, host_path: str, base: Path 
     no rsync."""
     with ThreadPoolExecutor(1) as pool:
         counting = pool.submit(count_files, base, sset.exclude)
-        plan = run_rsync(rsync_argv(remote_path(target, host_path), f"{into}/", target,
-                                    delete=True, dry_run=True, excludes=sset.exclude,
-                                    control=ssh.ready()),
-                         timeout, target=target, master=ssh, cancel=cancel)
+        try:
+            plan = run_rsync(rsync_argv(remote_path(target, host_path), f"{into}/", target,
+                                        delete=True, dry_run=True, excludes=sset.exclude,
+                                        control=ssh.ready()),
+                             timeout, target=target, master=ssh, cancel=cancel)
+        except SyncError as e:
+            if "change_dir" not in str(e):  # rsync's words for a source folder it cannot enter
+                raise
+            raise SyncError(f"{e}. Check {path_key(sset, target.host)} ({target.host}:"
+                            f"{host_path}); the mirror keeps its last good copy") from None
         now = counting.result()
     if isinstance(plan, NoRsync):
         return plan

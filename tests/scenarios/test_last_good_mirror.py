@@ -84,6 +84,14 @@ def test_a_wrong_path_is_refused_and_a_failover_pushes_the_last_good_snapshot(
             "--allow-deletes 40 for this run") in p.stdout
     good.unchanged(site)
 
+    point(site, one.parent / "missing")  # a typo: no such folder
+    p = site.run("sync", "--yes")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "No such file or directory" in p.stdout
+    assert (f"Check sync[webroot].path.primary (primary:{one.parent}/missing/); the mirror "
+            "keeps its last good copy") in p.stdout
+    good.unchanged(site)
+
     # the standby drifts; then the primary's link goes down
     (site.standby.webroot / "orders.txt").unlink()
     (site.standby.webroot / "products" / "p07.html").write_text("edited on the standby\n")
