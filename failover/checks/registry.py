@@ -16,8 +16,9 @@ whose `type` is `<type>`, see checks/base.py) and add one line to CHECK_TYPES.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from failover.checks.base import Check
 from failover.model.inventory import Check as CheckModel
@@ -25,8 +26,7 @@ from failover.model.inventory import Check as CheckModel
 __all__ = ["CHECK_TYPES", "PLUGINS", "available_types", "check_class", "check_for"]
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     """Class names in `failover.checks.<type>`."""
 
     settings: str

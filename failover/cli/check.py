@@ -22,7 +22,6 @@ from failover.cli.app import App
 from failover.cli.exits import ExitStatus, exit_status
 from failover.cli.plugin import outcome_json, perfdata, status_line, summary, unknown_reason
 from failover.cli.render import round_table
-from failover.cli.report import run_timeline
 from failover.engine.monitor import RoundOutcome
 from failover.errors import ConfigError, FailoverError, LockHeld, ProviderError
 from failover.model.results import RoundReport
@@ -123,8 +122,17 @@ def _round(app: App, *, no_act: bool, wait: float) -> CheckRound:
                          record=True, clock=app.clock)
         judged = outcome.state
         act(outcome, inv, app.store, app.audit, emit=emit, clock=app.clock)
-    timeline = [] if outcome.run is None else run_timeline(app, outcome.run.id)
+    timeline = _timeline(app, outcome)
     return CheckRound(outcome, no_act=False, judged=judged, run_lines=lines, timeline=timeline)
+
+
+def _timeline(app: App, outcome: RoundOutcome) -> list[Any]:
+    """The timeline of the run this round started, if it moved DNS (none on a quiet round)."""
+    if outcome.run is None:
+        return []
+    from failover.cli.report import run_timeline
+
+    return run_timeline(app, outcome.run.id)
 
 
 def _coordinated(app: App, *, no_act: bool, wait: float) -> CheckRound:
@@ -145,7 +153,7 @@ def _coordinated(app: App, *, no_act: bool, wait: float) -> CheckRound:
 
     outcome, judged, notes = coordinated_round(site_of(app), no_act=no_act, wait=wait, emit=emit)
     outcome.notes = [*outcome.notes, *notes]
-    timeline = [] if outcome.run is None else run_timeline(app, outcome.run.id)
+    timeline = _timeline(app, outcome)
     return CheckRound(outcome, no_act=no_act, judged=judged, run_lines=lines, timeline=timeline)
 
 

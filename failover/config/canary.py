@@ -8,7 +8,6 @@ Contract: like config/validate.py, pure: a list of Reasons with the file, line a
 from __future__ import annotations
 
 from failover.config.yamlmarks import Document
-from failover.dns.records import record_fqdn
 from failover.errors import Reason
 from failover.model.coerce import one_of
 from failover.model.inventory import Inventory
@@ -18,6 +17,8 @@ def check_canary(inv: Inventory, doc: Document) -> list[Reason]:
     """The canary belongs to a configured zone and is none of its managed records."""
     if inv.canary is None:
         return []
+    from failover.dns.records import record_fqdn  # only for an inventory with a canary
+
     index = inv.zone_of(inv.canary)
     if index is None:
         zones = [z.zone for z in inv.dns]

@@ -14,15 +14,15 @@ dns/base.py) and add one line to PROVIDERS.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+
+import msgspec
 
 from failover.dns.base import DnsProvider
 from failover.errors import ProviderError
 from failover.model.inventory import ZoneBase
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     """Class names in `failover.dns.<name>`; `extra`: the pip extra that brings its library."""
 
     settings: str

@@ -19,12 +19,12 @@ continues it from the first step it did not finish, or `--abandon` runs its resc
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from failover.engine.active import run_target
-from failover.engine.journal import Journal
 from failover.errors import UnsafePlan
 from failover.model.inventory import Inventory
 from failover.model.state import State
@@ -32,6 +32,8 @@ from failover.state.base import StateBackend
 
 if TYPE_CHECKING:  # `check` reads journals every round; the run machinery only when it runs
     from failover.engine.context import RunContext
+    from failover.engine.journal import Journal  # imported where one is read: a round of a
+    # site with no run journal (runs/ empty) never loads it
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ UNFINISHED = ("running", "interrupted")
 
 def journal_of(inventory: Inventory, run_id: str) -> Journal | None:
     """The journal of run `run_id` (None when there is none, or it cannot be read)."""
+    from failover.engine.journal import Journal
+
     path = inventory.state_dir / "runs" / f"{run_id}.json"
     try:
         return Journal.load(path)
@@ -105,8 +109,7 @@ def continuable(inventory: Inventory, state: State, playbook: Path,
     return journal
 
 
-@dataclass(frozen=True)
-class Launch:
+class Launch(msgspec.Struct, frozen=True):
     """What `failover run PLAYBOOK` starts: a new run, or the interrupted one it continues."""
 
     variables: dict[str, str]  # from, to
@@ -139,6 +142,8 @@ def launch(inventory: Inventory, state: State, playbook: str, path: Path, to: st
     question = (f"Continue run {resume.id} of playbook {playbook!r} for {inventory.site} "
                 f"({source} -> {target}; DNS already moved) from step {first_undone(resume) + 1}?")
     if dry_run:
+        from dataclasses import replace
+
         resume = replace(resume, path=None, steps=list(resume.steps))
     return Launch({"from": source, "to": target}, resume, question)
 

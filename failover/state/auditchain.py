@@ -13,13 +13,15 @@ head, for the last line) no longer matches its hash.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
+
+# hashlib and gzip are imported where a line is hashed or a rotated file read: a round that
+# writes nothing (`check --no-act`) never loads OpenSSL's libcrypto for them
 
 GENESIS = "0" * 64
 LIVE = "audit.jsonl"
@@ -28,6 +30,8 @@ ROTATED_GLOB = "audit-*.jsonl*"
 
 
 def line_hash(text: str) -> str:
+    import hashlib
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -46,14 +50,15 @@ def audit_files(state_dir: Path) -> list[Path]:
 
 
 def _lines(path: Path) -> Iterator[str]:
+    import gzip
+
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as f:
         for line in f:
             yield line.rstrip("\n")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     file: Path
     line: int  # 1-based, in its file
     text: str
@@ -76,8 +81,7 @@ def entries(state_dir: Path) -> Iterator[Entry]:
             continue
 
 
-@dataclass(frozen=True)
-class Break:
+class Break(msgspec.Struct, frozen=True):
     file: Path
     line: int
     why: str
@@ -86,14 +90,13 @@ class Break:
         return f"{self.file}:{self.line}: {self.why}"
 
 
-@dataclass
-class ChainReport:
+class ChainReport(msgspec.Struct):
     ok: bool = True
     head: str | None = None  # hash of the last line
     lines: int = 0
     unchained: int = 0  # lines written before the chain began (no `prev`)
-    files: list[str] = field(default_factory=list)
-    broken: list[Break] = field(default_factory=list)
+    files: list[str] = msgspec.field(default_factory=list)
+    broken: list[Break] = msgspec.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "head": self.head, "lines": self.lines,
