@@ -136,6 +136,13 @@ class App(msgspec.Struct):
         if not confirmed:
             raise UsageError("not confirmed; nothing changed")
 
+    def notifications_owed(self) -> list[dict[str, Any]]:
+        """Messages a channel has not taken yet (notify/outbox.py, one outbox per site): the
+        `notifications_owed` of every --json document that reports a round or a run."""
+        from failover.notify.outbox import summary
+
+        return summary(self.site.state_dir, self.clock())
+
     def resolve_active(self, state: State) -> State:
         """`state` with its active host known (engine/active.py: on a first run, from DNS)."""
         from failover.engine.active import resolve_active

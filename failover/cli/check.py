@@ -218,14 +218,12 @@ def show(app: App, done: CheckRound, *, json_lines: bool = False) -> None:
         return show_site(app, done, details, json_lines=json_lines)
     o, inv = done.outcome, app.inventory
     if app.json:
-        from failover.notify.outbox import summary as owed
-
         doc = outcome_json(o, inv, no_act=done.no_act)
         if o.run is not None:
             from failover.report.incidents import timeline_json
 
             doc["timeline"] = timeline_json(done.timeline)
-        doc["notifications_owed"] = owed(inv.state_dir, app.clock())  # as `status --json`
+        doc["notifications_owed"] = app.notifications_owed()  # as `status --json`
         click.echo(dumps(doc)) if json_lines else app.print_json(doc)
         return
     app.out(status_line(o.decision.status, summary(o, no_act=done.no_act), perfdata(o, inv)))

@@ -116,14 +116,13 @@ def show_run(app: App, journal: Journal, active: str | None, *, verdict: str,
     verdict (and a dry run's plan id); with --json, one document (with the messages still owed,
     as `status --json` has them: the run's WARNING lines went to stderr). True unless it
     failed."""
-    from failover.notify.outbox import summary as owed
     from failover.report.incidents import timeline_json
     from failover.report.text import timeline_lines
 
     timeline = [] if journal.dry_run else run_timeline(app, journal.id)
     if app.json:
         doc = {"run": journal.to_json(), "active": active, "timeline": timeline_json(timeline),
-               "notifications_owed": owed(app.inventory.state_dir, app.clock())}
+               "notifications_owed": app.notifications_owed()}
         app.print_json(doc if plan is None else {**doc, **plan})
         return not journal.failed
     for line in timeline_lines(timeline):

@@ -47,14 +47,12 @@ def show_site(app: App, done: CheckRound, details: Callable[[App, CheckRound], N
     name), then each service's `details` under a heading."""
     status = done.outcome.decision.status
     if app.json:
-        from failover.notify.outbox import summary as owed
-
         doc = {"status": status.name, "exit_code": exit_status("check", status),
                "summary": _summary(app, done),
                "services": {name: outcome_json(part.outcome, app.for_service(name).inventory,
                                                no_act=part.no_act)
                             for name, part in done.services},
-               "notifications_owed": owed(app.site.state_dir, app.clock())}  # every service's
+               "notifications_owed": app.notifications_owed()}  # every service's
         click.echo(dumps(doc)) if json_lines else app.print_json(doc)
         return
     data = [f"'{name}_{item[1:]}" for name, part in done.services

@@ -11,7 +11,6 @@ from failover.cli.render import ago, stamp, table
 from failover.engine.resume import stuck_reason, unfinished
 from failover.families import state_words
 from failover.model.types import format_duration
-from failover.notify.outbox import summary as owed
 from failover.policy import auto_flips_in_window, cooldown_left
 
 
@@ -46,7 +45,7 @@ def _one(app: App) -> bool:
             from failover.cli.coordination import coordination_doc
 
             doc["coordination"] = coordination_doc(app)
-        doc["notifications_owed"] = owed(inv.state_dir, now)  # issue 15: notify/outbox.py
+        doc["notifications_owed"] = app.notifications_owed()  # notify/outbox.py
         app.print_json(doc)
         return True
     active = state.active or ("unknown until the first round (`failover dns show` says where DNS "
@@ -92,7 +91,7 @@ def _one(app: App) -> bool:
                 + (" STALE (older than max_age)" if a["stale"] else ""))
     if stuck is not None:
         app.out(f"UNFINISHED: {stuck_reason(stuck)}")
-    for o in owed(inv.state_dir, now):  # a channel was down: the next check round sends them
+    for o in app.notifications_owed():  # a channel was down: the next check round sends them
         app.out(f"notification owed: {o['event']} to {o['channel']} ({o['where']}) for "
                 f"{format_duration(round(o['owed_for']))}; last error: {o['error']}")
     if state.last_run is not None:
@@ -118,7 +117,7 @@ def _services(app: App, names: list[str]) -> bool:
                 unit.inventory, state, app.clock()), 1)}
             docs[name].pop("services", None)
         app.print_json({"site": app.site.site, "services": docs,
-                        "notifications_owed": owed(app.site.state_dir, app.clock())})
+                        "notifications_owed": app.notifications_owed()})
         return True
     for name, unit in units:
         state = unit.store.load()

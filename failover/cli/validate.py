@@ -88,6 +88,9 @@ def _shown(value: object) -> str:
         str(value).lower() if isinstance(value, bool) or value is None else str(value)
 
 
+GUARDS = ("max_delete", "max_delete_percent", "keep_snapshots")  # a sync set's, as validate shows
+
+
 def in_effect_beside_policy(inv: Inventory, written: dict[str, set[str]]) -> list[str]:
     """What else a newcomer cannot see: each service's own policy keys, each sync set's guards
     and the state folder, defaults marked."""
@@ -96,10 +99,9 @@ def in_effect_beside_policy(inv: Inventory, written: dict[str, set[str]]) -> lis
         if v is not None) + "; the rest as policy"
         for name, service in inv.services.items() if service.policy is not None]
     for i, sset in enumerate(inv.sync):
-        keys = ("max_delete", "max_delete_percent", "keep_snapshots")
+        mine = written.get(f"sync[{i}]", set())
         lines.append(f"sync {sset.name}: " + ", ".join(
-            f"{k} {getattr(sset, k)}" + ("" if k in written.get(f"sync[{i}]", ()) else
-                                         " (default)") for k in keys))
+            f"{k} {getattr(sset, k)}" + ("" if k in mine else " (default)") for k in GUARDS))
     beside = "" if "state_dir" in written[""] else " (default: .failover beside the inventory)"
     return [*lines, f"state: {inv.state_dir}{beside}"]
 
